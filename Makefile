@@ -1,0 +1,104 @@
+# memreap: who gives memory back, the process or the kernel?
+#
+#   make deps      install the Debian packages that are missing (apt-get update runs once)
+#   make           build build/memreap
+#   make demo      deps + build + run the bundled CPython example under `memreap run`
+#   make test      deps + build + unit tests (ASan/UBSan) + integration tests (root)
+#   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
+
+VERSION    := 0.1.0
+ARCH       ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD      := build
+CLANG      ?= clang
+CC         ?= gcc
+BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+PYTHON     ?= /usr/bin/python3
+
+DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+		libjson-c-dev libcmocka-dev python3 procps
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ivmlinux/$(ARCH) -Ibpf
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(BUILD)
+LDLIBS     := -lbpf -lelf -lz -ljson-c
+
+# Pure logic, no libbpf: also linked into the unit tests.
+CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
+	      user/out_csv.c user/procinfo.c user/util.c user/follow.c
+MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
+	      user/cmd_report.c user/spawn.c user/session.c
+OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
+
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+
+.PHONY: all deps demo test unit integration vmlinux clean install format bpf
+
+all: $(BUILD)/memreap $(WORKLOADS)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "deps: all packages present"; fi
+
+$(BUILD) $(BUILD)/unit $(BUILD)/workloads:
+	mkdir -p $@
+
+bpf: $(BUILD)/memreap.bpf.o
+
+$(BUILD)/memreap.bpf.o: bpf/memreap.bpf.c bpf/memreap.h bpf/rss_counter.bpf.h \
+			vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/memreap.skel.h: $(BUILD)/memreap.bpf.o
+	$(BPFTOOL) gen skeleton $< name memreap_bpf > $@
+
+$(BUILD)/collector.o: $(BUILD)/memreap.skel.h
+
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/memreap.h | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/memreap: $(OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+	$(CC) -O1 -g -Wall -D_GNU_SOURCE $< -o $@ -lpthread
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)/unit
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser \
+		$< $(CORE_SRCS) -o $@ -lcmocka -ljson-c -lz
+
+vmlinux:
+	mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+demo: deps
+	$(MAKE) all
+	$(BUILD)/memreap run -- $(PYTHON) tests/workloads/demo.py
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+integration: all
+	tests/integration/run-all.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+install: $(BUILD)/memreap
+	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.c
+
+clean:
+	rm -rf $(BUILD)

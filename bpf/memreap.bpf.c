@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memreap's kernel side: one ledger per address space (mm), kept in a hash map keyed by the mm's
+ * address and updated on every change of an RSS counter. Only finished ledgers and rare events
+ * (fork, exec, first sight of an old mm) go through the ring buffer.
+ *
+ * Hooks, all raw tracepoints (no tracefs, no per-event record formatting):
+ *   rss_stat             (mm, member) after every RSS counter change
+ *   sched_process_fork   binds a new mm to its thread group
+ *   sched_process_exec   a new image's mm becomes the process's
+ *   sched_process_exit   the thread group is dead: what remains is the kernel's to reclaim
+ *   exit_mmap            the teardown is over: the ledger is complete
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "memreap.h"
+#include "rss_counter.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PF_EXITING  0x00000004
+#define PF_MEMALLOC 0x00000800
+#define PF_KTHREAD  0x00200000
+
+/* Set by the loader: syscall numbers of the target architecture and the page size. */
+const volatile __u32 page_shift = 12;
+const volatile long nr_mmap = -1, nr_munmap = -1, nr_brk = -1, nr_mremap = -1, nr_madvise = -1;
+const volatile long nr_clone = -1, nr_clone3 = -1, nr_fork = -1, nr_vfork = -1;
+const volatile long nr_execve = -1, nr_execveat = -1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64); /* mm address */
+	__type(value, struct mr_ledger);
+} ledgers SEC(".maps");
+
+/* Ended ledgers the ring buffer had no room for; user space drains it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* ledger id */
+	__type(value, struct mr_ledger);
+} parked SEC(".maps");
+
+/* Last counter values of mms that have no ledger (map full), to count unattributed bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __s64[MR_NMEMBERS]);
+} untracked SEC(".maps");
+
+/* Thread groups created with CLONE_VM (vfork, posix_spawn): they use a parent's mm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} sharers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mr_ledger);
+} scratch SEC(".maps");
+
+struct mr_health health;
+__u64 ledger_seq;
+
+static __always_inline int kind_of(int member)
+{
+	switch (member) {
+	case MR_MM_ANONPAGES:
+		return MR_ANON;
+	case MR_MM_FILEPAGES:
+		return MR_FILE;
+	case MR_MM_SHMEMPAGES:
+		return MR_SHMEM;
+	}
+	return -1;
+}
+
+static __always_inline long syscall_nr(struct task_struct *task)
+{
+	struct pt_regs *regs;
+
+	if (task->flags & PF_KTHREAD)
+		return -1;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return -1;
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, syscallno);
+#else
+	return -1;
+#endif
+}
+
+static __always_inline int call_of(long nr)
+{
+	if (nr == nr_munmap)
+		return MR_CALL_MUNMAP;
+	if (nr == nr_brk)
+		return MR_CALL_BRK;
+	if (nr == nr_madvise)
+		return MR_CALL_MADVISE;
+	if (nr == nr_mremap)
+		return MR_CALL_MREMAP;
+	if (nr == nr_mmap)
+		return MR_CALL_MMAP;
+	return MR_CALL_OTHER;
+}
+
+static __always_inline bool is_fork_call(long nr)
+{
+	return nr == nr_clone || nr == nr_clone3 || nr == nr_fork || nr == nr_vfork;
+}
+
+static __always_inline bool is_exec_call(long nr)
+{
+	return nr == nr_execve || nr == nr_execveat;
+}
+
+static __always_inline __u64 mm_pages_to_bytes(unsigned long pages)
+{
+	return (__u64)pages << page_shift;
+}
+
+static __always_inline void read_vm(struct mr_ledger *l, struct mm_struct *mm)
+{
+	__u64 total = mm_pages_to_bytes(BPF_CORE_READ(mm, total_vm));
+	__u64 hiwater = mm_pages_to_bytes(BPF_CORE_READ(mm, hiwater_vm));
+
+	l->vm_at_end = total;
+	l->vm_peak = total > hiwater ? total : hiwater;
+}
+
+static __always_inline struct task_struct *mm_owner(struct mm_struct *mm)
+{
+	if (!bpf_core_field_exists(mm->owner))
+		return NULL;
+	return BPF_CORE_READ(mm, owner);
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+static __always_inline void set_owner(struct mr_ledger *l, struct task_struct *task)
+{
+	if (!task)
+		return;
+	l->pid = BPF_CORE_READ(task, tgid);
+	l->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	l->cgroup_id = task_cgroup_id(task);
+	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
+}
+
+static __always_inline void send_new(struct mr_ledger *l)
+{
+	struct mr_event_new *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&health.ringbuf_drops, 1);
+		return;
+	}
+	e->type = MR_EV_NEW;
+	e->tgid = l->pid;
+	e->ledger = l->id;
+	e->ts_ns = l->start_ns;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Create the ledger of an mm seen for the first time. An mm being built by fork or exec starts
+ * from zero; any other mm predates memreap and its baseline is what is resident now.
+ */
+static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int origin,
+						  struct task_struct *owner)
+{
+	__u64 key = (__u64)mm;
+	__u32 zero = 0;
+	struct mr_ledger *l = bpf_map_lookup_elem(&scratch, &zero);
+	long err;
+
+	if (!l)
+		return NULL;
+	__builtin_memset(l, 0, sizeof(*l));
+	l->id = __sync_fetch_and_add(&ledger_seq, 1) + 1;
+	l->mm = key;
+	l->start_ns = bpf_ktime_get_boot_ns();
+	l->exit_code = -1;
+	l->origin = origin;
+	set_owner(l, owner);
+	if (origin == MR_ORIGIN_EXISTING) {
+		for (int m = 0; m < MR_NMEMBERS; m++) {
+			l->cur[m] = rss_counter_bytes(mm, m, page_shift);
+			int k = kind_of(m);
+			if (k >= 0)
+				l->baseline[k] = l->cur[m];
+		}
+		l->peak_rss = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] +
+			      l->cur[MR_MM_SHMEMPAGES];
+	}
+	err = bpf_map_update_elem(&ledgers, &key, l, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU created it */) {
+		__sync_fetch_and_add(&health.map_full, 1);
+		return NULL;
+	}
+	l = bpf_map_lookup_elem(&ledgers, &key);
+	if (l && !err && origin == MR_ORIGIN_EXISTING)
+		send_new(l);
+	return l;
+}
+
+static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
+{
+	__u64 key = (__u64)mm;
+
+	return bpf_map_lookup_elem(&ledgers, &key);
+}
+
+/* First sight of mm at an RSS change made by the current task: decide how it began. */
+static __noinline struct mr_ledger *ledger_first_sight(struct mm_struct *mm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *own = task->mm;
+	long nr;
+
+	if (own == mm)
+		return ledger_create(mm, MR_ORIGIN_EXISTING, task);
+	nr = syscall_nr(task);
+	if (!(task->flags & PF_MEMALLOC)) {
+		/* fork copies the parent's pages into the child's counters from the parent. */
+		if (is_fork_call(nr))
+			return ledger_create(mm, MR_ORIGIN_FORK, NULL);
+		/* exec fills the new mm (arguments, stack) before switching to it. */
+		if (is_exec_call(nr) && own) {
+			struct mr_ledger *old = ledger_of(own);
+			struct mr_ledger *l;
+
+			if (!old)
+				old = ledger_create(own, MR_ORIGIN_EXISTING, task);
+			l = ledger_create(mm, MR_ORIGIN_EXEC, task);
+			if (l) {
+				l->state = MR_STATE_BUILDING;
+				l->prev_mm = (__u64)own;
+				l->parent_id = old ? old->id : 0;
+			}
+			return l;
+		}
+	}
+	return ledger_create(mm, MR_ORIGIN_EXISTING, mm_owner(mm));
+}
+
+/* An mm without a ledger (map full): count its changes as unattributed bytes. */
+static __always_inline void account_untracked(struct mm_struct *mm, int member)
+{
+	__u64 key = (__u64)mm;
+	__s64 init[MR_NMEMBERS] = {};
+	__s64 *last, value, delta;
+
+	last = bpf_map_lookup_elem(&untracked, &key);
+	if (!last) {
+		for (int m = 0; m < MR_NMEMBERS; m++)
+			init[m] = rss_counter_bytes(mm, m, page_shift);
+		bpf_map_update_elem(&untracked, &key, init, BPF_ANY);
+		return;
+	}
+	member &= 3;
+	value = rss_counter_bytes(mm, member, page_shift);
+	delta = value - __sync_lock_test_and_set(&last[member], value);
+	if (member != MR_MM_SWAPENTS)
+		__sync_fetch_and_add(&health.unattributed_bytes, delta < 0 ? -delta : delta);
+}
+
+static __always_inline void add(__u64 *counter, __u64 bytes)
+{
+	__sync_fetch_and_add(counter, bytes);
+}
+
+/*
+ * A decrease of kind k by bytes: who did it? The mm's own task (curr), in which call; or the
+ * kernel: at exit, at exec, or while the mm lives (reclaim, OOM reaper, another process).
+ */
+static __always_inline void attribute_release(struct mr_ledger *l, struct mm_struct *mm, int k,
+					      __u64 bytes)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	unsigned int flags = task->flags;
+	long nr;
+	int call;
+
+	if (l->state == MR_STATE_EXITING) {
+		add(&l->kernel_exit[k & 3], bytes);
+		return;
+	}
+	if (l->state == MR_STATE_EXECED) {
+		add(&l->kernel_exec[k & 3], bytes);
+		return;
+	}
+	nr = syscall_nr(task);
+	if (task->mm == mm) {
+		call = call_of(nr);
+		/* Direct reclaim of its own pages outside a releasing call is the kernel's doing. */
+		if (call == MR_CALL_OTHER && (flags & PF_MEMALLOC)) {
+			add(&l->kernel_live[k & 3], bytes);
+			return;
+		}
+		add(&l->self_released[k & 3], bytes);
+		add(&l->by_call[call & 7], bytes);
+		return;
+	}
+	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
+		/* Kernels that run sched_process_exit after exit_mm(): teardown comes first. */
+		if (flags & PF_EXITING) {
+			l->state = MR_STATE_EXITING;
+			add(&l->kernel_exit[k & 3], bytes);
+			return;
+		}
+		/* exec tears the old mm down after switching to the new one. */
+		if (is_exec_call(nr) && l->state != MR_STATE_BUILDING) {
+			l->state = MR_STATE_EXECED;
+			l->end_ns = bpf_ktime_get_boot_ns();
+			add(&l->kernel_exec[k & 3], bytes);
+			return;
+		}
+	}
+	add(&l->kernel_live[k & 3], bytes);
+}
+
+SEC("raw_tp/rss_stat")
+int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
+{
+	struct mr_ledger *l;
+	__s64 value, delta;
+	__u64 rss;
+	int k;
+
+	if (member < 0 || member >= MR_NMEMBERS)
+		return 0;
+	l = ledger_of(mm);
+	if (!l)
+		l = ledger_first_sight(mm);
+	if (!l) {
+		account_untracked(mm, member);
+		return 0;
+	}
+	value = rss_counter_bytes(mm, member, page_shift);
+	delta = value - __sync_lock_test_and_set(&l->cur[member & 3], value);
+	k = kind_of(member);
+	if (delta == 0 || k < 0)
+		return 0;
+	if (delta > 0) {
+		add(&l->faulted_in[k & 3], delta);
+		rss = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] + l->cur[MR_MM_SHMEMPAGES];
+		if (rss > l->peak_rss)
+			l->peak_rss = rss;
+		return 0;
+	}
+	attribute_release(l, mm, k, -delta);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct mm_struct *mm = BPF_CORE_READ(child, mm);
+	struct mm_struct *parent_mm = BPF_CORE_READ(parent, mm);
+	struct mr_event_fork *e;
+	struct mr_ledger *l, *pl;
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (BPF_CORE_READ(child, pid) != tgid || !mm)
+		return 0; /* a thread, or a kernel thread */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		__sync_fetch_and_add(&health.ringbuf_drops, 1);
+	pl = parent_mm ? ledger_of(parent_mm) : NULL;
+	if (mm == parent_mm) {
+		bpf_map_update_elem(&sharers, &tgid, &one, BPF_ANY);
+		l = pl;
+	} else {
+		l = ledger_of(mm);
+		if (!l)
+			l = ledger_create(mm, MR_ORIGIN_FORK, NULL);
+		if (l) {
+			set_owner(l, child);
+			l->ppid = BPF_CORE_READ(parent, tgid);
+			l->origin = MR_ORIGIN_FORK;
+			l->parent_id = pl ? pl->id : 0;
+		}
+	}
+	if (!e)
+		return 0;
+	e->type = MR_EV_FORK;
+	e->parent_tgid = BPF_CORE_READ(parent, tgid);
+	e->child_tgid = tgid;
+	e->shares_mm = mm == parent_mm;
+	e->parent_ledger = pl ? pl->id : 0;
+	e->child_ledger = l ? l->id : 0;
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct mr_ledger *l = ledger_of(mm), *old = NULL;
+	struct mr_event_exec *e;
+	bool shared = bpf_map_delete_elem(&sharers, &tgid) == 0;
+
+	if (!l)
+		l = ledger_create(mm, MR_ORIGIN_EXEC, task);
+	if (!l)
+		return 0;
+	l->state = MR_STATE_ALIVE;
+	l->origin = MR_ORIGIN_EXEC;
+	set_owner(l, task);
+	/* The replaced mm survives the exec only when someone else still holds it. */
+	if (l->prev_mm && !shared) {
+		old = bpf_map_lookup_elem(&ledgers, &l->prev_mm);
+		if (old && old->pid == tgid && old->state == MR_STATE_ALIVE) {
+			old->state = MR_STATE_EXECED;
+			old->end_ns = bpf_ktime_get_boot_ns();
+		}
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&health.ringbuf_drops, 1);
+		return 0;
+	}
+	e->type = MR_EV_EXEC;
+	e->tgid = tgid;
+	e->ledger = l->id;
+	e->old_ledger = l->parent_id;
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	struct mm_struct *mm;
+	struct mr_ledger *l;
+	__u32 tgid;
+
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		return 0;
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0; /* other threads of the group live on */
+	tgid = BPF_CORE_READ(task, tgid);
+	if (bpf_map_delete_elem(&sharers, &tgid) == 0)
+		return 0; /* the mm is its parent's */
+	mm = BPF_CORE_READ(task, mm);
+	if (!mm)
+		return 0; /* older kernels: exit_mm() already ran; exit_mmap ended the ledger */
+	l = ledger_of(mm);
+	if (!l)
+		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);
+	if (!l)
+		return 0;
+	l->state = MR_STATE_EXITING;
+	l->end_ns = bpf_ktime_get_boot_ns();
+	l->exit_code = BPF_CORE_READ(task, exit_code);
+	l->swap_at_end = l->cur[MR_MM_SWAPENTS] > 0 ? l->cur[MR_MM_SWAPENTS] : 0;
+	l->cgroup_id = task_cgroup_id(task);
+	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
+	read_vm(l, mm);
+	return 0;
+}
+
+/* The ring buffer is full: keep the ledger for user space rather than lose it. */
+static __always_inline void park(struct mr_ledger *l)
+{
+	__sync_fetch_and_add(&health.ringbuf_drops, 1);
+	if (bpf_map_update_elem(&parked, &l->id, l, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&health.parked, 1);
+	else
+		__sync_fetch_and_add(&health.lost_ledgers, 1);
+}
+
+SEC("raw_tp/exit_mmap")
+int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
+{
+	__u64 key = (__u64)mm;
+	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key);
+	struct mr_event_end *e;
+
+	if (!l)
+		return 0;
+	if (l->state == MR_STATE_EXECED) {
+		l->end = MR_END_EXEC;
+		l->vm_at_end = 0;
+	} else {
+		l->end = MR_END_EXIT;
+		if (l->state != MR_STATE_EXITING) {
+			l->end_ns = bpf_ktime_get_boot_ns();
+			read_vm(l, mm);
+		}
+	}
+	for (int m = 0; m < MR_NMEMBERS; m++) {
+		int k = kind_of(m);
+		if (k >= 0)
+			l->rss_at_end[k] = l->cur[m];
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		e->type = MR_EV_END;
+		__builtin_memcpy(&e->ledger, l, sizeof(*l));
+		bpf_ringbuf_submit(e, 0);
+	} else {
+		park(l);
+	}
+	bpf_map_delete_elem(&ledgers, &key);
+	return 0;
+}

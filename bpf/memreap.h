@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only structures that cross the kernel/user boundary: the per-address-space ledger kept in
+ * the BPF hash map, the events sent through the ring buffer, and the health counters.
+ */
+#ifndef MEMREAP_H
+#define MEMREAP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h> /* user space; BPF code gets the types from vmlinux.h */
+#endif
+
+#define MR_COMM_LEN	16
+#define MR_FILENAME_LEN 256
+
+/* Resident-memory kinds, in the order of the JSON contract. */
+enum mr_kind {
+	MR_ANON,
+	MR_FILE,
+	MR_SHMEM,
+	MR_NKINDS,
+};
+
+/* The kernel's RSS counters (enum in include/linux/mm_types_task.h, stable since 4.5). */
+enum mr_member {
+	MR_MM_FILEPAGES,
+	MR_MM_ANONPAGES,
+	MR_MM_SWAPENTS,
+	MR_MM_SHMEMPAGES,
+	MR_NMEMBERS,
+};
+
+/* The call a process was in when it released its own memory. */
+enum mr_call {
+	MR_CALL_MUNMAP,
+	MR_CALL_BRK,
+	MR_CALL_MADVISE,
+	MR_CALL_MREMAP,
+	MR_CALL_MMAP,
+	MR_CALL_OTHER,
+	MR_NCALLS,
+};
+
+/* Where a ledger is in its life, as the BPF side sees it. */
+enum mr_state {
+	MR_STATE_ALIVE,
+	MR_STATE_BUILDING, /* the new mm of an exec that has not completed yet */
+	MR_STATE_EXITING,  /* its thread group is dead: what remains goes to kernel_exit */
+	MR_STATE_EXECED,   /* replaced by exec: what remains goes to kernel_exec */
+};
+
+/* How the ledger began. */
+enum mr_origin {
+	MR_ORIGIN_EXISTING, /* the mm predates memreap: baseline is what was resident then */
+	MR_ORIGIN_FORK,
+	MR_ORIGIN_EXEC,
+};
+
+enum mr_end {
+	MR_END_ALIVE,
+	MR_END_EXIT,
+	MR_END_EXEC,
+};
+
+struct mr_ledger {
+	__u64 id;	 /* unique for the life of one BPF object */
+	__u64 parent_id; /* ledger forked from, or replaced by this exec; 0 if unknown */
+	__u64 mm;	 /* kernel address of the mm; the map key */
+	__u64 prev_mm;	 /* for an exec: the mm it replaces */
+	__u64 start_ns;	 /* CLOCK_BOOTTIME */
+	__u64 end_ns;
+	__u64 cgroup_id;
+	__u32 pid; /* thread group id of the owner */
+	__u32 ppid;
+	__s32 exit_code; /* raw wait status (code << 8 | signal), -1 if not an exit */
+	__u8 state;
+	__u8 origin;
+	__u8 end;
+	__u8 pad;
+	char comm[MR_COMM_LEN];
+	__s64 cur[MR_NMEMBERS]; /* last value seen of each kernel counter, bytes */
+	__u64 baseline[MR_NKINDS];
+	__u64 faulted_in[MR_NKINDS];
+	__u64 self_released[MR_NKINDS];
+	__u64 kernel_live[MR_NKINDS];
+	__u64 kernel_exit[MR_NKINDS];
+	__u64 kernel_exec[MR_NKINDS];
+	__u64 by_call[MR_NCALLS];
+	__u64 peak_rss;
+	__u64 vm_peak;
+	__u64 vm_at_end;
+	__u64 swap_at_end;
+	__u64 rss_at_end[MR_NKINDS]; /* filled when the ledger ends */
+};
+
+enum mr_event_type {
+	MR_EV_END = 1, /* a ledger ended; carries the whole ledger */
+	MR_EV_FORK,    /* a new thread group (new mm or CLONE_VM sharer) */
+	MR_EV_EXEC,
+	MR_EV_NEW, /* first sight of an mm that predates memreap */
+};
+
+struct mr_event_end {
+	__u32 type;
+	__u32 pad;
+	struct mr_ledger ledger;
+};
+
+struct mr_event_fork {
+	__u32 type;
+	__u32 parent_tgid;
+	__u32 child_tgid;
+	__u32 shares_mm; /* CLONE_VM without CLONE_THREAD (vfork, posix_spawn) */
+	__u64 parent_ledger;
+	__u64 child_ledger;
+	__u64 ts_ns;
+};
+
+struct mr_event_exec {
+	__u32 type;
+	__u32 tgid;
+	__u64 ledger;
+	__u64 old_ledger;
+	__u64 ts_ns;
+	char comm[MR_COMM_LEN];
+	char filename[MR_FILENAME_LEN];
+};
+
+struct mr_event_new {
+	__u32 type;
+	__u32 tgid;
+	__u64 ledger;
+	__u64 ts_ns;
+};
+
+/* Nothing lost, nothing silent: every way the BPF side can fail to account is counted here. */
+struct mr_health {
+	__u64 ringbuf_drops;	  /* events the ring buffer had no room for */
+	__u64 map_full;		  /* ledgers that could not be created */
+	__u64 unattributed_bytes; /* resident-byte changes of mms without a ledger */
+	__u64 parked;		  /* ended ledgers kept in the overflow map for user space */
+	__u64 lost_ledgers;	  /* ended ledgers neither sent nor parked */
+};
+
+#endif /* MEMREAP_H */

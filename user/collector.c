@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "memreap.skel.h"
+#include "procinfo.h"
+#include "util.h"
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+#define MAX_CPUS 1024
+#define CAP_SYS_ADMIN 21
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+
+struct collector {
+	struct memreap_bpf *skel;
+	struct ring_buffer *rb;
+	struct collector_handlers h;
+	int64_t boot_to_wall;
+	struct idmap exe;	 /* ledger id -> executable */
+	struct cgroup_names cgroups;
+	uint64_t user_lost;	 /* ledgers lost in user space */
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!getenv("MEMREAP_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static uint64_t effective_caps(void)
+{
+	char line[256];
+	uint64_t caps = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %lx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+static int check_privileges(char *err, size_t errlen)
+{
+	uint64_t caps = effective_caps();
+	bool bpf = caps & (1ull << CAP_BPF), perfmon = caps & (1ull << CAP_PERFMON);
+
+	if (caps & (1ull << CAP_SYS_ADMIN) || (bpf && perfmon))
+		return 0;
+	snprintf(err, errlen, "missing privileges: run as root, or grant CAP_BPF and CAP_PERFMON%s%s",
+		 bpf ? "" : " (CAP_BPF is missing)", perfmon ? "" : " (CAP_PERFMON is missing)");
+	return -1;
+}
+
+static void set_syscall_numbers(struct memreap_bpf *s)
+{
+	s->rodata->nr_mmap = SYS_mmap;
+	s->rodata->nr_munmap = SYS_munmap;
+	s->rodata->nr_brk = SYS_brk;
+	s->rodata->nr_mremap = SYS_mremap;
+	s->rodata->nr_madvise = SYS_madvise;
+	s->rodata->nr_clone = SYS_clone;
+	s->rodata->nr_clone3 = SYS_clone3;
+	s->rodata->nr_execve = SYS_execve;
+	s->rodata->nr_execveat = SYS_execveat;
+#ifdef SYS_fork
+	s->rodata->nr_fork = SYS_fork;
+	s->rodata->nr_vfork = SYS_vfork;
+#endif
+}
+
+static const char *exe_for(struct collector *c, uint64_t ledger)
+{
+	const char *e = idmap_get(&c->exe, ledger);
+
+	return e ? e : "";
+}
+
+static void resolve_names(struct collector *c, struct ledger *l)
+{
+	char buf[4096];
+	const char *exe = exe_for(c, l->id);
+
+	if (!*exe && l->end == MR_END_ALIVE)
+		exe = exe_of_pid(l->pid, buf, sizeof(buf));
+	free(l->exe);
+	free(l->cgroup);
+	l->exe = strdup(exe);
+	l->cgroup = strdup(cgroup_path(&c->cgroups, 0));
+}
+
+static void emit_end(struct collector *c, const struct mr_ledger *k)
+{
+	struct ledger l;
+
+	ledger_from_kernel(&l, k, c->boot_to_wall);
+	resolve_names(c, &l);
+	free(l.cgroup);
+	l.cgroup = strdup(cgroup_path(&c->cgroups, k->cgroup_id));
+	if (c->h.ledger_end)
+		c->h.ledger_end(&l, c->h.ctx);
+	idmap_del(&c->exe, k->id);
+	ledger_free(&l);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	uint32_t type = size >= sizeof(uint32_t) ? *(uint32_t *)data : 0;
+	char buf[4096];
+
+	if (type == MR_EV_END && size >= sizeof(struct mr_event_end)) {
+		emit_end(c, &((struct mr_event_end *)data)->ledger);
+	} else if (type == MR_EV_FORK && size >= sizeof(struct mr_event_fork)) {
+		const struct mr_event_fork *e = data;
+		const char *exe = exe_for(c, e->parent_ledger);
+
+		if (!e->shares_mm)
+			idmap_put(&c->exe, e->child_ledger,
+				  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
+		if (c->h.fork)
+			c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
+	} else if (type == MR_EV_EXEC && size >= sizeof(struct mr_event_exec)) {
+		const struct mr_event_exec *e = data;
+		char filename[MR_FILENAME_LEN];
+
+		snprintf(filename, sizeof(filename), "%.*s", MR_FILENAME_LEN - 1, e->filename);
+		if (filename[0] == '/')
+			exe_of_filename(filename, buf, sizeof(buf));
+		else
+			exe_of_pid(e->tgid, buf, sizeof(buf));
+		idmap_put(&c->exe, e->ledger, buf);
+	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
+		const struct mr_event_new *e = data;
+
+		idmap_put(&c->exe, e->ledger, exe_of_pid(e->tgid, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+static int attach_one(struct bpf_program *prog, struct bpf_link **link, const char *tp,
+		      char *err, size_t errlen)
+{
+	*link = bpf_program__attach_raw_tracepoint(prog, tp);
+	if (*link)
+		return 0;
+	snprintf(err, errlen, "cannot attach to tracepoint %s: %s%s", tp, strerror(errno),
+		 errno == ENOENT ? " (not in this kernel)" : "");
+	return -1;
+}
+
+static int attach_all(struct collector *c, char *err, size_t errlen)
+{
+	struct memreap_bpf *s = c->skel;
+
+	return attach_one(s->progs.on_rss_stat, &s->links.on_rss_stat, "rss_stat", err, errlen) ||
+	       attach_one(s->progs.on_fork, &s->links.on_fork, "sched_process_fork", err, errlen) ||
+	       attach_one(s->progs.on_exec, &s->links.on_exec, "sched_process_exec", err, errlen) ||
+	       attach_one(s->progs.on_exit, &s->links.on_exit, "sched_process_exit", err, errlen) ||
+	       attach_one(s->progs.on_exit_mmap, &s->links.on_exit_mmap, "exit_mmap", err, errlen);
+}
+
+struct collector *collector_open(const struct collector_opts *o,
+				 const struct collector_handlers *h, char *err, size_t errlen)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	int ncpus, rc;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (h)
+		c->h = *h;
+	c->boot_to_wall = boot_to_wall_offset_ns();
+	libbpf_set_print(libbpf_log);
+	if (check_privileges(err, errlen))
+		goto fail;
+	if (access(BTF_PATH, R_OK)) {
+		snprintf(err, errlen, "kernel BTF not found at %s (needs CONFIG_DEBUG_INFO_BTF=y)",
+			 BTF_PATH);
+		goto fail;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > MAX_CPUS) {
+		snprintf(err, errlen, "unsupported number of possible CPUs: %d (at most %d)", ncpus,
+			 MAX_CPUS);
+		goto fail;
+	}
+	c->skel = memreap_bpf__open();
+	if (!c->skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	c->skel->rodata->page_shift = (uint32_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+	c->skel->rodata->nr_cpus = (uint32_t)ncpus;
+	set_syscall_numbers(c->skel);
+	if (o && o->ledger_entries)
+		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
+	if (o && o->ringbuf_bytes)
+		bpf_map__set_max_entries(c->skel->maps.events, o->ringbuf_bytes);
+	rc = memreap_bpf__load(c->skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-rc),
+			 rc == -EPERM ? " (missing privileges or locked down kernel)" :
+					" (set MEMREAP_DEBUG=1 for the verifier log)");
+		goto fail;
+	}
+	if (attach_all(c, err, errlen))
+		goto fail;
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
+	if (!c->rb) {
+		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	return c;
+fail:
+	collector_close(c);
+	return NULL;
+}
+
+/* Ledgers the ring buffer had no room for wait in the parked map. */
+static void drain_parked(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.parked);
+	struct mr_ledger k;
+	uint64_t key, next;
+
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &k) == 0)
+			emit_end(c, &k);
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+}
+
+int collector_poll(struct collector *c, int timeout_ms)
+{
+	int n = ring_buffer__poll(c->rb, timeout_ms);
+
+	if (n == -EINTR)
+		n = 0;
+	drain_parked(c);
+	return n < 0 ? -1 : n;
+}
+
+void collector_drain(struct collector *c)
+{
+	while (ring_buffer__consume(c->rb) > 0)
+		;
+	drain_parked(c);
+}
+
+static void read_vm_status(struct ledger *l)
+{
+	char path[64], line[256];
+	unsigned long kb;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", l->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmPeak: %lu kB", &kb) == 1)
+			l->vm_peak = kb * 1024ull;
+		else if (sscanf(line, "VmSize: %lu kB", &kb) == 1)
+			l->vm_at_end = kb * 1024ull;
+	}
+	fclose(f);
+}
+
+void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	struct mr_ledger k;
+	uint64_t key, *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &k))
+			continue; /* ended meanwhile */
+		struct ledger l;
+
+		k.end = MR_END_ALIVE;
+		ledger_from_kernel(&l, &k, c->boot_to_wall);
+		resolve_names(c, &l);
+		free(l.cgroup);
+		l.cgroup = strdup(cgroup_path(&c->cgroups, k.cgroup_id));
+		read_vm_status(&l);
+		fn(&l, ctx);
+		ledger_free(&l);
+	}
+}
+
+void collector_health(struct collector *c, struct health *h)
+{
+	const struct mr_health *k = &c->skel->bss->health;
+
+	h->ringbuf_drops = k->ringbuf_drops;
+	h->map_full = k->map_full;
+	h->unattributed_bytes = k->unattributed_bytes;
+	h->lost_ledgers = k->lost_ledgers + c->user_lost;
+}
+
+void collector_close(struct collector *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	memreap_bpf__destroy(c->skel);
+	idmap_free(&c->exe);
+	cgroup_names_free(&c->cgroups);
+	free(c);
+}

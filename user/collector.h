@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The collector: loads and attaches the BPF side, drains its ring buffer, reads live ledgers
+ * from its map, resolves names, and keeps health counters. The only module that knows libbpf;
+ * every view goes through this API.
+ */
+#ifndef MR_COLLECTOR_H
+#define MR_COLLECTOR_H
+
+#include <stddef.h>
+#include "document.h"
+
+struct collector;
+
+struct collector_opts {
+	uint32_t ledger_entries; /* capacity of the live-ledger map; 0 = default */
+	uint32_t ringbuf_bytes;	 /* ring buffer size, a power of two; 0 = default */
+};
+
+struct collector_handlers {
+	void (*ledger_end)(const struct ledger *l, void *ctx);
+	/* A new thread group: its own mm, or sharing its parent's (vfork, posix_spawn). */
+	void (*fork)(uint32_t parent, uint32_t child, uint64_t child_ledger, void *ctx);
+	void *ctx;
+};
+
+struct collector *collector_open(const struct collector_opts *o,
+				 const struct collector_handlers *h, char *err, size_t errlen);
+/* Wait up to timeout_ms for events and handle them all; -1 on error (not EINTR). */
+int collector_poll(struct collector *c, int timeout_ms);
+/* Handle everything already in the ring buffer and the overflow map. */
+void collector_drain(struct collector *c);
+typedef void (*ledger_fn)(const struct ledger *l, void *ctx);
+/* Every ledger still in the kernel map, as an `alive` ledger. */
+void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx);
+void collector_health(struct collector *c, struct health *h);
+void collector_close(struct collector *c);
+
+#endif

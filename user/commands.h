@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Subcommands, one file each. Exit codes: see README ("Exit status"). */
+#ifndef MR_COMMANDS_H
+#define MR_COMMANDS_H
+
+#define EXIT_USAGE 2
+#define EXIT_FAILURE_MEMREAP 1
+#define EXIT_CANNOT_RUN 127
+
+int cmd_run(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* "memreap: <message>" on stderr, then the usage line of the command; returns EXIT_USAGE. */
+int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parse --map-entries (opt M) or --ringbuf-size (opt R); 0, or -1 after printing why. */
+struct collector_opts;
+int parse_collector_opt(struct collector_opts *o, int opt, const char *value);
+
+#endif

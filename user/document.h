@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A set of ledgers with where and when they were observed, and the observer's health: what
+ * `run` produces live and `report` reads back from a recording. Every output format takes one.
+ */
+#ifndef MR_DOCUMENT_H
+#define MR_DOCUMENT_H
+
+#include <stddef.h>
+#include "ledger.h"
+
+#define MR_SCHEMA "memreap/v1"
+
+struct health {
+	uint64_t ringbuf_drops;
+	uint64_t map_full;
+	uint64_t unattributed_bytes;
+	uint64_t lost_ledgers;
+};
+
+struct doc_meta {
+	char schema[32];
+	char memreap_version[32];
+	char host[256];
+	char kernel[128];
+	uint32_t page_size;
+	uint64_t boot_time_ns; /* wall clock at boot */
+	uint64_t started_ns, ended_ns;
+};
+
+struct document {
+	struct doc_meta meta;
+	struct health health;
+	struct ledger *ledgers;
+	size_t n, cap;
+};
+
+/* Fill meta from this machine; started_ns = now. */
+void document_init_local(struct document *d);
+void document_add(struct document *d, const struct ledger *l); /* copies l */
+void document_free(struct document *d);
+void document_totals(const struct document *d, struct ledger_sum *t);
+bool health_is_clean(const struct health *h);
+
+enum group_by { BY_LEDGER, BY_COMM, BY_EXE, BY_CGROUP };
+
+struct group {
+	char *key;
+	struct ledger_sum sum;
+};
+
+/* Aggregate by comm, exe or cgroup; groups are owned by the caller (groups_free). */
+int document_group(const struct document *d, enum group_by by, struct group **out, size_t *n);
+void groups_free(struct group *g, size_t n);
+
+/* Sort fields accepted by --sort; NULL-terminated. */
+extern const char *const sort_fields[];
+int sort_field_index(const char *name); /* -1 if unknown */
+void sort_ledgers(struct ledger *l, size_t n, int field, bool ascending);
+void sort_groups(struct group *g, size_t n, int field, bool ascending);
+
+#endif

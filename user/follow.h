@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The set of thread groups descending from chosen roots, kept up to date from fork events. */
+#ifndef MR_FOLLOW_H
+#define MR_FOLLOW_H
+
+#include <stdbool.h>
+#include "util.h"
+
+struct follow {
+	struct idmap pids;
+};
+
+void follow_add(struct follow *f, uint32_t pid);
+bool follow_has(const struct follow *f, uint32_t pid);
+/* A child joins when its parent is followed. */
+void follow_fork(struct follow *f, uint32_t parent, uint32_t child);
+/* The thread group is gone; its pid may be reused by a stranger. */
+void follow_exit(struct follow *f, uint32_t pid);
+void follow_free(struct follow *f);
+
+#endif

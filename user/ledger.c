@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+#include "ledger.h"
+
+const char *const category_names[NCATEGORIES] = {
+	"baseline", "faulted_in", "self_released", "kernel_live", "kernel_exit", "kernel_exec",
+	"rss_at_end",
+};
+const char *const kind_names[MR_NKINDS] = { "anon", "file", "shmem" };
+const char *const call_names[MR_NCALLS] = { "munmap", "brk", "madvise", "mremap", "mmap", "other" };
+const char *const end_names[3] = { "alive", "exit", "exec" };
+
+static void split_wait_status(struct ledger *l, int32_t status)
+{
+	l->exit_code = -1;
+	l->signal = -1;
+	if (l->end != MR_END_EXIT || status < 0)
+		return;
+	if ((status & 0x7f) == 0)
+		l->exit_code = (status >> 8) & 0xff;
+	else
+		l->signal = status & 0x7f;
+}
+
+static uint64_t clamp(int64_t v)
+{
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* A ledger still alive ends, for now, with what is resident. */
+static void alive_at_end(struct ledger *l, const struct mr_ledger *k)
+{
+	l->bytes[CAT_RSS_AT_END][MR_ANON] = clamp(k->cur[MR_MM_ANONPAGES]);
+	l->bytes[CAT_RSS_AT_END][MR_FILE] = clamp(k->cur[MR_MM_FILEPAGES]);
+	l->bytes[CAT_RSS_AT_END][MR_SHMEM] = clamp(k->cur[MR_MM_SHMEMPAGES]);
+	l->swap_at_end = clamp(k->cur[MR_MM_SWAPENTS]);
+}
+
+void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boot_to_wall)
+{
+	memset(l, 0, sizeof(*l));
+	l->id = k->id;
+	l->parent_id = k->parent_id;
+	l->pid = k->pid;
+	l->ppid = k->ppid;
+	memcpy(l->comm, k->comm, sizeof(l->comm));
+	l->comm[sizeof(l->comm) - 1] = '\0';
+	l->start_ns = k->start_ns + boot_to_wall;
+	l->end = k->end <= MR_END_EXEC ? k->end : MR_END_EXIT;
+	l->end_ns = l->end == MR_END_ALIVE ? 0 : k->end_ns + boot_to_wall;
+	split_wait_status(l, k->exit_code);
+	l->observed_from_start = k->origin != MR_ORIGIN_EXISTING;
+	l->peak_rss = k->peak_rss;
+	l->vm_peak = k->vm_peak;
+	l->vm_at_end = k->vm_at_end;
+	l->swap_at_end = k->swap_at_end;
+	for (int i = 0; i < MR_NKINDS; i++) {
+		l->bytes[CAT_BASELINE][i] = k->baseline[i];
+		l->bytes[CAT_FAULTED_IN][i] = k->faulted_in[i];
+		l->bytes[CAT_SELF_RELEASED][i] = k->self_released[i];
+		l->bytes[CAT_KERNEL_LIVE][i] = k->kernel_live[i];
+		l->bytes[CAT_KERNEL_EXIT][i] = k->kernel_exit[i];
+		l->bytes[CAT_KERNEL_EXEC][i] = k->kernel_exec[i];
+		l->bytes[CAT_RSS_AT_END][i] = k->rss_at_end[i];
+	}
+	memcpy(l->by_call, k->by_call, sizeof(l->by_call));
+	if (l->end == MR_END_ALIVE)
+		alive_at_end(l, k);
+	l->exe = strdup("");
+	l->cgroup = strdup("");
+}
+
+void ledger_free(struct ledger *l)
+{
+	free(l->exe);
+	free(l->cgroup);
+	l->exe = l->cgroup = NULL;
+}
+
+void ledger_copy(struct ledger *dst, const struct ledger *src)
+{
+	*dst = *src;
+	dst->exe = strdup(src->exe ? src->exe : "");
+	dst->cgroup = strdup(src->cgroup ? src->cgroup : "");
+}
+
+uint64_t cat_total(const uint64_t bytes[MR_NKINDS])
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < MR_NKINDS; i++)
+		sum += bytes[i];
+	return sum;
+}
+
+uint64_t ledger_kernel_total(const struct ledger *l)
+{
+	return cat_total(l->bytes[CAT_KERNEL_LIVE]) + cat_total(l->bytes[CAT_KERNEL_EXIT]) +
+	       cat_total(l->bytes[CAT_KERNEL_EXEC]);
+}
+
+uint64_t ledger_released_total(const struct ledger *l)
+{
+	return cat_total(l->bytes[CAT_SELF_RELEASED]) + ledger_kernel_total(l);
+}
+
+int ledger_unbalanced_kind(const struct ledger *l)
+{
+	for (int k = 0; k < MR_NKINDS; k++) {
+		uint64_t in = l->bytes[CAT_BASELINE][k] + l->bytes[CAT_FAULTED_IN][k];
+		uint64_t out = 0;
+
+		for (int c = CAT_SELF_RELEASED; c <= CAT_RSS_AT_END; c++)
+			out += l->bytes[c][k];
+		if (in != out)
+			return k;
+	}
+	return -1;
+}
+
+void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
+{
+	s->ledgers++;
+	if (l->peak_rss > s->peak_rss)
+		s->peak_rss = l->peak_rss;
+	for (int c = 0; c < NCATEGORIES; c++)
+		for (int k = 0; k < MR_NKINDS; k++)
+			s->bytes[c][k] += l->bytes[c][k];
+	for (int i = 0; i < MR_NCALLS; i++)
+		s->by_call[i] += l->by_call[i];
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ledger of one address space as user space and every view see it: the public contract.
+ *
+ * Identity, per kind, to the byte:
+ *   baseline + faulted_in = self_released + kernel_live + kernel_exit + kernel_exec + rss_at_end
+ */
+#ifndef MR_LEDGER_H
+#define MR_LEDGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "memreap.h"
+
+enum category {
+	CAT_BASELINE,
+	CAT_FAULTED_IN,
+	CAT_SELF_RELEASED,
+	CAT_KERNEL_LIVE,
+	CAT_KERNEL_EXIT,
+	CAT_KERNEL_EXEC,
+	CAT_RSS_AT_END,
+	NCATEGORIES,
+};
+
+extern const char *const category_names[NCATEGORIES];
+extern const char *const kind_names[MR_NKINDS];
+extern const char *const call_names[MR_NCALLS];
+extern const char *const end_names[3];
+
+struct ledger {
+	uint64_t id, parent_id;
+	uint32_t pid, ppid;
+	char comm[MR_COMM_LEN];
+	char *exe;    /* owned; "" if unknown */
+	char *cgroup; /* owned; "" if unknown */
+	uint64_t start_ns, end_ns; /* wall clock, ns since the epoch; end_ns 0 while alive */
+	enum mr_end end;
+	int exit_code; /* -1 = null */
+	int signal;    /* -1 = null */
+	bool observed_from_start;
+	uint64_t peak_rss, vm_peak, vm_at_end, swap_at_end;
+	uint64_t bytes[NCATEGORIES][MR_NKINDS];
+	uint64_t by_call[MR_NCALLS];
+};
+
+/* Sums of several ledgers, for totals and --by aggregation. */
+struct ledger_sum {
+	uint64_t ledgers;
+	uint64_t peak_rss; /* largest single peak */
+	uint64_t bytes[NCATEGORIES][MR_NKINDS];
+	uint64_t by_call[MR_NCALLS];
+};
+
+void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boot_to_wall);
+void ledger_free(struct ledger *l);
+void ledger_copy(struct ledger *dst, const struct ledger *src);
+
+uint64_t cat_total(const uint64_t bytes[MR_NKINDS]);
+/* Bytes that left the resident set: self + kernel (live, exit, exec). */
+uint64_t ledger_released_total(const struct ledger *l);
+uint64_t ledger_kernel_total(const struct ledger *l);
+
+/* Returns -1 when every kind balances, else the first kind that does not. */
+int ledger_unbalanced_kind(const struct ledger *l);
+
+void ledger_sum_add(struct ledger_sum *s, const struct ledger *l);
+
+#endif

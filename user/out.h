@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Output formats. Each takes a document; none knows whether it came live or from a file. */
+#ifndef MR_OUT_H
+#define MR_OUT_H
+
+#include <stdio.h>
+#include <json-c/json.h>
+#include "document.h"
+
+/* out_json.c: the memreap/v1 document, and its pieces for recordings. */
+json_object *ledger_to_json(const struct ledger *l);
+int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen);
+json_object *meta_to_json(const struct doc_meta *m);
+int meta_from_json(json_object *o, struct doc_meta *m, char *err, size_t errlen);
+json_object *health_to_json(const struct health *h);
+int health_from_json(json_object *o, struct health *h, char *err, size_t errlen);
+json_object *document_to_json(const struct document *d);
+int out_json(FILE *f, const struct document *d);
+
+struct report_opts {
+	enum group_by by;
+	int sort;	/* index into sort_fields */
+	bool ascending;
+	long top;	/* 0 = all */
+};
+
+/* out_text.c */
+void out_text_report(FILE *f, const struct document *d, const struct report_opts *o);
+void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid);
+void out_text_health(FILE *f, const struct health *h);
+const char *ledger_verdict(const struct ledger *l, char *buf, size_t len);
+
+/* out_csv.c */
+void out_csv(FILE *f, const struct document *d, const struct report_opts *o);
+
+#endif

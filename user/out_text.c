@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "out.h"
+#include "util.h"
+
+#define SZ 16
+
+static const char *end_text(const struct ledger *l, char *buf, size_t len)
+{
+	if (l->end == MR_END_EXIT && l->signal >= 0)
+		snprintf(buf, len, "sig %d", l->signal);
+	else if (l->end == MR_END_EXIT && l->exit_code >= 0)
+		snprintf(buf, len, "exit %d", l->exit_code);
+	else
+		snprintf(buf, len, "%s", end_names[l->end]);
+	return buf;
+}
+
+const char *ledger_verdict(const struct ledger *l, char *buf, size_t len)
+{
+	char peak[SZ], kexit[SZ], klive[SZ], kexec[SZ], rss[SZ], pct[8];
+	uint64_t released = ledger_released_total(l);
+	uint64_t self = cat_total(l->bytes[CAT_SELF_RELEASED]);
+	int n;
+
+	n = snprintf(buf, len, "%s (pid %u): peak %s; released %s itself", l->comm, l->pid,
+		     human_bytes(l->peak_rss, peak, SZ), percent(self, released, pct, sizeof(pct)));
+	if (cat_total(l->bytes[CAT_KERNEL_LIVE]) && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "; the kernel took %s while it ran",
+			      human_bytes(cat_total(l->bytes[CAT_KERNEL_LIVE]), klive, SZ));
+	if (n <= 0 || (size_t)n >= len)
+		return buf;
+	if (l->end == MR_END_EXIT)
+		snprintf(buf + n, len - n, "; the kernel reclaimed %s at exit",
+			 human_bytes(cat_total(l->bytes[CAT_KERNEL_EXIT]), kexit, SZ));
+	else if (l->end == MR_END_EXEC)
+		snprintf(buf + n, len - n, "; the kernel reclaimed %s at exec",
+			 human_bytes(cat_total(l->bytes[CAT_KERNEL_EXEC]), kexec, SZ));
+	else
+		snprintf(buf + n, len - n, "; still alive with %s resident",
+			 human_bytes(cat_total(l->bytes[CAT_RSS_AT_END]), rss, SZ));
+	return buf;
+}
+
+void out_text_health(FILE *f, const struct health *h)
+{
+	char un[SZ];
+
+	fprintf(f, "health: %s: ring buffer drops %" PRIu64 ", map full %" PRIu64
+		   ", unattributed %s, lost ledgers %" PRIu64 "\n",
+		health_is_clean(h) ? "ok" : "DEGRADED", h->ringbuf_drops, h->map_full,
+		human_bytes(h->unattributed_bytes, un, SZ), h->lost_ledgers);
+}
+
+static void print_header(FILE *f, const char *first, int width)
+{
+	fprintf(f, "%-*s %-15s %-7s %10s %10s %10s %10s %10s %5s\n", width, first, "COMM", "END",
+		"PEAK", "FAULTED", "SELF", "KERN-LIVE", "KERN-END", "SELF%");
+}
+
+static void print_row(FILE *f, const char *first, int width, const char *name, const char *end,
+		      const struct ledger_sum *s)
+{
+	char peak[SZ], in[SZ], self[SZ], live[SZ], kend[SZ], pct[8];
+	uint64_t vself = cat_total(s->bytes[CAT_SELF_RELEASED]);
+	uint64_t vlive = cat_total(s->bytes[CAT_KERNEL_LIVE]);
+	uint64_t vend = cat_total(s->bytes[CAT_KERNEL_EXIT]) + cat_total(s->bytes[CAT_KERNEL_EXEC]);
+
+	fprintf(f, "%-*s %-15.15s %-7s %10s %10s %10s %10s %10s %5s\n", width, first, name, end,
+		human_bytes(s->peak_rss, peak, SZ),
+		human_bytes(cat_total(s->bytes[CAT_FAULTED_IN]), in, SZ),
+		human_bytes(vself, self, SZ), human_bytes(vlive, live, SZ),
+		human_bytes(vend, kend, SZ), percent(vself, vself + vlive + vend, pct, sizeof(pct)));
+}
+
+static void print_ledger(FILE *f, const struct ledger *l, const char *indent)
+{
+	struct ledger_sum s = { 0 };
+	char first[64], end[16];
+
+	ledger_sum_add(&s, l);
+	snprintf(first, sizeof(first), "%s%u", indent, l->pid);
+	print_row(f, first, 16, l->comm, end_text(l, end, sizeof(end)), &s);
+}
+
+/* The ledger a child hangs under: its parent's latest image started before the child. */
+static const struct ledger *parent_of(const struct document *d, const struct ledger *child)
+{
+	const struct ledger *best = NULL;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ledger *p = &d->ledgers[i];
+
+		if (p == child || p->pid != child->ppid || p->start_ns > child->start_ns)
+			continue;
+		if (!best || p->start_ns > best->start_ns)
+			best = p;
+	}
+	return best;
+}
+
+static void print_subtree(FILE *f, const struct document *d, const struct ledger *l, int depth)
+{
+	char indent[64] = "";
+
+	for (int i = 0; i < depth && i < 20; i++)
+		strcat(indent, i + 1 == depth ? "`-" : "  ");
+	print_ledger(f, l, indent);
+	for (size_t i = 0; i < d->n; i++)
+		if (parent_of(d, &d->ledgers[i]) == l)
+			print_subtree(f, d, &d->ledgers[i], depth + 1);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct ledger *x = a, *y = b;
+
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid)
+{
+	struct ledger *sorted = malloc(d->n * sizeof(*sorted) + 1);
+	struct document view = *d;
+	char verdict[512];
+
+	if (!sorted)
+		return;
+	memcpy(sorted, d->ledgers, d->n * sizeof(*sorted));
+	qsort(sorted, d->n, sizeof(*sorted), by_start);
+	view.ledgers = sorted;
+	fprintf(f, "\nmemreap: %zu address space%s observed\n", d->n, d->n == 1 ? "" : "s");
+	print_header(f, "PID", 16);
+	for (size_t i = 0; i < d->n; i++)
+		if (!parent_of(&view, &sorted[i]))
+			print_subtree(f, &view, &sorted[i], 0);
+	for (size_t i = 0; i < d->n; i++)
+		if (sorted[i].pid == root_pid && sorted[i].end != MR_END_EXEC)
+			fprintf(f, "verdict: %s\n", ledger_verdict(&sorted[i], verdict, sizeof(verdict)));
+	out_text_health(f, &d->health);
+	free(sorted);
+}
+
+static void report_ledgers(FILE *f, struct document *d, const struct report_opts *o)
+{
+	size_t n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
+
+	sort_ledgers(d->ledgers, d->n, o->sort, o->ascending);
+	print_header(f, "PID", 8);
+	for (size_t i = 0; i < n; i++)
+		print_ledger(f, &d->ledgers[i], "");
+}
+
+static void report_groups(FILE *f, const struct document *d, const struct report_opts *o)
+{
+	static const char *titles[] = { "", "COMM", "EXE", "CGROUP" };
+	struct group *g;
+	size_t n, shown;
+	char count[24];
+
+	if (document_group(d, o->by, &g, &n))
+		return;
+	sort_groups(g, n, o->sort, o->ascending);
+	shown = o->top > 0 && (size_t)o->top < n ? (size_t)o->top : n;
+	fprintf(f, "%s\n", titles[o->by]);
+	print_header(f, "  LEDGERS", 9);
+	for (size_t i = 0; i < shown; i++) {
+		fprintf(f, "%s\n", g[i].key);
+		snprintf(count, sizeof(count), "  %" PRIu64, g[i].sum.ledgers);
+		print_row(f, count, 9, "", "", &g[i].sum);
+	}
+	groups_free(g, n);
+}
+
+void out_text_report(FILE *f, const struct document *d, const struct report_opts *o)
+{
+	struct document sorted = *d;
+	struct ledger_sum t;
+	char first[32];
+
+	fprintf(f, "memreap %s recording of %s (Linux %s): %zu ledgers\n", d->meta.memreap_version,
+		d->meta.host, d->meta.kernel, d->n);
+	if (o->by == BY_LEDGER) {
+		sorted.ledgers = malloc(d->n * sizeof(*d->ledgers) + 1);
+		if (!sorted.ledgers)
+			return;
+		memcpy(sorted.ledgers, d->ledgers, d->n * sizeof(*d->ledgers));
+		report_ledgers(f, &sorted, o);
+		free(sorted.ledgers);
+	} else {
+		report_groups(f, d, o);
+	}
+	document_totals(d, &t);
+	snprintf(first, sizeof(first), "%" PRIu64, t.ledgers);
+	fprintf(f, "\n");
+	print_row(f, first, o->by == BY_LEDGER ? 8 : 9, "TOTAL", "", &t);
+	out_text_health(f, &d->health);
+}

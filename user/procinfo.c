@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "procinfo.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+const char *exe_of_pid(uint32_t pid, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	n = readlink(link, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+const char *exe_of_filename(const char *filename, char *buf, size_t len)
+{
+	char resolved[PATH_MAX];
+
+	if (filename[0] == '/' && realpath(filename, resolved))
+		snprintf(buf, len, "%s", resolved);
+	else
+		snprintf(buf, len, "%s", filename);
+	return buf;
+}
+
+/* nftw has no context argument. */
+static struct idmap *scan_target;
+
+static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	int mount_id;
+
+	if (type != FTW_D)
+		return 0;
+	h.fh.handle_bytes = sizeof(h.id);
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) == 0 &&
+	    h.fh.handle_bytes == sizeof(h.id)) {
+		const char *rel = path + strlen(CGROUP_ROOT);
+
+		idmap_put(scan_target, h.id, *rel ? rel : "/");
+	}
+	return 0;
+}
+
+const char *cgroup_path(struct cgroup_names *c, uint64_t id)
+{
+	const char *p = idmap_get(&c->paths, id);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	if (p || !id)
+		return p ? p : "";
+	if (now - c->last_scan_ns < 1000000000ull && c->last_scan_ns)
+		return "";
+	c->last_scan_ns = now;
+	scan_target = &c->paths;
+	nftw(CGROUP_ROOT, visit, 16, FTW_PHYS | FTW_MOUNT);
+	p = idmap_get(&c->paths, id);
+	return p ? p : "";
+}
+
+void cgroup_names_free(struct cgroup_names *c)
+{
+	idmap_free(&c->paths);
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "out.h"
+#include "recording.h"
+
+#define FILE_HEADER_LEN 16
+#define FRAME_HEADER_LEN 8
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int buf_reserve(struct rec_writer *w, size_t more)
+{
+	if (w->len + more <= w->cap)
+		return 0;
+	size_t cap = w->cap ? w->cap : 65536;
+	while (cap < w->len + more)
+		cap *= 2;
+	char *grown = realloc(w->buf, cap);
+	if (!grown) {
+		w->error = ENOMEM;
+		return -1;
+	}
+	w->buf = grown;
+	w->cap = cap;
+	return 0;
+}
+
+static void add_record(struct rec_writer *w, enum rec_type type, json_object *payload)
+{
+	const char *text = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
+	size_t n = strlen(text);
+	unsigned char *p;
+	uLong crc;
+
+	if (!w->error && n <= REC_MAX_PAYLOAD && !buf_reserve(w, FRAME_HEADER_LEN + n + 4)) {
+		p = (unsigned char *)w->buf + w->len;
+		put_u32(p, (uint32_t)n);
+		put_u32(p + 4, type);
+		memcpy(p + FRAME_HEADER_LEN, text, n);
+		crc = crc32(0L, p, (uInt)(FRAME_HEADER_LEN + n));
+		put_u32(p + FRAME_HEADER_LEN + n, (uint32_t)crc);
+		w->len += FRAME_HEADER_LEN + n + 4;
+	}
+	json_object_put(payload);
+}
+
+int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta)
+{
+	unsigned char head[FILE_HEADER_LEN] = { 0 };
+
+	memset(w, 0, sizeof(*w));
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0)
+		return -1;
+	w->path = strdup(path);
+	memcpy(head, REC_MAGIC, sizeof(REC_MAGIC));
+	put_u32(head + 8, REC_VERSION);
+	if (buf_reserve(w, sizeof(head)))
+		return -1;
+	memcpy(w->buf, head, sizeof(head));
+	w->len = sizeof(head);
+	add_record(w, REC_HEADER, meta_to_json(meta));
+	return rec_flush(w);
+}
+
+void rec_add_ledger(struct rec_writer *w, const struct ledger *l)
+{
+	add_record(w, REC_LEDGER, ledger_to_json(l));
+}
+
+void rec_add_health(struct rec_writer *w, const struct health *h)
+{
+	add_record(w, REC_HEALTH, health_to_json(h));
+}
+
+void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ended_ns", json_object_new_uint64(ended_ns));
+	json_object_object_add(o, "health", health_to_json(h));
+	add_record(w, REC_END, o);
+}
+
+int rec_flush(struct rec_writer *w)
+{
+	size_t done = 0;
+
+	while (!w->error && done < w->len) {
+		ssize_t n = write(w->fd, w->buf + done, w->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->error = n < 0 ? errno : EIO;
+		else
+			done += (size_t)n;
+	}
+	w->len = 0;
+	return w->error ? -1 : 0;
+}
+
+int rec_close(struct rec_writer *w)
+{
+	int rc = rec_flush(w);
+
+	if (w->fd >= 0 && close(w->fd) && !w->error) {
+		w->error = errno;
+		rc = -1;
+	}
+	w->fd = -1;
+	free(w->buf);
+	free(w->path);
+	w->buf = w->path = NULL;
+	return rc;
+}
+
+/* --- reading --- */
+
+struct reader {
+	FILE *f;
+	uint64_t offset;
+	char *payload;
+	char *err;
+	size_t errlen;
+};
+
+enum { READ_OK, READ_EOF, READ_SHORT, READ_BAD };
+
+static int read_frame(struct reader *r, uint32_t *type, uint32_t *len)
+{
+	unsigned char head[FRAME_HEADER_LEN], tail[4];
+	size_t n = fread(head, 1, sizeof(head), r->f);
+	uLong crc;
+
+	if (n == 0)
+		return READ_EOF;
+	if (n < sizeof(head))
+		return READ_SHORT;
+	*len = get_u32(head);
+	*type = get_u32(head + 4);
+	if (*len > REC_MAX_PAYLOAD || *type < REC_HEADER || *type > REC_END) {
+		snprintf(r->err, r->errlen, "corrupt record at byte offset %llu (%s)",
+			 (unsigned long long)r->offset,
+			 *len > REC_MAX_PAYLOAD ? "impossible length" : "unknown type");
+		return READ_BAD;
+	}
+	if (fread(r->payload, 1, *len, r->f) < *len || fread(tail, 1, 4, r->f) < 4)
+		return READ_SHORT;
+	crc = crc32(0L, head, sizeof(head));
+	crc = crc32(crc, (unsigned char *)r->payload, *len);
+	if ((uint32_t)crc != get_u32(tail)) {
+		snprintf(r->err, r->errlen, "corrupt record at byte offset %llu (checksum mismatch)",
+			 (unsigned long long)r->offset);
+		return READ_BAD;
+	}
+	r->payload[*len] = '\0';
+	return READ_OK;
+}
+
+static json_object *parse_payload(struct reader *r, uint32_t len)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o = json_tokener_parse_ex(tok, r->payload, (int)len);
+
+	if (!o || json_tokener_get_parse_end(tok) != len) {
+		snprintf(r->err, r->errlen, "corrupt record at byte offset %llu (invalid JSON)",
+			 (unsigned long long)r->offset);
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static int apply_record(struct reader *r, struct document *d, uint32_t type, json_object *o,
+			bool *ended)
+{
+	char why[200] = "";
+	struct ledger l;
+	json_object *f;
+
+	switch (type) {
+	case REC_HEADER:
+		snprintf(why, sizeof(why), "a second header");
+		break;
+	case REC_LEDGER:
+		if (ledger_from_json(o, &l, why, sizeof(why)) == 0) {
+			document_add(d, &l);
+			ledger_free(&l);
+			return 0;
+		}
+		break;
+	case REC_HEALTH:
+		if (health_from_json(o, &d->health, why, sizeof(why)) == 0)
+			return 0;
+		break;
+	case REC_END:
+		if (json_object_object_get_ex(o, "ended_ns", &f) &&
+		    json_object_is_type(f, json_type_int) &&
+		    json_object_object_get_ex(o, "health", &f) &&
+		    health_from_json(f, &d->health, why, sizeof(why)) == 0) {
+			json_object_object_get_ex(o, "ended_ns", &f);
+			d->meta.ended_ns = json_object_get_uint64(f);
+			*ended = true;
+			return 0;
+		}
+		if (!*why)
+			snprintf(why, sizeof(why), "end record without ended_ns");
+		break;
+	}
+	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
+		 (unsigned long long)r->offset, why);
+	return -1;
+}
+
+static int read_file_header(struct reader *r, struct document *d)
+{
+	unsigned char head[FILE_HEADER_LEN];
+	uint32_t type, len;
+	json_object *o;
+	int rc;
+
+	if (fread(head, 1, sizeof(head), r->f) < sizeof(head) ||
+	    memcmp(head, REC_MAGIC, sizeof(REC_MAGIC))) {
+		snprintf(r->err, r->errlen, "not a memreap recording (bad magic at byte offset 0)");
+		return -1;
+	}
+	if (get_u32(head + 8) != REC_VERSION) {
+		snprintf(r->err, r->errlen, "recording format version %u is not supported (this is %d)",
+			 get_u32(head + 8), REC_VERSION);
+		return -1;
+	}
+	r->offset = sizeof(head);
+	rc = read_frame(r, &type, &len);
+	if (rc == READ_BAD)
+		return -1;
+	if (rc != READ_OK || type != REC_HEADER) {
+		snprintf(r->err, r->errlen, "recording has no header record at byte offset %llu",
+			 (unsigned long long)r->offset);
+		return -1;
+	}
+	o = parse_payload(r, len);
+	if (!o)
+		return -1;
+	char why[200];
+	rc = meta_from_json(o, &d->meta, why, sizeof(why));
+	json_object_put(o);
+	if (rc) {
+		snprintf(r->err, r->errlen, "bad header at byte offset %llu: %s",
+			 (unsigned long long)r->offset, why);
+		return -1;
+	}
+	r->offset += FRAME_HEADER_LEN + len + 4;
+	return 0;
+}
+
+int rec_read(FILE *f, struct document *d, char *note, size_t notelen, char *err, size_t errlen)
+{
+	struct reader r = { .f = f, .err = err, .errlen = errlen };
+	bool ended = false;
+	uint32_t type, len;
+	int rc = -1, status;
+
+	memset(d, 0, sizeof(*d));
+	note[0] = err[0] = '\0';
+	r.payload = malloc(REC_MAX_PAYLOAD + 1);
+	if (!r.payload) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (read_file_header(&r, d))
+		goto out;
+	while ((status = read_frame(&r, &type, &len)) == READ_OK) {
+		json_object *o = parse_payload(&r, len);
+
+		if (!o || apply_record(&r, d, type, o, &ended)) {
+			json_object_put(o);
+			goto out;
+		}
+		json_object_put(o);
+		r.offset += FRAME_HEADER_LEN + len + 4;
+		if (ended)
+			break;
+	}
+	if (status == READ_BAD)
+		goto out;
+	if (status == READ_SHORT)
+		snprintf(note, notelen, "recording cut short at byte offset %llu; read %zu ledgers up to there",
+			 (unsigned long long)r.offset, d->n);
+	else if (!ended)
+		snprintf(note, notelen, "recording has no end record (the recorder was stopped abruptly); read %zu ledgers",
+			 d->n);
+	else if (fgetc(f) != EOF)
+		snprintf(note, notelen, "data after the end record at byte offset %llu ignored",
+			 (unsigned long long)r.offset);
+	rc = *note ? 1 : 0;
+out:
+	free(r.payload);
+	if (rc < 0)
+		document_free(d);
+	return rc;
+}

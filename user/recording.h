@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Recording file format, version 1 (all integers little-endian):
+ *
+ *   "MEMREAP\0"  u32 format_version  u32 reserved
+ *   record*:     u32 payload_length  u32 type  payload  u32 crc32(length, type, payload)
+ *
+ * Types: 1 header (JSON doc_meta, first record), 2 ledger (JSON ledger), 3 health snapshot
+ * (JSON health), 4 end (JSON {"ended_ns", "health"}). Records are appended as ledgers end, so a
+ * file cut short (SIGKILL, full disk) reads up to its last whole record.
+ */
+#ifndef MR_RECORDING_H
+#define MR_RECORDING_H
+
+#include <stdio.h>
+#include "document.h"
+
+#define REC_MAGIC	    "MEMREAP"
+#define REC_VERSION	    1
+#define REC_MAX_PAYLOAD	    (1u << 20)
+
+enum rec_type {
+	REC_HEADER = 1,
+	REC_LEDGER = 2,
+	REC_HEALTH = 3,
+	REC_END = 4,
+};
+
+struct rec_writer {
+	int fd;
+	char *path;
+	char *buf;
+	size_t len, cap;
+	int error; /* errno of the first failed write; the writer stops writing after it */
+};
+
+int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta);
+void rec_add_ledger(struct rec_writer *w, const struct ledger *l);
+void rec_add_health(struct rec_writer *w, const struct health *h);
+void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h);
+int rec_flush(struct rec_writer *w); /* -1 and w->error set on failure */
+int rec_close(struct rec_writer *w);
+
+/*
+ * Read a whole recording into d. Returns 0 when the file is complete, 1 when it was cut short
+ * (note says where; d holds every whole record before), -1 on an error (err says what and at
+ * which byte offset; d is freed).
+ */
+int rec_read(FILE *f, struct document *d, char *note, size_t notelen, char *err, size_t errlen);
+
+#endif

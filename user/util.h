@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers shared by every module: sizes, clocks, a string map keyed by integers. */
+#ifndef MR_UTIL_H
+#define MR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "1.5 MiB", "512 B": binary units, at most 3 significant digits. */
+const char *human_bytes(uint64_t bytes, char *buf, size_t len);
+/* "42%" of part in whole; "-" when whole is 0. */
+const char *percent(uint64_t part, uint64_t whole, char *buf, size_t len);
+
+uint64_t clock_ns(int clock_id);
+/* CLOCK_REALTIME minus CLOCK_BOOTTIME: add to a BPF boot timestamp to get wall time. */
+int64_t boot_to_wall_offset_ns(void);
+
+/* Parse a non-negative integer or a duration in seconds; -1 on garbage. */
+long long parse_count(const char *s);
+double parse_seconds(const char *s);
+
+/* An open-addressing map from a 64-bit key to an owned string. */
+struct idmap {
+	uint64_t *keys;
+	char **values;
+	size_t cap, len;
+};
+void idmap_put(struct idmap *m, uint64_t key, const char *value);
+const char *idmap_get(const struct idmap *m, uint64_t key);
+void idmap_del(struct idmap *m, uint64_t key);
+void idmap_free(struct idmap *m);
+
+#endif

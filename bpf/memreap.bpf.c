@@ -341,6 +341,54 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 	add(&l->kernel_live[k & 3], bytes);
 }
 
+/*
+ * Seeding: give every process that predates memreap a ledger with its exact baseline, so that
+ * its first change is counted and idle processes are seen. Run once by user space through
+ * BPF_PROG_TEST_RUN, which holds the RCU read lock that walking the task list needs.
+ */
+struct seed_walk {
+	struct task_struct *first;
+	struct task_struct *task;
+};
+
+__u32 seeded;
+
+static __always_inline void seed_task(struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	if (!mm || (BPF_CORE_READ(t, flags) & PF_KTHREAD) || ledger_of(mm))
+		return;
+	if (ledger_create(mm, MR_ORIGIN_EXISTING, t))
+		seeded++;
+}
+
+static long seed_next(__u32 i, struct seed_walk *w)
+{
+	struct task_struct *cur = w->task; /* outside BPF_CORE_READ: seed_walk is ours, not CO-RE */
+	struct list_head *next = BPF_CORE_READ(cur, tasks.next);
+	struct task_struct *t = (void *)next - bpf_core_field_offset(struct task_struct, tasks);
+
+	if (t == w->first)
+		return 1; /* back where we started: every process seen */
+	w->task = t;
+	seed_task(t);
+	return 0;
+}
+
+SEC("raw_tp")
+int seed_existing(void *ctx)
+{
+	struct seed_walk w;
+
+	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
+	w.first = (struct task_struct *)bpf_get_current_task();
+	w.task = w.first;
+	seed_task(w.first);
+	bpf_loop(1 << 22, seed_next, &w, 0);
+	return 0;
+}
+
 SEC("raw_tp/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {

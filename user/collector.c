@@ -171,6 +171,19 @@ static int attach_all(struct collector *c, char *err, size_t errlen)
 	       attach_one(s->progs.on_exit_mmap, &s->links.on_exit_mmap, "exit_mmap", err, errlen);
 }
 
+/* Ledgers for the address spaces that predate us, after attaching so that no change is missed. */
+static int seed_existing(struct collector *c, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	int rc = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.seed_existing), &run);
+
+	if (rc) {
+		snprintf(err, errlen, "cannot list the existing processes: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct collector *collector_open(const struct collector_opts *o,
 				 const struct collector_handlers *h, char *err, size_t errlen)
 {
@@ -218,6 +231,8 @@ struct collector *collector_open(const struct collector_opts *o,
 		goto fail;
 	}
 	if (attach_all(c, err, errlen))
+		goto fail;
+	if (seed_existing(c, err, errlen))
 		goto fail;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
 	if (!c->rb) {

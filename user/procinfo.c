@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "procinfo.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
+#include <mntent.h>
 
 const char *exe_of_pid(uint32_t pid, char *buf, size_t len)
 {
@@ -35,6 +35,26 @@ const char *exe_of_filename(const char *filename, char *buf, size_t len)
 
 /* nftw has no context argument. */
 static struct idmap *scan_target;
+static size_t scan_root_len;
+
+/* The cgroup2 mount: /sys/fs/cgroup on unified hosts, .../unified on hybrid ones. */
+static int find_cgroup2(char *buf, size_t len)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int rc = -1;
+
+	if (!f)
+		return -1;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			rc = 0;
+			break;
+		}
+	endmntent(f);
+	return rc;
+}
 
 static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -49,7 +69,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	h.fh.handle_bytes = sizeof(h.id);
 	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) == 0 &&
 	    h.fh.handle_bytes == sizeof(h.id)) {
-		const char *rel = path + strlen(CGROUP_ROOT);
+		const char *rel = path + scan_root_len;
 
 		idmap_put(scan_target, h.id, *rel ? rel : "/");
 	}
@@ -66,8 +86,11 @@ const char *cgroup_path(struct cgroup_names *c, uint64_t id)
 	if (now - c->last_scan_ns < 1000000000ull && c->last_scan_ns)
 		return "";
 	c->last_scan_ns = now;
+	if (!c->root[0] && find_cgroup2(c->root, sizeof(c->root)))
+		return "";
 	scan_target = &c->paths;
-	nftw(CGROUP_ROOT, visit, 16, FTW_PHYS | FTW_MOUNT);
+	scan_root_len = strlen(c->root);
+	nftw(c->root, visit, 16, FTW_PHYS | FTW_MOUNT);
 	p = idmap_get(&c->paths, id);
 	return p ? p : "";
 }

@@ -15,6 +15,7 @@ const char *exe_of_filename(const char *filename, char *buf, size_t len);
 struct cgroup_names {
 	struct idmap paths; /* cgroup v2 id -> path below the cgroup mount */
 	uint64_t last_scan_ns;
+	char root[256]; /* where cgroup2 is mounted */
 };
 
 /* The path of a cgroup v2 id ("/system.slice/ssh.service"), rescanning at most once a second. */

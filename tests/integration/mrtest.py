@@ -1,0 +1,110 @@
+"""Helpers for memreap's integration tests: run the real binary, load its JSON, check ledgers."""
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MEMREAP = os.path.join(ROOT, "build", "memreap")
+WORKLOADS = os.path.join(ROOT, "build", "workloads")
+SCRIPTS = os.path.join(ROOT, "tests", "workloads")
+PYTHON = "/usr/bin/python3.11"
+MiB = 1 << 20
+KINDS = ("anon", "file", "shmem")
+OUTS = ("self_released", "kernel_live", "kernel_exit", "kernel_exec", "rss_at_end")
+
+
+class Failure(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def close(actual, expected, tol, what):
+    check(abs(actual - expected) <= tol,
+          f"{what}: {actual} is not within {tol} of {expected} (off by {actual - expected})")
+
+
+def wl(name):
+    return os.path.join(WORKLOADS, name)
+
+
+def tmp(name):
+    return os.path.join(TMPDIR, name)
+
+
+TMPDIR = tempfile.mkdtemp(prefix="memreap-test-")
+
+
+def memreap(*args, input=None, timeout=120, env=None):
+    """Run memreap; returns CompletedProcess with text stdout/stderr."""
+    return subprocess.run([MEMREAP, *args], input=input, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def run_json(cmd, extra=()):
+    """memreap run --json on cmd; returns (document, completed process)."""
+    path = tmp("run.json")
+    if os.path.exists(path):
+        os.unlink(path)
+    p = memreap("run", "-q", "--json", path, *extra, "--", *cmd)
+    check(os.path.exists(path), f"no JSON written; rc={p.returncode} stderr={p.stderr}")
+    with open(path) as f:
+        return json.load(f), p
+
+
+def truth_run(cmd):
+    """Run cmd under the ptrace truth tool inside memreap run; returns (doc, truth, ledger)."""
+    tpath = tmp("truth.json")
+    doc, p = run_json([wl("truth"), tpath, *cmd])
+    with open(tpath) as f:
+        truth = json.load(f)
+    led = [l for l in doc["ledgers"] if l["pid"] == truth["pid"] and l["end"] == "exit"]
+    check(len(led) == 1, f"expected one exit ledger for pid {truth['pid']}, got {len(led)}")
+    return doc, truth, led[0], p
+
+
+def total(k):
+    return k["anon"] + k["file"] + k["shmem"]
+
+
+def check_balanced(ledger):
+    """The identity, per kind, to the byte."""
+    for kind in KINDS:
+        inflow = ledger["baseline"][kind] + ledger["faulted_in"][kind]
+        outflow = sum(ledger[c][kind] for c in OUTS)
+        check(inflow == outflow,
+              f"ledger pid {ledger['pid']} ({ledger['comm']}) does not balance for {kind}: "
+              f"in {inflow} != out {outflow}")
+        for c in ("baseline", "faulted_in") + OUTS:
+            check(ledger[c]["total"] == total(ledger[c]), f"{c}.total is not the sum of kinds")
+    calls = sum(ledger["self_released_by_call"].values())
+    check(calls == ledger["self_released"]["total"],
+          f"self_released_by_call sums to {calls}, not {ledger['self_released']['total']}")
+    if ledger["end"] != "alive":
+        check(total(ledger["rss_at_end"]) == 0, "an ended ledger has rss_at_end")
+
+
+def check_document(doc, clean=True):
+    check(doc["schema"] == "memreap/v1", "schema")
+    for led in doc["ledgers"]:
+        check_balanced(led)
+    if clean:
+        h = doc["health"]
+        check(h["ringbuf_drops"] == 0 and h["map_full"] == 0 and h["lost_ledgers"] == 0,
+              f"health not clean: {h}")
+
+
+def check_truth(truth, led, self_expected=None):
+    """Compare a ledger with the kernel's own numbers for the same process."""
+    close(led["peak_rss_bytes"], truth["ru_maxrss_bytes"], MiB, "peak vs ru_maxrss")
+    at_exit = truth["rss_at_exit_bytes"]
+    close(total(led["kernel_exit"]), total(at_exit), MiB,
+          "kernel_exit vs RssAnon+RssFile+RssShmem at the exit stop")
+    for kind in KINDS:
+        close(led["kernel_exit"][kind], at_exit[kind], MiB, f"kernel_exit.{kind}")
+    if self_expected is not None:
+        close(led["self_released"]["total"], self_expected, MiB, "self_released")

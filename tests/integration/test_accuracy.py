@@ -1,0 +1,171 @@
+"""Ledgers against kernel truth and workloads that know what they did."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from mrtest import (MEMREAP, MiB, PYTHON, SCRIPTS, check, check_balanced, check_document, check_truth,
+                    close, memreap, run_json, tmp, total, truth_run, wl)
+
+
+def test_known_pattern_per_call():
+    expected_path = tmp("pattern.json")
+    doc, truth, led, p = truth_run([wl("pattern"), expected_path])
+    check(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+    check_document(doc)
+    with open(expected_path) as f:
+        exp = json.load(f)
+    calls = led["self_released_by_call"]
+    for call in ("munmap", "madvise", "brk", "mremap", "mmap"):
+        close(calls[call], exp[call], MiB, f"self_released_by_call.{call}")
+        check(calls[call] >= exp[call], f"{call}: {calls[call]} < {exp[call]} released")
+    released = sum(exp[c] for c in ("munmap", "madvise", "brk", "mremap", "mmap"))
+    check_truth(truth, led, self_expected=released)
+    check(led["kernel_exit"]["anon"] >= exp["resident_at_exit_min"], "kernel_exit too small")
+    check(led["observed_from_start"] and led["exit_code"] == 0 and led["signal"] is None,
+          "end fields")
+    check(led["comm"] == "pattern" and led["exe"].endswith("/pattern"), "comm/exe")
+
+
+def test_python_script_against_truth():
+    doc, truth, led, p = truth_run([PYTHON, os.path.join(SCRIPTS, "python_frees.py")])
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    check_truth(truth, led)
+    check(led["peak_rss_bytes"] > 150 * MiB, "python peak")
+    check(led["self_released"]["anon"] > 100 * MiB, "python released most itself")
+
+
+def test_python_os_exit_leaves_it_to_the_kernel():
+    doc, truth, led, p = truth_run([PYTHON, os.path.join(SCRIPTS, "python_frees.py"), "os_exit"])
+    check_document(doc)
+    check_truth(truth, led)
+
+
+def test_threads_are_one_ledger():
+    doc, p = run_json([wl("threads")])
+    check_document(doc)
+    out = json.loads(p.stdout)
+    leds = [l for l in doc["ledgers"] if l["comm"] == "threads"]
+    check(len(leds) == 1, f"{len(leds)} ledgers for one multithreaded process")
+    led = leds[0]
+    calls = led["self_released_by_call"]
+    check(calls["munmap"] >= out["munmap"], f"munmap {calls['munmap']} < {out['munmap']}")
+    close(calls["munmap"], out["munmap"], MiB, "threads munmap")
+    check(led["peak_rss_bytes"] >= out["munmap"], "peak covers all threads' memory at once")
+
+
+def test_fork_children_that_never_touch_memory():
+    doc, p = run_json([wl("forker"), "20"])
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    out = json.loads(p.stdout)
+    busy_ppid = [l["ppid"] for l in doc["ledgers"] if l["pid"] == out["busy_child"]]
+    parent = [l for l in doc["ledgers"] if busy_ppid and l["pid"] == busy_ppid[0]]
+    check(len(parent) == 1, "the parent's ledger")
+    kids = [l for l in doc["ledgers"] if l["ppid"] == parent[0]["pid"]]
+    check(len(kids) == 21, f"expected 21 child ledgers, got {len(kids)}")
+    for k in kids:
+        check(k["observed_from_start"], "child observed from its fork")
+        check(k["baseline"]["total"] == 0, "a forked child starts from zero")
+    busy = [k for k in kids if k["pid"] == out["busy_child"]][0]
+    check(busy["exit_code"] == 3, "busy child's exit code")
+    check(busy["kernel_exit"]["anon"] >= 16 * MiB, "busy child's 16 MiB left to the kernel")
+    idle = [k for k in kids if k["pid"] != out["busy_child"]]
+    # fork copied the parent's 24 MiB of touched anon into each child's counters
+    for k in idle:
+        check(k["faulted_in"]["anon"] >= 24 * MiB, "fork's copy counted as faulted_in")
+        check(k["kernel_exit"]["anon"] >= 24 * MiB, "and left to the kernel at exit")
+
+
+def test_exec_hands_the_old_image_to_the_kernel():
+    doc, p = run_json([wl("execer"), "/bin/true"])
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    old = [l for l in doc["ledgers"] if l["comm"] == "execer"]
+    new = [l for l in doc["ledgers"] if l["comm"] == "true"]
+    check(len(old) == 1 and len(new) == 1, f"ledgers: {[l['comm'] for l in doc['ledgers']]}")
+    old, new = old[0], new[0]
+    check(old["end"] == "exec" and old["exit_code"] is None, "old image ends by exec")
+    check(old["kernel_exec"]["anon"] >= 32 * MiB, "kernel_exec holds the 32 MiB")
+    check(total(old["kernel_exit"]) == 0, "nothing at exit for the old image")
+    check(new["pid"] == old["pid"] and new["end"] == "exit", "same process, new image")
+    check(new["parent_id"] == old["id"], "the new image points at the old")
+
+
+def test_sigkill_status_and_truth():
+    doc, truth, led, p = truth_run([wl("hog"), "64", "0", "kill"])
+    check(p.returncode == 128 + 9, f"memreap returns 128+9, got {p.returncode}")
+    check_document(doc)
+    check(led["signal"] == 9 and led["exit_code"] is None, "signal 9 recorded")
+    check_truth(truth, led)
+    check(led["kernel_exit"]["anon"] >= 64 * MiB, "SIGKILL leaves it all to the kernel")
+
+
+def test_teardown_in_another_process():
+    doc, p = run_json([wl("holder")])
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    out = json.loads(p.stdout)
+    led = [l for l in doc["ledgers"] if l["pid"] == out["child"] and l["end"] == "exit"]
+    check(len(led) == 1, "the held child's ledger ended")
+    led = led[0]
+    check(led["exit_code"] == 0, "exit code of the held child")
+    check(led["kernel_exit"]["anon"] >= 32 * MiB,
+          f"teardown in the holder's context is kernel_exit: {led['kernel_exit']}")
+    check(led["kernel_live"]["total"] < MiB, "not mistaken for live reclaim")
+
+
+def test_process_started_before_memreap():
+    hog = subprocess.Popen([wl("hog"), "48", "16"], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, text=True)
+    line = hog.stdout.readline()
+    check(line.startswith("ready"), "hog ready")
+    out = tmp("before.rec")
+    rec = subprocess.Popen([MEMREAP, "record", "-o", out, "--pid", str(hog.pid)],
+                           stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # attached
+    hog.stdin.write("go\n")
+    hog.stdin.flush()
+    hog.wait()
+    time.sleep(0.5)
+    rec.send_signal(signal.SIGINT)
+    _, err = rec.communicate(timeout=30)
+    check(rec.returncode == 0, f"record rc {rec.returncode}: {err}")
+    p = memreap("report", out, "--format", "json")
+    check(p.returncode == 0, p.stderr)
+    doc = json.loads(p.stdout)
+    check_document(doc)
+    led = [l for l in doc["ledgers"] if l["pid"] == hog.pid]
+    check(len(led) == 1, f"one ledger for the old process, got {len(led)}")
+    led = led[0]
+    check(not led["observed_from_start"], "observed_from_start is false")
+    check(led["baseline"]["anon"] >= 48 * MiB, f"baseline holds what was resident: {led['baseline']}")
+    close(led["self_released_by_call"]["munmap"], 16 * MiB, MiB, "munmap after attach")
+    check(led["kernel_exit"]["anon"] >= 32 * MiB, "the rest left to the kernel")
+
+
+def test_burst_of_2000_short_processes():
+    doc, p = run_json([wl("storm"), "2000", "8"])
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    kids = [l for l in doc["ledgers"] if l["comm"] == "storm" and l["ppid"] != 0]
+    storm = json.loads(p.stdout)
+    check(storm["started"] == 2000, "storm started 2000")
+    ended = [l for l in doc["ledgers"] if l["end"] == "exit"]
+    check(len(ended) >= 2001, f"{len(ended)} ended ledgers for 2000 children + parent")
+
+
+def test_system_wide_recording_balances():
+    out = tmp("system.rec")
+    p = memreap("record", "-o", out, "--duration", "2")
+    check(p.returncode == 0, p.stderr)
+    p = memreap("report", out, "--format", "json")
+    check(p.returncode == 0, p.stderr)
+    doc = json.loads(p.stdout)
+    check_document(doc)
+    check(len(doc["ledgers"]) > 5, "a system-wide recording sees the machine's processes")
+    alive = [l for l in doc["ledgers"] if l["end"] == "alive"]
+    check(alive and all(not l["observed_from_start"] or l["baseline"]["total"] == 0
+                        for l in alive), "alive ledgers")

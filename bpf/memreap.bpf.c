@@ -300,20 +300,11 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	unsigned int flags = task->flags;
-	long nr;
 	int call;
 
-	if (l->state == MR_STATE_EXITING) {
-		add(&l->kernel_exit[k & 3], bytes);
-		return;
-	}
-	if (l->state == MR_STATE_EXECED) {
-		add(&l->kernel_exec[k & 3], bytes);
-		return;
-	}
-	nr = syscall_nr(task);
+	/* First: a task still using this mm (a CLONE_VM sharer may outlive the owner's group). */
 	if (task->mm == mm) {
-		call = call_of(nr);
+		call = call_of(syscall_nr(task));
 		/* Direct reclaim of its own pages outside a releasing call is the kernel's doing. */
 		if (call == MR_CALL_OTHER && (flags & PF_MEMALLOC)) {
 			add(&l->kernel_live[k & 3], bytes);
@@ -321,6 +312,14 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 		}
 		add(&l->self_released[k & 3], bytes);
 		add(&l->by_call[call & 7], bytes);
+		return;
+	}
+	if (l->state == MR_STATE_EXITING) {
+		add(&l->kernel_exit[k & 3], bytes);
+		return;
+	}
+	if (l->state == MR_STATE_EXECED) {
+		add(&l->kernel_exec[k & 3], bytes);
 		return;
 	}
 	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
@@ -331,7 +330,7 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 			return;
 		}
 		/* exec tears the old mm down after switching to the new one. */
-		if (is_exec_call(nr) && l->state != MR_STATE_BUILDING) {
+		if (is_exec_call(syscall_nr(task)) && l->state != MR_STATE_BUILDING) {
 			l->state = MR_STATE_EXECED;
 			l->end_ns = bpf_ktime_get_boot_ns();
 			add(&l->kernel_exec[k & 3], bytes);

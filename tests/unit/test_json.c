@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The memreap/v1 JSON contract: field names, nulls, totals, and parsing back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "fixtures.h"
+#include "out.h"
+
+static json_object *field(json_object *o, const char *name)
+{
+	json_object *f = NULL;
+
+	assert_true(json_object_object_get_ex(o, name, &f));
+	return f;
+}
+
+static void ledger_fields_follow_the_contract(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger l;
+	json_object *o;
+
+	ledger_from_kernel(&l, &k, 0);
+	o = ledger_to_json(&l);
+	assert_string_equal(json_object_get_string(field(o, "end")), "exit");
+	assert_int_equal(json_object_get_int(field(o, "exit_code")), 1);
+	assert_null(field(o, "signal"));
+	assert_int_equal(json_object_get_uint64(field(field(o, "kernel_exit"), "total")), 63 * MiB);
+	assert_int_equal(json_object_get_uint64(field(field(o, "self_released_by_call"), "munmap")),
+			 30 * MiB);
+	assert_true(json_object_get_boolean(field(o, "observed_from_start")));
+	json_object_put(o);
+	ledger_free(&l);
+}
+
+static void round_trips_through_json(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o;
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_memory_equal(a.bytes, b.bytes, sizeof(a.bytes));
+	assert_memory_equal(a.by_call, b.by_call, sizeof(a.by_call));
+	assert_int_equal(a.exit_code, b.exit_code);
+	assert_int_equal(a.signal, b.signal);
+	assert_string_equal(a.comm, b.comm);
+	json_object_put(o);
+	ledger_free(&a);
+	ledger_free(&b);
+}
+
+static void parse_errors_name_the_field(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o;
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	json_object_object_del(o, "kernel_exec");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "kernel_exec"));
+	json_object_object_add(o, "kernel_exec", json_object_new_string("lots"));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "wrong type"));
+	json_object_put(o);
+	o = ledger_to_json(&a);
+	json_object_object_add(o, "pid", json_object_new_int(-5));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "negative"));
+	json_object_put(o);
+	ledger_free(&a);
+}
+
+static void document_has_totals(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct document d;
+	struct ledger l;
+	json_object *o, *t;
+
+	document_init_local(&d);
+	ledger_from_kernel(&l, &k, 0);
+	document_add(&d, &l);
+	document_add(&d, &l);
+	o = document_to_json(&d);
+	assert_string_equal(json_object_get_string(field(o, "schema")), "memreap/v1");
+	t = field(o, "totals");
+	assert_int_equal(json_object_get_uint64(field(t, "ledgers")), 2);
+	assert_int_equal(json_object_get_uint64(field(field(t, "self_released"), "anon")), 80 * MiB);
+	assert_int_equal(json_object_array_length(field(o, "ledgers")), 2);
+	json_object_put(o);
+	ledger_free(&l);
+	document_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ledger_fields_follow_the_contract),
+		cmocka_unit_test(round_trips_through_json),
+		cmocka_unit_test(parse_errors_name_the_field),
+		cmocka_unit_test(document_has_totals),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

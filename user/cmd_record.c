@@ -93,7 +93,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 			puts(usage);
 			exit(0);
 		default:
-			return usage_error(usage, "bad option");
+			return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (!a->output)

@@ -92,7 +92,7 @@ int cmd_run(int argc, char **argv)
 			puts(usage);
 			return 0;
 		default:
-			return usage_error(usage, "bad option");
+			return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

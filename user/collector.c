@@ -152,6 +152,12 @@ static int on_event(void *ctx, void *data, size_t size)
 static int attach_one(struct bpf_program *prog, struct bpf_link **link, const char *tp,
 		      char *err, size_t errlen)
 {
+	char var[64];
+
+	/* MEMREAP_TRACEPOINT_<name>=<other>: attach elsewhere (debugging, and the missing-hook test). */
+	snprintf(var, sizeof(var), "MEMREAP_TRACEPOINT_%s", tp);
+	if (getenv(var))
+		tp = getenv(var);
 	*link = bpf_program__attach_raw_tracepoint(prog, tp);
 	if (*link)
 		return 0;
@@ -188,6 +194,8 @@ struct collector *collector_open(const struct collector_opts *o,
 				 const struct collector_handlers *h, char *err, size_t errlen)
 {
 	struct collector *c = calloc(1, sizeof(*c));
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	const char *btf;
 	int ncpus, rc;
 
 	if (!c) {
@@ -200,18 +208,21 @@ struct collector *collector_open(const struct collector_opts *o,
 	libbpf_set_print(libbpf_log);
 	if (check_privileges(err, errlen))
 		goto fail;
-	if (access(BTF_PATH, R_OK)) {
-		snprintf(err, errlen, "kernel BTF not found at %s (needs CONFIG_DEBUG_INFO_BTF=y)",
-			 BTF_PATH);
+	/* MEMREAP_BTF: a BTF file for kernels that do not expose their own (e.g. from BTFHub). */
+	btf = getenv("MEMREAP_BTF") ? getenv("MEMREAP_BTF") : BTF_PATH;
+	if (access(btf, R_OK)) {
+		snprintf(err, errlen, "kernel BTF not found at %s (needs CONFIG_DEBUG_INFO_BTF=y, or MEMREAP_BTF=FILE)",
+			 btf);
 		goto fail;
 	}
+	open_opts.btf_custom_path = strcmp(btf, BTF_PATH) ? btf : NULL;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || ncpus > MAX_CPUS) {
 		snprintf(err, errlen, "unsupported number of possible CPUs: %d (at most %d)", ncpus,
 			 MAX_CPUS);
 		goto fail;
 	}
-	c->skel = memreap_bpf__open();
+	c->skel = memreap_bpf__open_opts(&open_opts);
 	if (!c->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;

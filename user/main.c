@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "collector.h"
 #include "commands.h"
 #include "document.h"
@@ -73,6 +74,7 @@ int parse_collector_opt(struct collector_opts *o, int opt, const char *value)
 
 int main(int argc, char **argv)
 {
+	opterr = 0; /* commands report bad options themselves, in one line */
 	if (argc < 2)
 		return cmd_help(0, NULL), EXIT_USAGE;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))

@@ -54,35 +54,40 @@ void out_text_health(FILE *f, const struct health *h)
 		human_bytes(h->unattributed_bytes, un, SZ), h->lost_ledgers);
 }
 
-static void print_header(FILE *f, const char *first, int width)
+/* Every table: a leading label (pid and comm and end, or a group key), then the same numbers. */
+static void print_header(FILE *f, const char *label, int width)
 {
-	fprintf(f, "%-*s %-15s %-7s %10s %10s %10s %10s %10s %5s\n", width, first, "COMM", "END",
-		"PEAK", "FAULTED", "SELF", "KERN-LIVE", "KERN-END", "SELF%");
+	fprintf(f, "%-*s %10s %10s %10s %10s %10s %5s\n", width, label, "PEAK", "FAULTED", "SELF",
+		"KERN-LIVE", "KERN-END", "SELF%");
 }
 
-static void print_row(FILE *f, const char *first, int width, const char *name, const char *end,
-		      const struct ledger_sum *s)
+static void print_row(FILE *f, const char *label, int width, const struct ledger_sum *s)
 {
 	char peak[SZ], in[SZ], self[SZ], live[SZ], kend[SZ], pct[8];
 	uint64_t vself = cat_total(s->bytes[CAT_SELF_RELEASED]);
 	uint64_t vlive = cat_total(s->bytes[CAT_KERNEL_LIVE]);
 	uint64_t vend = cat_total(s->bytes[CAT_KERNEL_EXIT]) + cat_total(s->bytes[CAT_KERNEL_EXEC]);
 
-	fprintf(f, "%-*s %-15.15s %-7s %10s %10s %10s %10s %10s %5s\n", width, first, name, end,
+	fprintf(f, "%-*.*s %10s %10s %10s %10s %10s %5s\n", width, width, label,
 		human_bytes(s->peak_rss, peak, SZ),
 		human_bytes(cat_total(s->bytes[CAT_FAULTED_IN]), in, SZ),
 		human_bytes(vself, self, SZ), human_bytes(vlive, live, SZ),
 		human_bytes(vend, kend, SZ), percent(vself, vself + vlive + vend, pct, sizeof(pct)));
 }
 
+#define LEDGER_LABEL_WIDTH 40
+#define LEDGER_LABEL_HEADER "PID               COMM            END"
+
 static void print_ledger(FILE *f, const struct ledger *l, const char *indent)
 {
 	struct ledger_sum s = { 0 };
-	char first[64], end[16];
+	char label[96], pid[64], end[16];
 
 	ledger_sum_add(&s, l);
-	snprintf(first, sizeof(first), "%s%u", indent, l->pid);
-	print_row(f, first, 16, l->comm, end_text(l, end, sizeof(end)), &s);
+	snprintf(pid, sizeof(pid), "%s%u", indent, l->pid);
+	snprintf(label, sizeof(label), "%-17s %-15.15s %s", pid, l->comm,
+		 end_text(l, end, sizeof(end)));
+	print_row(f, label, LEDGER_LABEL_WIDTH, &s);
 }
 
 /* The ledger a child hangs under: its parent's latest image started before the child. */
@@ -132,7 +137,7 @@ void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid)
 	qsort(sorted, d->n, sizeof(*sorted), by_start);
 	view.ledgers = sorted;
 	fprintf(f, "\nmemreap: %zu address space%s observed\n", d->n, d->n == 1 ? "" : "s");
-	print_header(f, "PID", 16);
+	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
 	for (size_t i = 0; i < d->n; i++)
 		if (!parent_of(&view, &sorted[i]))
 			print_subtree(f, &view, &sorted[i], 0);
@@ -148,7 +153,7 @@ static void report_ledgers(FILE *f, struct document *d, const struct report_opts
 	size_t n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
 
 	sort_ledgers(d->ledgers, d->n, o->sort, o->ascending);
-	print_header(f, "PID", 8);
+	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
 	for (size_t i = 0; i < n; i++)
 		print_ledger(f, &d->ledgers[i], "");
 }
@@ -156,20 +161,23 @@ static void report_ledgers(FILE *f, struct document *d, const struct report_opts
 static void report_groups(FILE *f, const struct document *d, const struct report_opts *o)
 {
 	static const char *titles[] = { "", "COMM", "EXE", "CGROUP" };
+	char header[64], label[96];
 	struct group *g;
 	size_t n, shown;
-	char count[24];
 
 	if (document_group(d, o->by, &g, &n))
 		return;
 	sort_groups(g, n, o->sort, o->ascending);
 	shown = o->top > 0 && (size_t)o->top < n ? (size_t)o->top : n;
-	fprintf(f, "%s\n", titles[o->by]);
-	print_header(f, "  LEDGERS", 9);
+	snprintf(header, sizeof(header), "%-31s %8s", titles[o->by], "LEDGERS");
+	print_header(f, header, LEDGER_LABEL_WIDTH);
 	for (size_t i = 0; i < shown; i++) {
-		fprintf(f, "%s\n", g[i].key);
-		snprintf(count, sizeof(count), "  %" PRIu64, g[i].sum.ledgers);
-		print_row(f, count, 9, "", "", &g[i].sum);
+		/* Long keys (paths) keep their end, where the name is. */
+		size_t len = strlen(g[i].key);
+		const char *key = len > 31 ? g[i].key + len - 31 : g[i].key;
+
+		snprintf(label, sizeof(label), "%-31s %8" PRIu64, key, g[i].sum.ledgers);
+		print_row(f, label, LEDGER_LABEL_WIDTH, &g[i].sum);
 	}
 	groups_free(g, n);
 }
@@ -178,7 +186,7 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 {
 	struct document sorted = *d;
 	struct ledger_sum t;
-	char first[32];
+	char label[64];
 
 	fprintf(f, "memreap %s recording of %s (Linux %s): %zu ledgers\n", d->meta.memreap_version,
 		d->meta.host, d->meta.kernel, d->n);
@@ -193,8 +201,8 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 		report_groups(f, d, o);
 	}
 	document_totals(d, &t);
-	snprintf(first, sizeof(first), "%" PRIu64, t.ledgers);
+	snprintf(label, sizeof(label), "TOTAL (%" PRIu64 " ledgers)", t.ledgers);
 	fprintf(f, "\n");
-	print_row(f, first, o->by == BY_LEDGER ? 8 : 9, "TOTAL", "", &t);
+	print_row(f, label, LEDGER_LABEL_WIDTH, &t);
 	out_text_health(f, &d->health);
 }

@@ -35,7 +35,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-.PHONY: all deps demo test unit integration vmlinux clean install format bpf
+.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench
 
 all: $(BUILD)/memreap $(WORKLOADS)
 
@@ -74,6 +74,25 @@ $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)/unit
 	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser \
 		$< $(CORE_SRCS) -o $@ -lcmocka -ljson-c -lz
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+$(BUILD)/bench/floor.bpf.o: bench/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(BUILD)/bench/floor: bench/floor.c $(BUILD)/bench/floor.skel.h
+	$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ -lbpf -lelf -lz
+
+$(BUILD)/bench/pagefault: bench/pagefault.c | $(BUILD)/bench
+	$(CC) -O2 -Wall $< -o $@
+
+# Benchmarks are not part of `make test`. The full suite is issue 5; this one backs the design.
+bench: deps all $(BUILD)/bench/floor $(BUILD)/bench/pagefault
+	bench/rss_stat_choice.sh
 
 vmlinux:
 	mkdir -p vmlinux/$(ARCH)

@@ -550,8 +550,9 @@ SEC("raw_tp/exit_mmap")
 int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 {
 	__u64 key = (__u64)mm;
-	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key);
+	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key), *copy = NULL;
 	struct mr_event_end *e;
+	__u32 zero = 0;
 
 	if (!l)
 		return 0;
@@ -570,14 +571,27 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 		if (k >= 0)
 			l->rss_at_end[k] = l->cur[m];
 	}
+	/* A deleted entry can be reused at once by another CPU: copy the ledger out first. */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		e->type = MR_EV_END;
 		__builtin_memcpy(&e->ledger, l, sizeof(*l));
-		bpf_ringbuf_submit(e, 0);
 	} else {
-		park(l);
+		copy = bpf_map_lookup_elem(&scratch, &zero);
+		if (copy)
+			__builtin_memcpy(copy, l, sizeof(*l));
 	}
-	bpf_map_delete_elem(&ledgers, &key);
+	/* Whoever deletes the entry ends the ledger: user space may have collected it already. */
+	if (bpf_map_delete_elem(&ledgers, &key)) {
+		if (e)
+			bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	else if (copy)
+		park(copy);
+	else
+		__sync_fetch_and_add(&health.lost_ledgers, 1);
 	return 0;
 }

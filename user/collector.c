@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
@@ -27,6 +28,7 @@ struct collector {
 	struct idmap exe;	 /* ledger id -> executable */
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
+	uint64_t last_stale_scan;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -272,6 +274,43 @@ static void drain_parked(struct collector *c)
 	}
 }
 
+/*
+ * The kernel skips the exit_mmap tracepoint for an mm without VMAs (a fork that failed under
+ * memory pressure): end such ledgers here, once their process is long gone.
+ */
+#define STALE_NS (30 * 1000000000ull)
+
+static void collect_stale(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	uint64_t now = clock_ns(CLOCK_BOOTTIME), key, *prev = NULL;
+	struct mr_ledger k;
+
+	if (now - c->last_stale_scan < STALE_NS / 3)
+		return;
+	c->last_stale_scan = now;
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &k))
+			continue;
+		bool ended = k.state == MR_STATE_EXITING || k.state == MR_STATE_EXECED;
+		bool unborn = k.origin == MR_ORIGIN_FORK && !k.pid;
+		uint64_t since = ended ? k.end_ns : k.start_ns;
+
+		if (!(ended || unborn) || now - since < STALE_NS)
+			continue;
+		if (bpf_map_delete_elem(fd, &key))
+			continue; /* exit_mmap got there first */
+		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
+		if (!ended)
+			k.end_ns = now;
+		k.rss_at_end[MR_ANON] = k.cur[MR_MM_ANONPAGES] > 0 ? k.cur[MR_MM_ANONPAGES] : 0;
+		k.rss_at_end[MR_FILE] = k.cur[MR_MM_FILEPAGES] > 0 ? k.cur[MR_MM_FILEPAGES] : 0;
+		k.rss_at_end[MR_SHMEM] = k.cur[MR_MM_SHMEMPAGES] > 0 ? k.cur[MR_MM_SHMEMPAGES] : 0;
+		emit_end(c, &k);
+	}
+}
+
 int collector_poll(struct collector *c, int timeout_ms)
 {
 	int n = ring_buffer__poll(c->rb, timeout_ms);
@@ -279,6 +318,7 @@ int collector_poll(struct collector *c, int timeout_ms)
 	if (n == -EINTR)
 		n = 0;
 	drain_parked(c);
+	collect_stale(c);
 	return n < 0 ? -1 : n;
 }
 

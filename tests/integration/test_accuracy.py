@@ -169,3 +169,24 @@ def test_system_wide_recording_balances():
     alive = [l for l in doc["ledgers"] if l["end"] == "alive"]
     check(alive and all(not l["observed_from_start"] or l["baseline"]["total"] == 0
                         for l in alive), "alive ledgers")
+
+
+def test_pages_taken_by_another_process_are_kernel_live():
+    path = "/var/tmp/memreap-pager-%d.dat" % os.getpid()
+    rec = tmp("pager.rec")
+    doc, p = run_json([wl("pager"), path], extra=("-o", rec))
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    out = json.loads(p.stdout)
+    led = [l for l in doc["ledgers"] if l["pid"] == out["child"]][0]
+    close(led["kernel_live"]["file"], out["paged_out_by_parent"], MiB,
+          "process_madvise(MADV_PAGEOUT) from the parent is kernel_live")
+    close(led["self_released_by_call"]["madvise"], out["paged_out_by_child"], MiB,
+          "madvise(MADV_PAGEOUT) by the child itself is self_released")
+    # run -o wrote the same ledgers to a recording
+    p = memreap("report", rec, "--format", "json")
+    check(p.returncode == 0 and not p.stderr, p.stderr)
+    recorded = json.loads(p.stdout)
+    check([l["id"] for l in recorded["ledgers"]] == [l["id"] for l in doc["ledgers"]],
+          "the recording holds the run's ledgers")
+    check(recorded["ledgers"] == doc["ledgers"], "identical ledgers in JSON and recording")

@@ -152,13 +152,13 @@ def test_sigterm_finishes_the_file():
 
 
 def test_tiny_map_is_reported_not_hidden():
-    doc = None
     out = tmp("tiny.json")
-    p = memreap("run", "--map-entries", "16", "--json", out, "--", wl("storm"), "300", "8")
+    # 40 processes alive at once cannot fit 16 entries (plus a few per-CPU spares)
+    p = memreap("run", "--map-entries", "16", "--json", out, "--",
+                "sh", "-c", "for i in $(seq 40); do sleep 0.5 & done; wait")
     check(p.returncode == 0, p.stderr)
     doc = json.load(open(out))
     check(doc["health"]["map_full"] > 0, f"map_full counted: {doc['health']}")
     check("DEGRADED" in p.stderr and "map full" in p.stderr, "the summary shows it")
-    for led in doc["ledgers"]:
-        pass  # the ledgers that exist still balance
-    check_document(doc, clean=False)
+    check(doc["health"]["unattributed_bytes"] > 0, "changes of untracked mms are counted")
+    check_document(doc, clean=False)  # the ledgers that exist still balance

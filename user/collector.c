@@ -89,27 +89,26 @@ static const char *exe_for(struct collector *c, uint64_t ledger)
 	return e ? e : "";
 }
 
-static void resolve_names(struct collector *c, struct ledger *l)
+/* A ledger as views see it: numbers from the kernel, names from our caches. */
+static void to_user_ledger(struct collector *c, struct ledger *l, const struct mr_ledger *k)
 {
 	char buf[4096];
-	const char *exe = exe_for(c, l->id);
+	const char *exe = exe_for(c, k->id);
 
+	ledger_from_kernel(l, k, c->boot_to_wall);
 	if (!*exe && l->end == MR_END_ALIVE)
 		exe = exe_of_pid(l->pid, buf, sizeof(buf));
 	free(l->exe);
 	free(l->cgroup);
 	l->exe = strdup(exe);
-	l->cgroup = strdup(cgroup_path(&c->cgroups, 0));
+	l->cgroup = strdup(cgroup_path(&c->cgroups, k->cgroup_id));
 }
 
 static void emit_end(struct collector *c, const struct mr_ledger *k)
 {
 	struct ledger l;
 
-	ledger_from_kernel(&l, k, c->boot_to_wall);
-	resolve_names(c, &l);
-	free(l.cgroup);
-	l.cgroup = strdup(cgroup_path(&c->cgroups, k->cgroup_id));
+	to_user_ledger(c, &l, k);
 	if (c->h.ledger_end)
 		c->h.ledger_end(&l, c->h.ctx);
 	idmap_del(&c->exe, k->id);
@@ -361,10 +360,7 @@ void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx)
 		struct ledger l;
 
 		k.end = MR_END_ALIVE;
-		ledger_from_kernel(&l, &k, c->boot_to_wall);
-		resolve_names(c, &l);
-		free(l.cgroup);
-		l.cgroup = strdup(cgroup_path(&c->cgroups, k.cgroup_id));
+		to_user_ledger(c, &l, &k);
 		read_vm_status(&l);
 		fn(&l, ctx);
 		ledger_free(&l);

@@ -29,7 +29,7 @@ def test_known_pattern_per_call():
 
 
 def test_python_script_against_truth():
-    doc, truth, led, p = truth_run([PYTHON, os.path.join(SCRIPTS, "python_frees.py")])
+    doc, truth, led, p = truth_run([PYTHON, os.path.join(SCRIPTS, "demo.py")])
     check(p.returncode == 0, p.stderr)
     check_document(doc)
     check_truth(truth, led)
@@ -38,7 +38,7 @@ def test_python_script_against_truth():
 
 
 def test_python_os_exit_leaves_it_to_the_kernel():
-    doc, truth, led, p = truth_run([PYTHON, os.path.join(SCRIPTS, "python_frees.py"), "os_exit"])
+    doc, truth, led, p = truth_run([PYTHON, os.path.join(SCRIPTS, "demo.py"), "os_exit"])
     check_document(doc)
     check_truth(truth, led)
 

@@ -190,3 +190,46 @@ def test_pages_taken_by_another_process_are_kernel_live():
     check([l["id"] for l in recorded["ledgers"]] == [l["id"] for l in doc["ledgers"]],
           "the recording holds the run's ledgers")
     check(recorded["ledgers"] == doc["ledgers"], "identical ledgers in JSON and recording")
+
+
+def memory_cgroup(limit):
+    """A memory cgroup (v2 or v1) limited to `limit` bytes; returns its cgroup.procs path."""
+    for base, knob in (("/sys/fs/cgroup", "memory.max"), ("/sys/fs/cgroup/unified", "memory.max"),
+                       ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")):
+        if os.path.exists(os.path.join(base, knob if "limit" in knob else "cgroup.controllers")):
+            if knob == "memory.max":
+                with open(os.path.join(base, "cgroup.controllers")) as f:
+                    if "memory" not in f.read().split():
+                        continue
+                with open(os.path.join(base, "cgroup.subtree_control"), "w") as f:
+                    f.write("+memory")
+            path = os.path.join(base, "memreap-test-%d" % os.getpid())
+            os.makedirs(path, exist_ok=True)
+            with open(os.path.join(path, knob), "w") as f:
+                f.write(str(limit))
+            return path
+    return None
+
+
+def test_reclaim_under_memory_pressure_is_kernel_live():
+    cg = memory_cgroup(32 * MiB)
+    if not cg:
+        return "skip: no memory cgroup controller (v1 or v2) available"
+    data = "/var/tmp/memreap-filemap-%d.dat" % os.getpid()
+    try:
+        with open(data, "wb") as f:
+            f.write(b"x" * (96 * MiB))
+            os.fsync(f.fileno())
+        doc, p = run_json(["sh", "-c", f'echo $$ > {cg}/cgroup.procs && exec "$0" "$1"',
+                           wl("filemap"), data])
+        check(p.returncode == 0, p.stderr)
+        check_document(doc)
+        led = [l for l in doc["ledgers"] if l["comm"] == "filemap"][0]
+        check(led["faulted_in"]["file"] >= 90 * MiB, f"faulted in the file: {led['faulted_in']}")
+        check(led["kernel_live"]["file"] >= 16 * MiB,
+              f"the memcg limit made the kernel take pages while it ran: {led['kernel_live']}")
+        check(led["self_released"]["file"] < MiB, f"not booked as its own: {led['self_released']}")
+    finally:
+        if os.path.exists(data):
+            os.unlink(data)
+        os.rmdir(cg)

@@ -165,6 +165,7 @@ static __always_inline void set_owner(struct mr_ledger *l, struct task_struct *t
 	l->pid = BPF_CORE_READ(task, tgid);
 	l->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	l->cgroup_id = task_cgroup_id(task);
+	l->proc_start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
 }
 

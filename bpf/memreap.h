@@ -70,6 +70,7 @@ struct mr_ledger {
 	__u64 start_ns;	 /* CLOCK_BOOTTIME */
 	__u64 end_ns;
 	__u64 cgroup_id;
+	__u64 proc_start_ns; /* CLOCK_BOOTTIME start of the owning process (for ages) */
 	__u32 pid; /* thread group id of the owner */
 	__u32 ppid;
 	__s32 exit_code; /* raw wait status (code << 8 | signal), -1 if not an exit */

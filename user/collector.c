@@ -347,7 +347,7 @@ static void read_vm_status(struct ledger *l)
 	fclose(f);
 }
 
-void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx)
+void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)
 {
 	int fd = bpf_map__fd(c->skel->maps.ledgers);
 	struct mr_ledger k;
@@ -361,7 +361,8 @@ void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx)
 
 		k.end = MR_END_ALIVE;
 		to_user_ledger(c, &l, &k);
-		read_vm_status(&l);
+		if (with_vm)
+			read_vm_status(&l);
 		fn(&l, ctx);
 		ledger_free(&l);
 	}

@@ -32,7 +32,8 @@ int collector_poll(struct collector *c, int timeout_ms);
 void collector_drain(struct collector *c);
 typedef void (*ledger_fn)(const struct ledger *l, void *ctx);
 /* Every ledger still in the kernel map, as an `alive` ledger. */
-void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx);
+/* with_vm: also read VmPeak/VmSize from /proc (one file read per ledger). */
+void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm);
 void collector_health(struct collector *c, struct health *h);
 void collector_close(struct collector *c);
 

@@ -35,6 +35,7 @@ struct ledger {
 	char *exe;    /* owned; "" if unknown */
 	char *cgroup; /* owned; "" if unknown */
 	uint64_t start_ns, end_ns; /* wall clock, ns since the epoch; end_ns 0 while alive */
+	uint64_t process_start_ns; /* when the owning process started (not in the JSON contract) */
 	enum mr_end end;
 	int exit_code; /* -1 = null */
 	int signal;    /* -1 = null */

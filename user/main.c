@@ -27,6 +27,7 @@ static const struct command {
 	{ "run", cmd_run, "run CMD and report who released its memory: itself or the kernel" },
 	{ "record", cmd_record, "record ledgers to a file, system-wide or filtered" },
 	{ "report", cmd_report, "print a recording as text, JSON or CSV" },
+	{ "top", cmd_top, "live monitor of the whole machine (full-screen, or --batch)" },
 	{ "version", cmd_version, "print the version and the contract versions" },
 	{ "help", cmd_help, "this list" },
 };

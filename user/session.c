@@ -81,7 +81,7 @@ static void take_live(const struct ledger *l, void *ctx)
 void session_finish(struct session *s)
 {
 	collector_drain(s->collector);
-	collector_for_each_live(s->collector, take_live, s);
+	collector_for_each_live(s->collector, take_live, s, true);
 	collector_health(s->collector, &s->doc.health);
 	s->doc.meta.ended_ns = clock_ns(CLOCK_REALTIME);
 	if (s->rec && !s->write_error)

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What `memreap top` shows, shared between the collector thread (which keeps draining the ring
+ * buffer and takes a snapshot of the live-ledger map once per refresh) and the view, which only
+ * reads snapshots under the lock. No per-event work ever reaches the view.
+ */
+#ifndef MR_TOP_MODEL_H
+#define MR_TOP_MODEL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "collector.h"
+
+#define TOP_RECENT 64
+
+struct top_row {
+	uint32_t pid;
+	char comm[MR_COMM_LEN];
+	char interp[16]; /* interpreter name; empty until interpreter detection exists (issue 8) */
+	char *exe, *cgroup;
+	uint64_t rss, peak, self, kernel_live, start_ns;
+};
+
+struct top_ended {
+	uint32_t pid;
+	char comm[MR_COMM_LEN];
+	enum mr_end end;
+	int exit_code, signal;
+	uint64_t peak, self, kernel, end_ns;
+};
+
+/* Bytes since the observer started: ended ledgers plus what live ones did so far. */
+struct top_totals {
+	uint64_t self, kernel_exit, kernel_exec, kernel_live, exits;
+};
+
+enum top_sort { SORT_PID, SORT_COMM, SORT_RSS, SORT_PEAK, SORT_RELEASED, SORT_KERNEL, SORT_AGE,
+		NTOP_SORTS };
+extern const char *const top_sort_names[NTOP_SORTS];
+
+struct top_model {
+	pthread_mutex_t lock;
+	pthread_t thread;
+	struct collector *collector;
+	uint64_t refresh_ns;
+	bool stop;
+	/* filters given on the command line */
+	uint32_t *pids;
+	size_t npids;
+	char **comms;
+	/* the latest snapshot */
+	struct top_row *rows;
+	size_t nrows;
+	struct top_ended recent[TOP_RECENT]; /* newest first */
+	size_t nrecent;
+	struct top_totals ended, totals, rate; /* rate: per second over the last refresh */
+	struct health health;
+	uint64_t started_ns, snapshot_ns, generation;
+};
+
+int top_model_start(struct top_model *m, const struct collector_opts *o, char *err, size_t errlen);
+void top_model_stop(struct top_model *m);
+/* Wait until a snapshot newer than `generation` exists (or timeout_ms passes). */
+void top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms);
+/* Sort rows by field; keeps the rows owned by the model. Call with the lock held. */
+void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascending);
+/* Does the row match a substring filter on comm, exe, interpreter or cgroup? */
+bool top_row_matches(const struct top_row *r, const char *filter);
+
+#endif

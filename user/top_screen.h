@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MR_TOP_SCREEN_H
+#define MR_TOP_SCREEN_H
+
+#include "top_model.h"
+
+struct top_options {
+	enum top_sort sort;
+	bool ascending;
+	bool color;
+	const char *filter;
+};
+
+/* Run the full-screen monitor until the user quits. */
+int top_screen_run(struct top_model *m, struct top_options *o);
+
+#endif

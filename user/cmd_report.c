@@ -10,7 +10,7 @@
 #include "util.h"
 
 static const char usage[] =
-	"usage: memreap report FILE [--format text|json|csv] [--by ledger|comm|exe|cgroup] [--sort FIELD] [--asc] [--top N]";
+	"usage: memreap report FILE [--format text|json|csv] [--by ledger|comm|exe|cgroup|interpreter] [--sort FIELD] [--asc] [--top N]";
 
 enum format { FMT_TEXT, FMT_JSON, FMT_CSV };
 
@@ -38,7 +38,7 @@ int cmd_report(int argc, char **argv)
 		{},
 	};
 	static const char *const formats[] = { "text", "json", "csv" };
-	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup" };
+	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter" };
 	struct report_opts o = { .by = BY_LEDGER, .sort = sort_field_index("start") };
 	bool sorted = false, flip = false;
 	enum format fmt = FMT_TEXT;

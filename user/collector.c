@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "memreap.skel.h"
+#include "interp.h"
 #include "procinfo.h"
 #include "util.h"
 
@@ -26,6 +27,7 @@ struct collector {
 	struct collector_handlers h;
 	int64_t boot_to_wall;
 	struct idmap exe;	 /* ledger id -> executable */
+	struct idmap interp;	 /* ledger id -> "name version" of its interpreter */
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
 	uint64_t last_stale_scan;
@@ -102,6 +104,18 @@ static void to_user_ledger(struct collector *c, struct ledger *l, const struct m
 	free(l->cgroup);
 	l->exe = strdup(exe);
 	l->cgroup = strdup(cgroup_path(&c->cgroups, k->cgroup_id));
+	if (idmap_get(&c->interp, k->id))
+		interp_parse(idmap_get(&c->interp, k->id), &l->interp);
+	else if (l->end == MR_END_ALIVE)
+		interp_of_pid(l->pid, l->exe, &l->interp);
+}
+
+static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i)
+{
+	char text[64];
+
+	if (i->name[0])
+		idmap_put(&c->interp, ledger, interp_text(i, text, sizeof(text)));
 }
 
 static void emit_end(struct collector *c, const struct mr_ledger *k)
@@ -112,6 +126,7 @@ static void emit_end(struct collector *c, const struct mr_ledger *k)
 	if (c->h.ledger_end)
 		c->h.ledger_end(&l, c->h.ctx);
 	idmap_del(&c->exe, k->id);
+	idmap_del(&c->interp, k->id);
 	ledger_free(&l);
 }
 
@@ -119,6 +134,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
 	uint32_t type = size >= sizeof(uint32_t) ? *(uint32_t *)data : 0;
+	struct interp it;
 	char buf[4096];
 
 	if (type == MR_EV_END && size >= sizeof(struct mr_event_end)) {
@@ -127,9 +143,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		const struct mr_event_fork *e = data;
 		const char *exe = exe_for(c, e->parent_ledger);
 
-		if (!e->shares_mm)
+		if (!e->shares_mm) {
 			idmap_put(&c->exe, e->child_ledger,
 				  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
+			if (idmap_get(&c->interp, e->parent_ledger)) /* the same image */
+				idmap_put(&c->interp, e->child_ledger,
+					  idmap_get(&c->interp, e->parent_ledger));
+		}
 		if (c->h.fork)
 			c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
 	} else if (type == MR_EV_EXEC && size >= sizeof(struct mr_event_exec)) {
@@ -142,10 +162,14 @@ static int on_event(void *ctx, void *data, size_t size)
 		else
 			exe_of_pid(e->tgid, buf, sizeof(buf));
 		idmap_put(&c->exe, e->ledger, buf);
+		interp_of_exe(buf, &it);
+		remember_interp(c, e->ledger, &it);
 	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
 		const struct mr_event_new *e = data;
 
 		idmap_put(&c->exe, e->ledger, exe_of_pid(e->tgid, buf, sizeof(buf)));
+		interp_of_pid(e->tgid, buf, &it);
+		remember_interp(c, e->ledger, &it);
 	}
 	return 0;
 }
@@ -385,6 +409,7 @@ void collector_close(struct collector *c)
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);
 	idmap_free(&c->exe);
+	idmap_free(&c->interp);
 	cgroup_names_free(&c->cgroups);
 	free(c);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include "document.h"
+#include "interp.h"
 #include "util.h"
 
 void document_init_local(struct document *d)
@@ -61,9 +62,11 @@ bool health_is_clean(const struct health *h)
 	return !h->ringbuf_drops && !h->map_full && !h->unattributed_bytes && !h->lost_ledgers;
 }
 
-static const char *group_key(const struct ledger *l, enum group_by by)
+static const char *group_key(const struct ledger *l, enum group_by by, char *buf, size_t len)
 {
 	switch (by) {
+	case BY_INTERPRETER:
+		return l->interp.name[0] ? interp_text(&l->interp, buf, len) : "(none)";
 	case BY_COMM:
 		return l->comm;
 	case BY_EXE:
@@ -81,7 +84,8 @@ int document_group(const struct document *d, enum group_by by, struct group **ou
 	size_t len = 0;
 
 	for (size_t i = 0; i < d->n; i++) {
-		const char *key = group_key(&d->ledgers[i], by);
+		char buf[64];
+		const char *key = group_key(&d->ledgers[i], by, buf, sizeof(buf));
 		size_t j;
 
 		for (j = 0; j < len && strcmp(g[j].key, key); j++)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "interp.h"
 #include "memreap.h"
 
 enum category {
@@ -34,6 +35,7 @@ struct ledger {
 	char comm[MR_COMM_LEN];
 	char *exe;    /* owned; "" if unknown */
 	char *cgroup; /* owned; "" if unknown */
+	struct interp interp; /* name "" if not an interpreter */
 	uint64_t start_ns, end_ns; /* wall clock, ns since the epoch; end_ns 0 while alive */
 	uint64_t process_start_ns; /* when the owning process started (not in the JSON contract) */
 	enum mr_end end;

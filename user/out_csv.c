@@ -61,8 +61,8 @@ void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
 		memcpy(l, d->ledgers, d->n * sizeof(*l));
 		sort_ledgers(l, d->n, o->sort, o->ascending);
 		n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
-		csv_header(f, "pid,ppid,comm,exe,cgroup,start_ns,end_ns,end,exit_code,signal,"
-			      "observed_from_start");
+		csv_header(f, "pid,ppid,comm,exe,cgroup,interpreter,interpreter_version,start_ns,"
+			      "end_ns,end,exit_code,signal,observed_from_start");
 		for (size_t i = 0; i < n; i++) {
 			fprintf(f, "%u,%u,", l[i].pid, l[i].ppid);
 			csv_str(f, l[i].comm);
@@ -70,6 +70,10 @@ void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
 			csv_str(f, l[i].exe);
 			fputc(',', f);
 			csv_str(f, l[i].cgroup);
+			fputc(',', f);
+			csv_str(f, l[i].interp.name);
+			fputc(',', f);
+			csv_str(f, l[i].interp.version);
 			fprintf(f, ",%" PRIu64 ",", l[i].start_ns);
 			if (l[i].end != MR_END_ALIVE)
 				fprintf(f, "%" PRIu64, l[i].end_ns);

@@ -23,6 +23,18 @@ static json_object *int_or_null(int v)
 	return v < 0 ? NULL : json_object_new_int(v);
 }
 
+static json_object *interp_to_json(const struct interp *i)
+{
+	json_object *o;
+
+	if (!i->name[0])
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(i->name));
+	json_object_object_add(o, "version", json_object_new_string(i->version));
+	return o;
+}
+
 json_object *ledger_to_json(const struct ledger *l)
 {
 	json_object *o = json_object_new_object();
@@ -35,6 +47,7 @@ json_object *ledger_to_json(const struct ledger *l)
 	json_object_object_add(o, "comm", json_object_new_string(l->comm));
 	json_object_object_add(o, "exe", json_object_new_string(l->exe ? l->exe : ""));
 	json_object_object_add(o, "cgroup", json_object_new_string(l->cgroup ? l->cgroup : ""));
+	json_object_object_add(o, "interpreter", interp_to_json(&l->interp));
 	json_object_object_add(o, "start_ns", u64(l->start_ns));
 	json_object_object_add(o, "end_ns", l->end == MR_END_ALIVE ? NULL : u64(l->end_ns));
 	json_object_object_add(o, "end", json_object_new_string(end_names[l->end]));
@@ -187,6 +200,15 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	for (int i = 0; i < MR_NCALLS; i++)
 		if (get_u64(calls, call_names[i], &l->by_call[i], err, errlen))
 			return -1;
+	/* "interpreter" came with the interpreters issue: optional when reading older recordings */
+	if (json_object_object_get_ex(o, "interpreter", &f) && f) {
+		if (!json_object_is_type(f, json_type_object) ||
+		    get_str(f, "name", l->interp.name, sizeof(l->interp.name), err, errlen) ||
+		    get_str(f, "version", l->interp.version, sizeof(l->interp.version), err, errlen)) {
+			snprintf(err, errlen, "field \"interpreter\" is not null or {name, version}");
+			return -1;
+		}
+	}
 	if (get_str(o, "exe", buf, sizeof(buf), err, errlen))
 		return -1;
 	l->exe = strdup(buf);

@@ -160,7 +160,7 @@ static void report_ledgers(FILE *f, struct document *d, const struct report_opts
 
 static void report_groups(FILE *f, const struct document *d, const struct report_opts *o)
 {
-	static const char *titles[] = { "", "COMM", "EXE", "CGROUP" };
+	static const char *titles[] = { "", "COMM", "EXE", "CGROUP", "INTERPRETER" };
 	char header[64], label[96];
 	struct group *g;
 	size_t n, shown;

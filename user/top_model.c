@@ -78,6 +78,7 @@ static void take_row(const struct ledger *l, void *ctx)
 	memset(r, 0, sizeof(*r));
 	r->pid = l->pid;
 	memcpy(r->comm, l->comm, sizeof(r->comm));
+	snprintf(r->interp, sizeof(r->interp), "%s", l->interp.name);
 	r->exe = strdup(l->exe);
 	r->cgroup = strdup(l->cgroup);
 	r->rss = cat_total(l->bytes[CAT_RSS_AT_END]);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "document.h"
 #include "fixtures.h"
+#include "interp.h"
 #include "util.h"
 
 static void human_sizes(void **state)
@@ -93,6 +94,23 @@ static void groups_and_sorts(void **state)
 	document_free(&d);
 }
 
+static void interpreter_text(void **state)
+{
+	struct interp i = { "python", "3.11.2" }, back;
+	char b[64];
+
+	assert_string_equal(interp_text(&i, b, sizeof(b)), "python 3.11.2");
+	interp_parse(b, &back);
+	assert_string_equal(back.name, "python");
+	assert_string_equal(back.version, "3.11.2");
+	interp_parse("", &back);
+	assert_string_equal(back.name, "");
+	i.name[0] = '\0';
+	assert_string_equal(interp_text(&i, b, sizeof(b)), "");
+	interp_of_exe("/nonexistent", &back); /* never fails loudly */
+	assert_string_equal(back.name, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +118,7 @@ int main(void)
 		cmocka_unit_test(parses_numbers),
 		cmocka_unit_test(idmap_survives_churn),
 		cmocka_unit_test(groups_and_sorts),
+		cmocka_unit_test(interpreter_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

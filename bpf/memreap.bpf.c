@@ -313,6 +313,8 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 		}
 		add(&l->self_released[k & 3], bytes);
 		add(&l->by_call[call & 7], bytes);
+		if (l->shutdown_ns)
+			add(&l->shutdown_released[k & 3], bytes);
 		return;
 	}
 	if (l->state == MR_STATE_EXITING) {
@@ -386,6 +388,30 @@ int seed_existing(void *ctx)
 	w.task = w.first;
 	seed_task(w.first);
 	bpf_loop(1 << 22, seed_next, &w, 0);
+	return 0;
+}
+
+/*
+ * An interpreter begins its own shutdown (Py_FinalizeEx, perl_destruct, node::FreeEnvironment,
+ * ...): user space attaches this uprobe to each runtime's entry point, for every process.
+ */
+SEC("uprobe")
+int BPF_KPROBE(on_shutdown) /* a uprobe: libbpf 1.1 has no BPF_UPROBE yet */
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+	struct mr_ledger *l;
+
+	if (!mm)
+		return 0;
+	l = ledger_of(mm);
+	if (!l)
+		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);
+	if (!l || l->shutdown_ns)
+		return 0; /* the first call counts (a runtime may finalize twice) */
+	l->rss_at_shutdown = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] +
+			     l->cur[MR_MM_SHMEMPAGES];
+	l->shutdown_ns = bpf_ktime_get_boot_ns();
 	return 0;
 }
 

@@ -92,6 +92,9 @@ struct mr_ledger {
 	__u64 vm_at_end;
 	__u64 swap_at_end;
 	__u64 rss_at_end[MR_NKINDS]; /* filled when the ledger ends */
+	__u64 shutdown_ns;		   /* the interpreter began its own shutdown; 0 = never */
+	__u64 rss_at_shutdown;
+	__u64 shutdown_released[MR_NKINDS]; /* the part of self_released made after shutdown_ns */
 };
 
 enum mr_event_type {

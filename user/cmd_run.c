@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
 #include "collector.h"
 #include "commands.h"
 #include "out.h"
@@ -50,6 +52,26 @@ static int write_json(const char *path, const struct document *d)
 	if (rc)
 		fprintf(stderr, "memreap: writing %s failed\n", path);
 	return rc ? -1 : 0;
+}
+
+/* CMD's interpreter must be watched before CMD starts, or its shutdown could be missed. */
+static void watch_cmd(struct session *s, const char *cmd)
+{
+	char path[PATH_MAX], *dirs, *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		collector_watch(s->collector, cmd);
+		return;
+	}
+	dirs = strdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", d, cmd);
+		if (!access(path, X_OK)) {
+			collector_watch(s->collector, path);
+			break;
+		}
+	}
+	free(dirs);
 }
 
 int cmd_run(int argc, char **argv)
@@ -117,6 +139,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAILURE_MEMREAP;
 	}
 	s.cmd_pid = (uint32_t)child.pid;
+	watch_cmd(&s, argv[optind]);
 	follow_add(&s.tree, s.cmd_pid);
 	e = spawn_release(&child);
 	if (e) {

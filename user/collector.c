@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -31,6 +34,10 @@ struct collector {
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
 	uint64_t last_stale_scan;
+	struct idmap watched;	 /* identities of files checked for a shutdown probe */
+	struct bpf_link **probes;
+	size_t nprobes;
+	char watch_error[300];
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -110,12 +117,89 @@ static void to_user_ledger(struct collector *c, struct ledger *l, const struct m
 		interp_of_pid(l->pid, l->exe, &l->interp);
 }
 
-static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i)
+static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i,
+			    const char *exe)
 {
 	char text[64];
 
-	if (i->name[0])
-		idmap_put(&c->interp, ledger, interp_text(i, text, sizeof(text)));
+	if (!i->name[0])
+		return;
+	idmap_put(&c->interp, ledger, interp_text(i, text, sizeof(text)));
+	collector_watch(c, exe);
+}
+
+static uint64_t file_identity(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	return ((uint64_t)st.st_dev << 40) ^ ((uint64_t)st.st_ino << 8) ^
+	       (uint64_t)st.st_mtim.tv_sec ^ 1;
+}
+
+int collector_watch(struct collector *c, const char *exe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	char path[PATH_MAX], symbol[256];
+	uint64_t id = file_identity(exe), target;
+	struct bpf_link *link, **grown;
+
+	if (!id || idmap_get(&c->watched, id))
+		return 0;
+	idmap_put(&c->watched, id, exe);
+	if (interp_shutdown_probe(exe, path, sizeof(path), symbol, sizeof(symbol)))
+		return 0;
+	target = file_identity(path) ^ 2; /* the library may serve several executables */
+	if (idmap_get(&c->watched, target))
+		return 0;
+	opts.func_name = symbol;
+	link = bpf_program__attach_uprobe_opts(c->skel->progs.on_shutdown, -1, path, 0, &opts);
+	if (!link) {
+		snprintf(c->watch_error, sizeof(c->watch_error),
+			 "cannot watch %.200s (%.40s) for interpreter shutdown: %s", path, symbol,
+			 strerror(errno));
+		return -1;
+	}
+	grown = realloc(c->probes, (c->nprobes + 1) * sizeof(*grown));
+	if (!grown) {
+		bpf_link__destroy(link);
+		return -1;
+	}
+	c->probes = grown;
+	c->probes[c->nprobes++] = link;
+	idmap_put(&c->watched, target, path);
+	return 0;
+}
+
+const char *collector_watch_error(struct collector *c)
+{
+	return c->watch_error[0] ? c->watch_error : NULL;
+}
+
+/* Interpreters installed in PATH are watched before any of them runs. */
+static void watch_path(struct collector *c)
+{
+	static const char *const prefixes[] = { "python", "perl", "node", "ruby", "php", "lua" };
+	const char *env = getenv("PATH");
+	char dirs[4096], file[PATH_MAX], *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s", env ? env : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		DIR *dir = opendir(d);
+		struct dirent *e;
+
+		while (dir && (e = readdir(dir))) {
+			for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+				if (strncmp(e->d_name, prefixes[i], strlen(prefixes[i])))
+					continue;
+				snprintf(file, sizeof(file), "%s/%s", d, e->d_name);
+				collector_watch(c, file); /* symlinks: same identity, one probe */
+			}
+		}
+		if (dir)
+			closedir(dir);
+	}
 }
 
 static void emit_end(struct collector *c, const struct mr_ledger *k)
@@ -163,13 +247,13 @@ static int on_event(void *ctx, void *data, size_t size)
 			exe_of_pid(e->tgid, buf, sizeof(buf));
 		idmap_put(&c->exe, e->ledger, buf);
 		interp_of_exe(buf, &it);
-		remember_interp(c, e->ledger, &it);
+		remember_interp(c, e->ledger, &it, buf);
 	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
 		const struct mr_event_new *e = data;
 
 		idmap_put(&c->exe, e->ledger, exe_of_pid(e->tgid, buf, sizeof(buf)));
 		interp_of_pid(e->tgid, buf, &it);
-		remember_interp(c, e->ledger, &it);
+		remember_interp(c, e->ledger, &it, buf);
 	}
 	return 0;
 }
@@ -268,6 +352,7 @@ struct collector *collector_open(const struct collector_opts *o,
 	}
 	if (attach_all(c, err, errlen))
 		goto fail;
+	watch_path(c);
 	if (seed_existing(c, err, errlen))
 		goto fail;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
@@ -406,6 +491,10 @@ void collector_close(struct collector *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nprobes; i++)
+		bpf_link__destroy(c->probes[i]);
+	free(c->probes);
+	idmap_free(&c->watched);
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);
 	idmap_free(&c->exe);

@@ -35,6 +35,14 @@ typedef void (*ledger_fn)(const struct ledger *l, void *ctx);
 /* with_vm: also read VmPeak/VmSize from /proc (one file read per ledger). */
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm);
 void collector_health(struct collector *c, struct health *h);
+/*
+ * Watch an executable for its interpreter's shutdown (a uprobe on the runtime's entry point, for
+ * every process that runs it). Done automatically for interpreters seen running, exec'd, or in
+ * PATH at start; `run` calls it for CMD before CMD starts. Returns 0 if watched or not an
+ * interpreter, -1 if the probe could not be attached (collector_watch_error says why).
+ */
+int collector_watch(struct collector *c, const char *exe);
+const char *collector_watch_error(struct collector *c);
 void collector_close(struct collector *c);
 
 #endif

@@ -19,16 +19,17 @@ struct runtime {
 	const char *symbol;	  /* an exported entry point (prefix) */
 	const char *library;	  /* a library file name prefix */
 	const char *version_mark; /* bytes that precede the version string in the files */
+	bool symbol_is_shutdown;  /* the symbol is where the runtime's own shutdown begins */
 };
 
 static const struct runtime runtimes[] = {
-	{ "python", "Py_FinalizeEx", "libpython", NULL },
-	{ "perl", "perl_destruct", "libperl", "\0v5." },
-	{ "node", "_ZN4node15FreeEnvironment", "libnode", "node-v" },
-	{ "ruby", "ruby_cleanup", "libruby", NULL },
-	{ "php", "php_module_shutdown", "libphp", "PHP/" },
-	{ "lua", "lua_close", "liblua", "Lua " },
-	{ "jvm", "JNI_CreateJavaVM", "libjvm", NULL },
+	{ "python", "Py_FinalizeEx", "libpython", NULL, true },
+	{ "perl", "perl_destruct", "libperl", "\0v5.", true },
+	{ "node", "_ZN4node15FreeEnvironment", "libnode", "node-v", true },
+	{ "ruby", "ruby_cleanup", "libruby", NULL, true },
+	{ "php", "php_module_shutdown", "libphp", "PHP/", true },
+	{ "lua", "lua_close", "liblua", "Lua ", true },
+	{ "jvm", "JNI_CreateJavaVM", "libjvm", NULL, false }, /* a start, not a shutdown */
 };
 
 static const char *const lib_dirs[] = {
@@ -41,6 +42,7 @@ struct elf_facts {
 	int nneeded;
 	char runpath[PATH_MAX];
 	const struct runtime *by_symbol;
+	char symbol[256]; /* the exact exported name that matched */
 };
 
 static const struct runtime *runtime_of_symbol(const char *sym)
@@ -80,8 +82,8 @@ static void read_dynsym(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct elf_facts 
 			continue;
 		const char *name = elf_strptr(elf, sh->sh_link, sym.st_name);
 
-		if (name)
-			f->by_symbol = runtime_of_symbol(name);
+		if (name && (f->by_symbol = runtime_of_symbol(name)))
+			snprintf(f->symbol, sizeof(f->symbol), "%s", name);
 	}
 }
 
@@ -273,6 +275,35 @@ static void detect(const char *exe, struct interp *out)
 			return;
 		}
 	}
+}
+
+int interp_shutdown_probe(const char *exe, char *path, size_t len, char *symbol, size_t symlen)
+{
+	struct elf_facts f, lib;
+	char found[PATH_MAX];
+
+	if (read_elf(exe, &f))
+		return -1;
+	if (f.by_symbol) {
+		if (!f.by_symbol->symbol_is_shutdown)
+			return -1;
+		snprintf(path, len, "%s", exe);
+		snprintf(symbol, symlen, "%s", f.symbol);
+		return 0;
+	}
+	for (int i = 0; i < f.nneeded; i++) {
+		for (size_t r = 0; r < ARRAY_SIZE(runtimes); r++) {
+			if (strncmp(f.needed[i], runtimes[r].library, strlen(runtimes[r].library)))
+				continue;
+			if (!find_library(exe, f.runpath, f.needed[i], found, sizeof(found)) ||
+			    !realpath(found, path) || read_elf(path, &lib) || !lib.by_symbol ||
+			    !lib.by_symbol->symbol_is_shutdown)
+				return -1;
+			snprintf(symbol, symlen, "%s", lib.symbol);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Cache: file identity -> "name version". */

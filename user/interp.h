@@ -19,6 +19,12 @@ struct interp {
 void interp_of_exe(const char *exe, struct interp *out);
 /* Detect from what a running process maps (catches runtimes loaded with dlopen). */
 void interp_of_pid(uint32_t pid, const char *exe, struct interp *out);
+/*
+ * Where the runtime's shutdown entry point lives: the file (the executable, or the runtime library
+ * it needs) and the symbol's exact name. Returns -1 when the file is no interpreter or its runtime
+ * has no such entry point.
+ */
+int interp_shutdown_probe(const char *exe, char *path, size_t len, char *symbol, size_t symlen);
 /* "python 3.11.2" into buf, or "" for none. */
 const char *interp_text(const struct interp *i, char *buf, size_t len);
 /* Parse interp_text's form back. */

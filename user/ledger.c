@@ -66,6 +66,9 @@ void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boo
 		l->bytes[CAT_RSS_AT_END][i] = k->rss_at_end[i];
 	}
 	memcpy(l->by_call, k->by_call, sizeof(l->by_call));
+	l->shutdown_started_ns = k->shutdown_ns ? k->shutdown_ns + boot_to_wall : 0;
+	l->rss_at_shutdown = k->rss_at_shutdown;
+	memcpy(l->shutdown_released, k->shutdown_released, sizeof(l->shutdown_released));
 	if (l->end == MR_END_ALIVE)
 		alive_at_end(l, k);
 	l->exe = strdup("");
@@ -130,4 +133,6 @@ void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
 			s->bytes[c][k] += l->bytes[c][k];
 	for (int i = 0; i < MR_NCALLS; i++)
 		s->by_call[i] += l->by_call[i];
+	for (int k = 0; k < MR_NKINDS; k++)
+		s->shutdown_released[k] += l->shutdown_released[k];
 }

@@ -45,6 +45,9 @@ struct ledger {
 	uint64_t peak_rss, vm_peak, vm_at_end, swap_at_end;
 	uint64_t bytes[NCATEGORIES][MR_NKINDS];
 	uint64_t by_call[MR_NCALLS];
+	uint64_t shutdown_started_ns; /* wall clock; 0 = the interpreter never began its shutdown */
+	uint64_t rss_at_shutdown;
+	uint64_t shutdown_released[MR_NKINDS];
 };
 
 /* Sums of several ledgers, for totals and --by aggregation. */
@@ -53,6 +56,7 @@ struct ledger_sum {
 	uint64_t peak_rss; /* largest single peak */
 	uint64_t bytes[NCATEGORIES][MR_NKINDS];
 	uint64_t by_call[MR_NCALLS];
+	uint64_t shutdown_released[MR_NKINDS];
 };
 
 void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boot_to_wall);

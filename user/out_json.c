@@ -64,6 +64,10 @@ json_object *ledger_to_json(const struct ledger *l)
 	for (int i = 0; i < MR_NCALLS; i++)
 		json_object_object_add(calls, call_names[i], u64(l->by_call[i]));
 	json_object_object_add(o, "self_released_by_call", calls);
+	json_object_object_add(o, "shutdown_started_ns",
+			       l->shutdown_started_ns ? u64(l->shutdown_started_ns) : NULL);
+	json_object_object_add(o, "rss_at_shutdown_bytes", u64(l->rss_at_shutdown));
+	json_object_object_add(o, "shutdown_released", kinds_to_json(l->shutdown_released));
 	return o;
 }
 
@@ -200,7 +204,12 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	for (int i = 0; i < MR_NCALLS; i++)
 		if (get_u64(calls, call_names[i], &l->by_call[i], err, errlen))
 			return -1;
-	/* "interpreter" came with the interpreters issue: optional when reading older recordings */
+	/* The interpreter fields came later: optional when reading older recordings. */
+	if (json_object_object_get_ex(o, "shutdown_started_ns", &f) && f &&
+	    (get_u64(o, "shutdown_started_ns", &l->shutdown_started_ns, err, errlen) ||
+	     get_u64(o, "rss_at_shutdown_bytes", &l->rss_at_shutdown, err, errlen) ||
+	     get_kinds(o, "shutdown_released", l->shutdown_released, err, errlen)))
+		return -1;
 	if (json_object_object_get_ex(o, "interpreter", &f) && f) {
 		if (!json_object_is_type(f, json_type_object) ||
 		    get_str(f, "name", l->interp.name, sizeof(l->interp.name), err, errlen) ||

@@ -27,6 +27,14 @@ const char *ledger_verdict(const struct ledger *l, char *buf, size_t len)
 
 	n = snprintf(buf, len, "%s (pid %u): peak %s; released %s itself", l->comm, l->pid,
 		     human_bytes(l->peak_rss, peak, SZ), percent(self, released, pct, sizeof(pct)));
+	if (l->interp.name[0] && n > 0 && (size_t)n < len) {
+		if (l->shutdown_started_ns)
+			n += snprintf(buf + n, len - n, " (%s during interpreter shutdown)",
+				      percent(cat_total(l->shutdown_released), released, pct,
+					      sizeof(pct)));
+		else if (l->end != MR_END_ALIVE)
+			n += snprintf(buf + n, len - n, " (its interpreter never ran its shutdown)");
+	}
 	if (cat_total(l->bytes[CAT_KERNEL_LIVE]) && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, "; the kernel took %s while it ran",
 			      human_bytes(cat_total(l->bytes[CAT_KERNEL_LIVE]), klive, SZ));

@@ -26,7 +26,7 @@ LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lpthread
 
 # Pure logic, no libbpf: also linked into the unit tests.
 CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
-	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c
+	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
 	      user/top_view.c user/top_screen.c

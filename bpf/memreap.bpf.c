@@ -259,6 +259,12 @@ static __noinline struct mr_ledger *ledger_first_sight(struct mm_struct *mm)
 				l->state = MR_STATE_BUILDING;
 				l->prev_mm = (__u64)own;
 				l->parent_id = old ? old->id : 0;
+				/*
+				 * The parent it was forked from, even if gone by now; not for a
+				 * vfork child, whose old mm is its parent's.
+				 */
+				if (old && old->pid == task->tgid && old->ppid)
+					l->ppid = old->ppid;
 			}
 			return l;
 		}
@@ -504,9 +510,13 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		l = ledger_create(mm, MR_ORIGIN_EXEC, task);
 	if (!l)
 		return 0;
+	__u32 ppid = l->ppid;
+
 	l->state = MR_STATE_ALIVE;
 	l->origin = MR_ORIGIN_EXEC;
 	set_owner(l, task);
+	if (ppid)
+		l->ppid = ppid; /* kept from the image this exec replaced */
 	/* The replaced mm survives the exec only when someone else still holds it. */
 	if (l->prev_mm && !shared) {
 		old = bpf_map_lookup_elem(&ledgers, &l->prev_mm);

@@ -10,7 +10,7 @@
 #include "util.h"
 
 static const char usage[] =
-	"usage: memreap report FILE [--format text|json|csv] [--by ledger|comm|exe|cgroup|interpreter] [--sort FIELD] [--asc] [--top N]";
+	"usage: memreap report FILE [--format text|json|csv] [--by ledger|comm|exe|cgroup|interpreter|tree] [--sort FIELD] [--asc] [--top N]";
 
 enum format { FMT_TEXT, FMT_JSON, FMT_CSV };
 
@@ -38,7 +38,7 @@ int cmd_report(int argc, char **argv)
 		{},
 	};
 	static const char *const formats[] = { "text", "json", "csv" };
-	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter" };
+	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter", "tree" };
 	struct report_opts o = { .by = BY_LEDGER, .sort = sort_field_index("start") };
 	bool sorted = false, flip = false;
 	enum format fmt = FMT_TEXT;
@@ -83,7 +83,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error(usage, "report needs exactly one recording FILE");
-	if (!sorted && o.by != BY_LEDGER)
+	if (!sorted && o.by != BY_LEDGER && o.by != BY_TREE)
 		o.sort = sort_field_index("kernel");
 	o.ascending = natural_ascending(o.sort) != flip;
 	f = fopen(argv[optind], "rb");

@@ -437,6 +437,30 @@ void collector_drain(struct collector *c)
 	drain_parked(c);
 }
 
+static bool any_ending(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	uint64_t key, *prev = NULL;
+	struct mr_ledger k;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &k) &&
+		    (k.state == MR_STATE_EXITING || k.state == MR_STATE_EXECED) &&
+		    clock_ns(CLOCK_BOOTTIME) - k.end_ns < STALE_NS)
+			return true;
+	}
+	return false;
+}
+
+void collector_settle(struct collector *c, int timeout_ms)
+{
+	collector_drain(c);
+	for (int waited = 0; waited < timeout_ms && any_ending(c); waited += 10)
+		collector_poll(c, 10);
+	collector_drain(c);
+}
+
 static void read_vm_status(struct ledger *l)
 {
 	char path[64], line[256];

@@ -30,6 +30,8 @@ struct collector *collector_open(const struct collector_opts *o,
 int collector_poll(struct collector *c, int timeout_ms);
 /* Handle everything already in the ring buffer and the overflow map. */
 void collector_drain(struct collector *c);
+/* Drain, giving ledgers already exiting or replaced by exec up to timeout_ms to end. */
+void collector_settle(struct collector *c, int timeout_ms);
 typedef void (*ledger_fn)(const struct ledger *l, void *ctx);
 /* Every ledger still in the kernel map, as an `alive` ledger. */
 /* with_vm: also read VmPeak/VmSize from /proc (one file read per ledger). */

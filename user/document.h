@@ -42,7 +42,7 @@ void document_free(struct document *d);
 void document_totals(const struct document *d, struct ledger_sum *t);
 bool health_is_clean(const struct health *h);
 
-enum group_by { BY_LEDGER, BY_COMM, BY_EXE, BY_CGROUP, BY_INTERPRETER };
+enum group_by { BY_LEDGER, BY_COMM, BY_EXE, BY_CGROUP, BY_INTERPRETER, BY_TREE };
 
 struct group {
 	char *key;

@@ -53,7 +53,7 @@ void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
 	struct group *g;
 	size_t n;
 
-	if (o->by == BY_LEDGER) {
+	if (o->by == BY_LEDGER || o->by == BY_TREE) { /* a tree is its rows with pid and ppid */
 		struct ledger *l = malloc(d->n * sizeof(*l) + 1);
 
 		if (!l)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "out.h"
+#include "tree.h"
 #include "util.h"
 
 #define SZ 16
@@ -98,62 +99,47 @@ static void print_ledger(FILE *f, const struct ledger *l, const char *indent)
 	print_row(f, label, LEDGER_LABEL_WIDTH, &s);
 }
 
-/* The ledger a child hangs under: its parent's latest image started before the child. */
-static const struct ledger *parent_of(const struct document *d, const struct ledger *child)
+static void print_tree_node(FILE *f, const struct tree *t, size_t i, int depth)
 {
-	const struct ledger *best = NULL;
+	char indent[64] = "", label[96];
 
-	for (size_t i = 0; i < d->n; i++) {
-		const struct ledger *p = &d->ledgers[i];
-
-		if (p == child || p->pid != child->ppid || p->start_ns > child->start_ns)
-			continue;
-		if (!best || p->start_ns > best->start_ns)
-			best = p;
+	for (int d = 0; d < depth && d < 20; d++)
+		strcat(indent, d + 1 == depth ? "`-" : "  ");
+	print_ledger(f, t->node[i], indent);
+	for (size_t c = 0; c < t->nchildren[i]; c++)
+		print_tree_node(f, t, t->kids[t->first_child[i] + c], depth + 1);
+	if (t->nchildren[i]) {
+		snprintf(label, sizeof(label), "%*s= subtree of %u: %llu ledgers", depth * 2 + 2, "",
+			 t->node[i]->pid, (unsigned long long)t->subtree[i].ledgers);
+		print_row(f, label, LEDGER_LABEL_WIDTH, &t->subtree[i]);
 	}
-	return best;
 }
 
-static void print_subtree(FILE *f, const struct document *d, const struct ledger *l, int depth)
+/* Every ledger under its parent's image, with subtree totals. */
+static void print_tree(FILE *f, const struct document *d)
 {
-	char indent[64] = "";
+	struct tree t;
 
-	for (int i = 0; i < depth && i < 20; i++)
-		strcat(indent, i + 1 == depth ? "`-" : "  ");
-	print_ledger(f, l, indent);
-	for (size_t i = 0; i < d->n; i++)
-		if (parent_of(d, &d->ledgers[i]) == l)
-			print_subtree(f, d, &d->ledgers[i], depth + 1);
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct ledger *x = a, *y = b;
-
-	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+	if (tree_build(&t, d))
+		return;
+	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
+	for (size_t i = 0; i < t.n; i++)
+		if (t.parent[i] < 0)
+			print_tree_node(f, &t, i, 0);
+	tree_free(&t);
 }
 
 void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid)
 {
-	struct ledger *sorted = malloc(d->n * sizeof(*sorted) + 1);
-	struct document view = *d;
 	char verdict[512];
 
-	if (!sorted)
-		return;
-	memcpy(sorted, d->ledgers, d->n * sizeof(*sorted));
-	qsort(sorted, d->n, sizeof(*sorted), by_start);
-	view.ledgers = sorted;
 	fprintf(f, "\nmemreap: %zu address space%s observed\n", d->n, d->n == 1 ? "" : "s");
-	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
+	print_tree(f, d);
 	for (size_t i = 0; i < d->n; i++)
-		if (!parent_of(&view, &sorted[i]))
-			print_subtree(f, &view, &sorted[i], 0);
-	for (size_t i = 0; i < d->n; i++)
-		if (sorted[i].pid == root_pid && sorted[i].end != MR_END_EXEC)
-			fprintf(f, "verdict: %s\n", ledger_verdict(&sorted[i], verdict, sizeof(verdict)));
+		if (d->ledgers[i].pid == root_pid && d->ledgers[i].end != MR_END_EXEC)
+			fprintf(f, "verdict: %s\n",
+				ledger_verdict(&d->ledgers[i], verdict, sizeof(verdict)));
 	out_text_health(f, &d->health);
-	free(sorted);
 }
 
 static void report_ledgers(FILE *f, struct document *d, const struct report_opts *o)
@@ -168,7 +154,7 @@ static void report_ledgers(FILE *f, struct document *d, const struct report_opts
 
 static void report_groups(FILE *f, const struct document *d, const struct report_opts *o)
 {
-	static const char *titles[] = { "", "COMM", "EXE", "CGROUP", "INTERPRETER" };
+	static const char *titles[] = { "", "COMM", "EXE", "CGROUP", "INTERPRETER", "" };
 	char header[64], label[96];
 	struct group *g;
 	size_t n, shown;
@@ -198,7 +184,9 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 
 	fprintf(f, "memreap %s recording of %s (Linux %s): %zu ledgers\n", d->meta.memreap_version,
 		d->meta.host, d->meta.kernel, d->n);
-	if (o->by == BY_LEDGER) {
+	if (o->by == BY_TREE) {
+		print_tree(f, d);
+	} else if (o->by == BY_LEDGER) {
 		sorted.ledgers = malloc(d->n * sizeof(*d->ledgers) + 1);
 		if (!sorted.ledgers)
 			return;

@@ -32,6 +32,8 @@ static void on_ledger_end(const struct ledger *l, void *ctx)
 {
 	struct session *s = ctx;
 
+	if (s->finishing)
+		idmap_put(&s->ended_late, l->id, "");
 	take(s, l);
 	if (l->end == MR_END_EXIT)
 		follow_exit(&s->tree, l->pid);
@@ -73,15 +75,30 @@ void session_poll(struct session *s, int timeout_ms)
 	flush(s);
 }
 
-static void take_live(const struct ledger *l, void *ctx)
+static void hold_live(const struct ledger *l, void *ctx)
 {
-	take(ctx, l);
+	struct session *s = ctx;
+
+	if (accepts(s, l))
+		document_add(&s->alive, l);
 }
 
 void session_finish(struct session *s)
 {
+	/*
+	 * A ledger can end while the map is listed: its entry is gone from the listing and its end
+	 * is still in the ring buffer. List, drain once more, and keep only what did not end.
+	 */
+	collector_settle(s->collector, 500);
+	s->finishing = true;
+	s->alive.meta = s->doc.meta;
+	collector_for_each_live(s->collector, hold_live, s, true);
 	collector_drain(s->collector);
-	collector_for_each_live(s->collector, take_live, s, true);
+	for (size_t i = 0; i < s->alive.n; i++)
+		if (!idmap_get(&s->ended_late, s->alive.ledgers[i].id))
+			take(s, &s->alive.ledgers[i]);
+	document_free(&s->alive);
+	idmap_free(&s->ended_late);
 	collector_health(s->collector, &s->doc.health);
 	s->doc.meta.ended_ns = clock_ns(CLOCK_REALTIME);
 	if (s->rec && !s->write_error)

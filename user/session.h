@@ -22,6 +22,9 @@ struct session {
 	struct document doc;
 	struct rec_writer *rec;
 	uint64_t accepted;
+	struct document alive;	/* at the end: listed alive, kept unless they end meanwhile */
+	struct idmap ended_late;	/* ledgers that ended after the live listing began */
+	bool finishing;
 	int write_error;	/* errno of the first failed recording write */
 };
 

@@ -2,8 +2,11 @@
 import json
 import os
 import shutil
+import signal
+import subprocess
+import time
 
-from mrtest import (MiB, PYTHON, SCRIPTS, check, check_document, check_truth, memreap,
+from mrtest import (MEMREAP, MiB, PYTHON, SCRIPTS, check, check_document, check_truth, memreap, tmp,
                     run_json, total, truth_run)
 
 
@@ -77,3 +80,64 @@ def test_node_free_environment_and_process_exit():
     doc, p = run_json(["node", "-e", "process.exit(0)"])
     led = [l for l in doc["ledgers"] if l["comm"] == "node"][0]
     check(not finalized(led), "process.exit() skips FreeEnvironment")
+
+
+def test_report_by_tree_keeps_orphans_and_sums_subtrees():
+    rec = tmp("tree.rec")
+    script = (f"{PYTHON} {os.path.join(SCRIPTS, 'pool.py')}; "
+              "(sleep 0.3; true) & "          # an orphan once this shell exits
+              "sleep 5 & kill -9 $!; wait $!; "  # a child killed
+              "exit 0")
+    p = memreap("run", "-q", "-o", rec, "--", "sh", "-c", script)
+    check(p.returncode == 0, p.stderr)
+    doc = json.loads(memreap("report", rec, "--format", "json").stdout)
+    check_document(doc)
+    text = memreap("report", rec, "--by", "tree").stdout
+    lines = text.splitlines()
+    root = [l for l in doc["ledgers"] if l["comm"] == "sh" and l["end"] == "exit"
+            and l["observed_from_start"] and l["exit_code"] == 0]
+    check(root, "the shell's ledger")
+    root_pid = root[0]["pid"]
+    check(lines[2].split()[0] == str(root_pid), f"the shell is the first root:\n{text}")
+    # the orphaned subshell is still under the shell that forked it
+    orphan = [l for l in doc["ledgers"] if l["ppid"] == root_pid and l["end"] == "alive"]
+    check(orphan, "the orphan is reported alive, under its original parent")
+    killed = [l for l in doc["ledgers"] if l["signal"] == 9 and l["ppid"] == root_pid]
+    check(killed, "the killed child is in the tree")
+    total_line = [l for l in lines if l.strip().startswith(f"= subtree of {root_pid}:")]
+    check(total_line, f"subtree total of the root:\n{text}")
+    check(f"{len(doc['ledgers'])} ledgers" in total_line[0], f"it counts every ledger: {total_line}")
+
+
+def test_perl_and_node_against_truth():
+    doc, truth, led, p = truth_run(["/usr/bin/perl", "-e", "my @a = (1) x 3000000; 1"])
+    check_document(doc)
+    check_truth(truth, led)
+    check(finalized(led), "perl_destruct seen")
+    if not shutil.which("node"):
+        return "skip: node not installed"
+    doc, truth, led, p = truth_run([shutil.which("node"), "-e", "globalThis.a = new Array(3e6).fill(1)"])
+    check_document(doc)
+    check_truth(truth, led)
+    check(finalized(led), "node::FreeEnvironment seen")
+
+
+def test_interpreter_binary_appearing_later_is_watched():
+    out = tmp("later.rec")
+    newbin = tmp("late-python")
+    if os.path.exists(newbin):
+        os.unlink(newbin)
+    rec = subprocess.Popen([MEMREAP, "record", "-o", out, "--comm", "late-python"],
+                           stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    shutil.copy(PYTHON, newbin)  # a new file: not in PATH, not running at start-up
+    for _ in range(2):
+        subprocess.run([newbin, "-c", "import time; x = bytearray(16 << 20); time.sleep(0.3)"],
+                       check=True)
+    time.sleep(0.3)
+    rec.send_signal(signal.SIGINT)
+    rec.communicate(timeout=30)
+    doc = json.loads(memreap("report", out, "--format", "json").stdout)
+    leds = [l for l in doc["ledgers"] if l["comm"] == "late-python" and l["end"] == "exit"]
+    check(len(leds) == 2, f"{len(leds)} ledgers")
+    check(all(finalized(l) for l in leds), "its shutdown is seen from its first run")

@@ -74,3 +74,13 @@ def test_report_by_interpreter():
     check(any(k.startswith("python 3.11") and v == "2" for k, v in lines.items()),
           f"two python ledgers: {p.stdout}")
     check(any(k.startswith("perl 5") and v == "1" for k, v in lines.items()), p.stdout)
+
+
+def test_java_launcher_is_jvm():
+    java = shutil.which("java")
+    if not java:
+        return "skip: java not installed"
+    i = interpreter_of([java, "-version"], "java")
+    v = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    check(i and i["name"] == "jvm", f"{i}")
+    check(i["version"] and f'"{i["version"]}' in v, f"version {i['version']} in: {v.splitlines()[0]}")

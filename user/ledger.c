@@ -123,16 +123,26 @@ int ledger_unbalanced_kind(const struct ledger *l)
 	return -1;
 }
 
-void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
+void ledger_sum_merge(struct ledger_sum *into, const struct ledger_sum *from)
 {
-	s->ledgers++;
-	if (l->peak_rss > s->peak_rss)
-		s->peak_rss = l->peak_rss;
+	into->ledgers += from->ledgers;
+	if (from->peak_rss > into->peak_rss)
+		into->peak_rss = from->peak_rss;
 	for (int c = 0; c < NCATEGORIES; c++)
 		for (int k = 0; k < MR_NKINDS; k++)
-			s->bytes[c][k] += l->bytes[c][k];
+			into->bytes[c][k] += from->bytes[c][k];
 	for (int i = 0; i < MR_NCALLS; i++)
-		s->by_call[i] += l->by_call[i];
+		into->by_call[i] += from->by_call[i];
 	for (int k = 0; k < MR_NKINDS; k++)
-		s->shutdown_released[k] += l->shutdown_released[k];
+		into->shutdown_released[k] += from->shutdown_released[k];
+}
+
+void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
+{
+	struct ledger_sum one = { .ledgers = 1, .peak_rss = l->peak_rss };
+
+	memcpy(one.bytes, l->bytes, sizeof(one.bytes));
+	memcpy(one.by_call, l->by_call, sizeof(one.by_call));
+	memcpy(one.shutdown_released, l->shutdown_released, sizeof(one.shutdown_released));
+	ledger_sum_merge(s, &one);
 }

@@ -72,5 +72,6 @@ uint64_t ledger_kernel_total(const struct ledger *l);
 int ledger_unbalanced_kind(const struct ledger *l);
 
 void ledger_sum_add(struct ledger_sum *s, const struct ledger *l);
+void ledger_sum_merge(struct ledger_sum *into, const struct ledger_sum *from);
 
 #endif

@@ -85,21 +85,8 @@ static void sum_subtrees(struct tree *t)
 	/* A parent always starts before its children: add from the latest to the earliest. */
 	for (size_t i = t->n; i-- > 0;) {
 		ledger_sum_add(&t->subtree[i], t->node[i]);
-		if (t->parent[i] < 0)
-			continue;
-		struct ledger_sum *up = &t->subtree[t->parent[i]];
-		const struct ledger_sum *me = &t->subtree[i];
-
-		up->ledgers += me->ledgers;
-		if (me->peak_rss > up->peak_rss)
-			up->peak_rss = me->peak_rss;
-		for (int c = 0; c < NCATEGORIES; c++)
-			for (int k = 0; k < MR_NKINDS; k++)
-				up->bytes[c][k] += me->bytes[c][k];
-		for (int c = 0; c < MR_NCALLS; c++)
-			up->by_call[c] += me->by_call[c];
-		for (int k = 0; k < MR_NKINDS; k++)
-			up->shutdown_released[k] += me->shutdown_released[k];
+		if (t->parent[i] >= 0)
+			ledger_sum_merge(&t->subtree[t->parent[i]], &t->subtree[i]);
 	}
 }
 

@@ -98,23 +98,35 @@ static const char *exe_for(struct collector *c, uint64_t ledger)
 	return e ? e : "";
 }
 
-/* A ledger as views see it: numbers from the kernel, names from our caches. */
+static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i,
+			    const char *exe);
+
+/*
+ * A ledger as views see it: numbers from the kernel, names from our caches. What is looked up
+ * for a live process is remembered, "no interpreter" too: top lists every process every refresh.
+ */
 static void to_user_ledger(struct collector *c, struct ledger *l, const struct mr_ledger *k)
 {
 	char buf[4096];
-	const char *exe = exe_for(c, k->id);
+	const char *exe = exe_for(c, k->id), *interp;
 
 	ledger_from_kernel(l, k, c->boot_to_wall);
-	if (!*exe && l->end == MR_END_ALIVE)
+	if (!*exe && l->end == MR_END_ALIVE) {
 		exe = exe_of_pid(l->pid, buf, sizeof(buf));
+		idmap_put(&c->exe, k->id, exe);
+		exe = exe_for(c, k->id);
+	}
 	free(l->exe);
 	free(l->cgroup);
 	l->exe = strdup(exe);
 	l->cgroup = strdup(cgroup_path(&c->cgroups, k->cgroup_id));
-	if (idmap_get(&c->interp, k->id))
-		interp_parse(idmap_get(&c->interp, k->id), &l->interp);
-	else if (l->end == MR_END_ALIVE)
+	interp = idmap_get(&c->interp, k->id);
+	if (interp) {
+		interp_parse(interp, &l->interp);
+	} else if (l->end == MR_END_ALIVE) {
 		interp_of_pid(l->pid, l->exe, &l->interp);
+		remember_interp(c, k->id, &l->interp, l->exe);
+	}
 }
 
 static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i,
@@ -122,10 +134,9 @@ static void remember_interp(struct collector *c, uint64_t ledger, const struct i
 {
 	char text[64];
 
-	if (!i->name[0])
-		return;
-	idmap_put(&c->interp, ledger, interp_text(i, text, sizeof(text)));
-	collector_watch(c, exe);
+	idmap_put(&c->interp, ledger, interp_text(i, text, sizeof(text))); /* "" = none */
+	if (i->name[0])
+		collector_watch(c, exe);
 }
 
 static uint64_t file_identity(const char *path)
@@ -251,6 +262,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
 		const struct mr_event_new *e = data;
 
+		if (idmap_get(&c->interp, e->ledger))
+			return 0; /* already looked up by a live listing */
 		idmap_put(&c->exe, e->ledger, exe_of_pid(e->tgid, buf, sizeof(buf)));
 		interp_of_pid(e->tgid, buf, &it);
 		remember_interp(c, e->ledger, &it, buf);

@@ -58,7 +58,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 		{},
 	};
 	long long pid;
-	int opt;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "+o:d:p:c:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -84,16 +84,11 @@ static int parse(int argc, char **argv, struct record_args *a)
 			a->comms[a->ncomms++] = optarg;
 			a->comms[a->ncomms] = NULL;
 			break;
-		case 'M':
-		case 'R':
-			if (parse_collector_opt(&a->copts, opt, optarg))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts(usage);
-			exit(0);
 		default:
-			return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
+			if ((rc = common_option(opt, usage, &a->copts, argv)) == 0)
+				exit(0); /* --help */
+			if (rc > 0)
+				return rc;
 		}
 	}
 	if (!a->output)

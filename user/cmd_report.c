@@ -74,11 +74,9 @@ int cmd_report(int argc, char **argv)
 		case 'a':
 			flip = true;
 			break;
-		case 'h':
-			puts(usage);
-			return 0;
 		default:
-			return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
+			if ((rc = common_option(opt, usage, NULL, argv)) >= 0)
+				return rc;
 		}
 	}
 	if (optind != argc - 1)

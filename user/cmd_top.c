@@ -97,16 +97,9 @@ int cmd_top(int argc, char **argv)
 		case 'C':
 			o.color = false;
 			break;
-		case 'M':
-		case 'R':
-			if (parse_collector_opt(&copts, opt, optarg))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			puts(usage);
-			return 0;
 		default:
-			return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
+			if ((rc = common_option(opt, usage, &copts, argv)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc)

@@ -17,5 +17,11 @@ int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(p
 /* Parse --map-entries (opt M) or --ringbuf-size (opt R); 0, or -1 after printing why. */
 struct collector_opts;
 int parse_collector_opt(struct collector_opts *o, int opt, const char *value);
+/*
+ * The end of every command's option switch: --help, --map-entries and --ringbuf-size (when copts
+ * is given), and the one-line error for anything else. Returns -1 when parsing goes on, else the
+ * exit status to return (0 after --help).
+ */
+int common_option(int opt, const char *usage, struct collector_opts *copts, char **argv);
 
 #endif

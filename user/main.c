@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 #include "collector.h"
 #include "commands.h"
@@ -71,6 +72,21 @@ int parse_collector_opt(struct collector_opts *o, int opt, const char *value)
 	}
 	o->ringbuf_bytes = (uint32_t)v;
 	return 0;
+}
+
+int common_option(int opt, const char *usage, struct collector_opts *copts, char **argv)
+{
+	switch (opt) {
+	case 'M':
+	case 'R':
+		if (!copts)
+			break;
+		return parse_collector_opt(copts, opt, optarg) ? EXIT_USAGE : -1;
+	case 'h':
+		puts(usage);
+		return 0;
+	}
+	return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
 }
 
 int main(int argc, char **argv)

@@ -595,7 +595,7 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 		return 0;
 	if (l->state == MR_STATE_EXECED) {
 		l->end = MR_END_EXEC;
-		l->vm_at_end = 0;
+		read_vm(l, mm); /* the replaced image's sizes: exit_mmap leaves them in place */
 	} else {
 		l->end = MR_END_EXIT;
 		if (l->state != MR_STATE_EXITING) {

@@ -89,6 +89,8 @@ def test_exec_hands_the_old_image_to_the_kernel():
     old, new = old[0], new[0]
     check(old["end"] == "exec" and old["exit_code"] is None, "old image ends by exec")
     check(old["kernel_exec"]["anon"] >= 32 * MiB, "kernel_exec holds the 32 MiB")
+    check(old["vm_peak_bytes"] >= 32 * MiB and old["vm_at_end_bytes"] >= 32 * MiB,
+          f"the replaced image's VM sizes: {old['vm_peak_bytes']}, {old['vm_at_end_bytes']}")
     check(total(old["kernel_exit"]) == 0, "nothing at exit for the old image")
     check(new["pid"] == old["pid"] and new["end"] == "exit", "same process, new image")
     check(new["parent_id"] == old["id"], "the new image points at the old")

@@ -46,13 +46,10 @@ def test_python_sigkill_skips_shutdown():
 
 
 def test_pool_workers_never_finalize():
-    doc, p = run_json([PYTHON, os.path.join(SCRIPTS, "pool.py")])
+    doc, truth, parent, p = truth_run([PYTHON, os.path.join(SCRIPTS, "pool.py")])
     check(p.returncode == 0, p.stderr)
     check_document(doc)
-    parent = [l for l in doc["ledgers"] if l["comm"] == "python3.11" and l["end"] == "exit"
-              and any(k["ppid"] == l["pid"] for k in doc["ledgers"])]
-    check(len(parent) == 1, "the pool's parent")
-    parent = parent[0]
+    check_truth(truth, parent)  # the pool's parent is the process the truth tool traced
     workers = [l for l in doc["ledgers"] if l["ppid"] == parent["pid"]]
     check(len(workers) >= 3, f"{len(workers)} worker ledgers")
     check(finalized(parent), "the parent runs its shutdown")

@@ -414,16 +414,12 @@ static void collect_stale(struct collector *c)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &k))
 			continue;
-		bool ended = k.state == MR_STATE_EXITING || k.state == MR_STATE_EXECED;
-		bool unborn = k.origin == MR_ORIGIN_FORK && !k.pid;
-		uint64_t since = ended ? k.end_ns : k.start_ns;
-
-		if (!(ended || unborn) || now - since < STALE_NS)
+		if (!kernel_ledger_is_stale(&k, now, STALE_NS))
 			continue;
 		if (bpf_map_delete_elem(fd, &key))
 			continue; /* exit_mmap got there first */
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
-		if (!ended)
+		if (k.state != MR_STATE_EXITING && k.state != MR_STATE_EXECED)
 			k.end_ns = now;
 		k.rss_at_end[MR_ANON] = k.cur[MR_MM_ANONPAGES] > 0 ? k.cur[MR_MM_ANONPAGES] : 0;
 		k.rss_at_end[MR_FILE] = k.cur[MR_MM_FILEPAGES] > 0 ? k.cur[MR_MM_FILEPAGES] : 0;

@@ -146,3 +146,15 @@ void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
 	memcpy(one.shutdown_released, l->shutdown_released, sizeof(one.shutdown_released));
 	ledger_sum_merge(s, &one);
 }
+
+bool kernel_ledger_is_stale(const struct mr_ledger *k, uint64_t now_ns, uint64_t stale_ns)
+{
+	bool ended = k->state == MR_STATE_EXITING || k->state == MR_STATE_EXECED;
+	bool unborn = k->origin == MR_ORIGIN_FORK && !k->pid;
+	uint64_t since = ended ? k->end_ns : k->start_ns;
+
+	if (!ended && !unborn)
+		return false;
+	/* since may be later than now: the ledger changed after now was read. */
+	return since <= now_ns && now_ns - since >= stale_ns;
+}

@@ -71,6 +71,12 @@ uint64_t ledger_kernel_total(const struct ledger *l);
 /* Returns -1 when every kind balances, else the first kind that does not. */
 int ledger_unbalanced_kind(const struct ledger *l);
 
+/*
+ * A kernel ledger exit_mmap will never end: its process ended (or, for a fork that never got an
+ * owner, began) more than stale_ns before now. The kernel skips exit_mmap for an mm without VMAs.
+ */
+bool kernel_ledger_is_stale(const struct mr_ledger *k, uint64_t now_ns, uint64_t stale_ns);
+
 void ledger_sum_add(struct ledger_sum *s, const struct ledger *l);
 void ledger_sum_merge(struct ledger_sum *into, const struct ledger_sum *from);
 

@@ -94,6 +94,30 @@ static void sums_ledgers(void **state)
 	ledger_free(&l);
 }
 
+/* Regression: a ledger that ended after the scan read the clock must not look 584 years old. */
+static void stale_only_when_long_ended(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	const uint64_t stale = 30000000000ull, now = 100000000000ull;
+
+	k.state = MR_STATE_EXITING;
+	k.end_ns = now - stale;
+	assert_true(kernel_ledger_is_stale(&k, now, stale));
+	k.end_ns = now - stale + 1;
+	assert_false(kernel_ledger_is_stale(&k, now, stale));
+	k.end_ns = now + 1; /* ended while the map was being scanned */
+	assert_false(kernel_ledger_is_stale(&k, now, stale));
+
+	k.state = MR_STATE_ALIVE; /* alive and owned: never stale */
+	k.start_ns = 0;
+	assert_false(kernel_ledger_is_stale(&k, now, stale));
+	k.origin = MR_ORIGIN_FORK; /* a fork that never got an owner */
+	k.pid = 0;
+	assert_true(kernel_ledger_is_stale(&k, now, stale));
+	k.start_ns = now + 1;
+	assert_false(kernel_ledger_is_stale(&k, now, stale));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +126,7 @@ int main(void)
 		cmocka_unit_test(alive_ledger_ends_with_what_is_resident),
 		cmocka_unit_test(finds_the_unbalanced_kind),
 		cmocka_unit_test(sums_ledgers),
+		cmocka_unit_test(stale_only_when_long_ended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

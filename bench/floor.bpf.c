@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The floor: empty programs on exactly the hooks memreap uses, and, for the design comparison,
- * an empty program on the classic kmem:rss_stat tracepoint (which formats a record and sums the
- * per-CPU counter before any program runs).
+ * The floor: empty programs on exactly the hooks memreap uses (the five raw tracepoints of
+ * user/collector.c attach_all, and the interpreter shutdown uprobe), and, for the design
+ * comparison, an empty program on the classic kmem:rss_stat tracepoint (which formats a record and
+ * sums the per-CPU counter before any program runs).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,3 +24,7 @@ int raw_exit_mmap(void *ctx) { return 0; }
 
 SEC("tp/kmem/rss_stat")
 int classic_rss_stat(void *ctx) { return 0; }
+
+/* Attached by floor.c at each of memreap's interpreter shutdown probe sites (no auto-attach). */
+SEC("uprobe")
+int shutdown(void *ctx) { return 0; }

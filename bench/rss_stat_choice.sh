@@ -30,7 +30,7 @@ for run in $(seq "$RUNS"); do
 		raw-floor) start_bg $B/floor raw ;;
 		memreap) start_bg build/memreap record -o /dev/shm/memreap-bench.rec ;;
 		esac
-		t=$($B/pagefault "$ROUNDS")
+		t=$($B/pagefault "$ROUNDS" | cut -d" " -f1) # WALL CPU OPS
 		[ "$cfg" = none ] || stop_bg
 		times[$cfg]+="$t "
 	done

@@ -15,21 +15,23 @@ BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PYTHON     ?= /usr/bin/python3
 
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
-		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux
+		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux \
+		libmicrohttpd-dev prometheus python3-yaml systemd
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lpthread
+LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread
 
 # Pure logic, no libbpf: also linked into the unit tests.
 CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
-	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c
+	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c \
+	      user/label_pool.c user/exposition.c user/metrics.c
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
-	      user/top_view.c user/top_screen.c
+	      user/top_view.c user/top_screen.c user/cmd_exporter.c user/exporter.c user/http_server.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

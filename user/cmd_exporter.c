@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "exporter.h"
 #include "http_server.h"
@@ -120,7 +121,7 @@ int cmd_exporter(int argc, char **argv)
 	struct http_server *http;
 	char err[512], where[80];
 	sigset_t stop;
-	int rc;
+	int rc, fd;
 
 	http_parse_listen(HTTP_DEFAULT_LISTEN, &a.listen);
 	if ((rc = parse(argc, argv, &a)) >= 0)
@@ -133,11 +134,17 @@ int cmd_exporter(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	e.refresh_ns = a.refresh_ns;
-	if (exporter_start(&e, &a.copts, &a.mopts, err, sizeof(err))) {
+	fd = http_listen_socket(&a.listen, &bound, err, sizeof(err));
+	if (fd < 0) {
 		fprintf(stderr, "memreap: %s\n", err);
 		return EXIT_FAILURE_MEMREAP;
 	}
-	http = http_start(&a.listen, a.metrics_path, &e, &bound, err, sizeof(err));
+	if (exporter_start(&e, &a.copts, &a.mopts, err, sizeof(err))) {
+		fprintf(stderr, "memreap: %s\n", err);
+		close(fd);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	http = http_start(fd, a.metrics_path, &e, err, sizeof(err));
 	if (!http) {
 		fprintf(stderr, "memreap: %s\n", err);
 		exporter_stop(&e);

@@ -48,7 +48,7 @@ void snapshot_put(struct snapshot_text *t)
 	}
 }
 
-static void publish(struct exporter *e, char *text, size_t len)
+static void publish(struct exporter *e, char *text, size_t len, uint64_t generation)
 {
 	struct snapshot_text *t = malloc(sizeof(*t)), *old;
 
@@ -57,6 +57,7 @@ static void publish(struct exporter *e, char *text, size_t len)
 		return;
 	}
 	atomic_init(&t->refs, 1);
+	t->generation = generation;
 	t->text = text;
 	t->len = len;
 	pthread_mutex_lock(&e->lock);
@@ -82,9 +83,11 @@ static void refresh(struct exporter *e)
 	collector_health(e->collector, &s.health);
 	s.bpf_stats_enabled = bpf_stats_enabled();
 	s.nprograms = collector_program_stats(e->collector, s.programs, METRICS_MAX_PROGRAMS);
+	s.generation = ++e->generation;
+	s.served = atomic_load(&e->served);
 	text = metrics_render(e->metrics, &s, &len);
 	if (text)
-		publish(e, text, len);
+		publish(e, text, len, s.generation);
 }
 
 static void *collect(void *arg)
@@ -110,6 +113,7 @@ int exporter_start(struct exporter *e, const struct collector_opts *co,
 
 	pthread_mutex_init(&e->lock, NULL);
 	atomic_init(&e->stop, false);
+	atomic_init(&e->served, 0);
 	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "" : u.release);
 	e->metrics = metrics_new(mo);
 	e->collector = collector_open(co, &h, err, errlen);
@@ -150,6 +154,15 @@ struct snapshot_text *exporter_snapshot(struct exporter *e)
 	atomic_fetch_add(&t->refs, 1);
 	pthread_mutex_unlock(&e->lock);
 	return t;
+}
+
+void exporter_served(struct exporter *e, const struct snapshot_text *t)
+{
+	uint64_t seen = atomic_load(&e->served);
+
+	while (seen < t->generation &&
+	       !atomic_compare_exchange_weak(&e->served, &seen, t->generation))
+		;
 }
 
 uint64_t exporter_staleness_ns(struct exporter *e)

@@ -15,6 +15,7 @@
 
 struct snapshot_text {
 	atomic_int refs;
+	uint64_t generation;
 	size_t len;
 	char *text;
 };
@@ -27,6 +28,8 @@ struct exporter {
 	uint64_t refresh_ns;
 	atomic_bool stop;
 	char kernel[128];
+	uint64_t generation;	 /* of the last snapshot rendered */
+	_Atomic uint64_t served; /* the newest generation a scrape has served */
 	/* under lock */
 	struct snapshot_text *current;
 	uint64_t refreshed_ns; /* CLOCK_MONOTONIC of the last published snapshot */
@@ -38,6 +41,8 @@ void exporter_stop(struct exporter *e);
 /* The latest snapshot, with a reference the caller gives back with snapshot_put. */
 struct snapshot_text *exporter_snapshot(struct exporter *e);
 void snapshot_put(struct snapshot_text *t);
+/* A scrape served this snapshot: its new series may show their values from the next one on. */
+void exporter_served(struct exporter *e, const struct snapshot_text *t);
 /* Nanoseconds since the last snapshot was published. */
 uint64_t exporter_staleness_ns(struct exporter *e);
 

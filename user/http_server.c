@@ -113,6 +113,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPO_CONTENT_TYPE);
+	exporter_served(s->e, t);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -152,8 +153,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return reply(conn, MHD_HTTP_OK, s->landing, "text/html; charset=utf-8");
 }
 
-static int listen_on(const struct http_listen *l, struct http_listen *bound, char *err,
-		     size_t errlen)
+int http_listen_socket(const struct http_listen *l, struct http_listen *bound, char *err,
+		       size_t errlen)
 {
 	int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
 	char where[80];
@@ -176,16 +177,17 @@ static int listen_on(const struct http_listen *l, struct http_listen *bound, cha
 	return fd;
 }
 
-struct http_server *http_start(const struct http_listen *l, const char *metrics_path,
-			       struct exporter *e, struct http_listen *bound, char *err,
+struct http_server *http_start(int fd, const char *metrics_path, struct exporter *e, char *err,
 			       size_t errlen)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
+		close(fd);
 		return NULL;
 	}
+	s->fd = fd;
 	s->e = e;
 	snprintf(s->metrics_path, sizeof(s->metrics_path), "%s", metrics_path);
 	snprintf(
@@ -195,11 +197,6 @@ struct http_server *http_start(const struct http_listen *l, const char *metrics_
 	    "<p><a href=\"%s\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>\n"
 	    "<p>memreap %s, metrics contract %s</p>\n</body></html>\n",
 	    metrics_path, MEMREAP_VERSION, METRICS_CONTRACT);
-	s->fd = listen_on(l, bound, err, errlen);
-	if (s->fd < 0) {
-		free(s);
-		return NULL;
-	}
 	s->daemon =
 	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle,
 			     s, MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_THREAD_POOL_SIZE,

@@ -28,10 +28,16 @@ bool http_is_loopback(const struct http_listen *l);
 /* "127.0.0.1:9747" or "[::1]:9747" into buf. */
 const char *http_listen_text(const struct http_listen *l, char *buf, size_t len);
 
+/*
+ * Bind and listen (before the slow BPF start, so that a taken port fails at once); *bound gets
+ * the address really bound (port 0 = any free port). Returns the socket, or -1.
+ */
+int http_listen_socket(const struct http_listen *l, struct http_listen *bound, char *err,
+		       size_t errlen);
+
 struct http_server;
-/* Bind, listen and serve; *bound gets the address really bound (port 0 = any free port). */
-struct http_server *http_start(const struct http_listen *l, const char *metrics_path,
-			       struct exporter *e, struct http_listen *bound, char *err,
+/* Serve on the listening socket, which the server owns from then on (even on failure). */
+struct http_server *http_start(int fd, const char *metrics_path, struct exporter *e, char *err,
 			       size_t errlen);
 void http_stop(struct http_server *s);
 

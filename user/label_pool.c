@@ -196,3 +196,14 @@ const char *label_pool_name(const struct label_pool *p, uint32_t label)
 {
 	return label < p->nlabels ? p->names[label] : LABEL_OTHER_NAME;
 }
+
+uint32_t label_pool_admit(struct label_pool *p, const char *name)
+{
+	bool found;
+	size_t i = find(p, name, &found);
+
+	if (found && p->nactive < p->max_active &&
+	    (p->cands[i].label == LABEL_OTHER || !p->active[p->cands[i].label]))
+		activate(p, &p->cands[i]);
+	return label_pool_label(p, name);
+}

@@ -44,6 +44,8 @@ void label_pool_count(struct label_pool *p, const char *name, uint64_t bytes);
 void label_pool_rebalance(struct label_pool *p);
 /* The label index a new ledger of this name counts under. */
 uint32_t label_pool_label(const struct label_pool *p, const char *name);
+/* The same, first giving the name a value of its own if one of the N is free (no ranking). */
+uint32_t label_pool_admit(struct label_pool *p, const char *name);
 const char *label_pool_name(const struct label_pool *p, uint32_t label);
 
 #endif

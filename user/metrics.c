@@ -31,6 +31,8 @@ struct series {
 	uint32_t comm, cgroup, interp;
 	struct values ended, sum; /* sum = ended + live, filled by each render */
 	uint64_t ends[2];	  /* exit, exec */
+	uint64_t zero_at;	  /* the generation that first showed it, at 0; 0 = not yet */
+	bool visible;		  /* its 0 was served: its values are shown */
 };
 
 struct entry {
@@ -222,11 +224,12 @@ static void count_names(struct metrics *m, const char *comm, const char *cgroup,
 		label_pool_count(&m->cgroups, cgroup, bytes);
 }
 
+/* Free values go to names as they come: a short-lived newcomer need not wait for a ranking. */
 static uint32_t pin(struct metrics *m, const char *comm, const char *cgroup, uint32_t interp)
 {
-	uint32_t cg = m->o.cgroup_labels ? label_pool_label(&m->cgroups, cgroup) : LABEL_OTHER;
+	uint32_t cg = m->o.cgroup_labels ? label_pool_admit(&m->cgroups, cgroup) : LABEL_OTHER;
 
-	return series_for(m, label_pool_label(&m->comms, comm), cg, interp);
+	return series_for(m, label_pool_admit(&m->comms, comm), cg, interp);
 }
 
 void metrics_live_begin(struct metrics *m)
@@ -404,10 +407,17 @@ static char **series_labels(struct metrics *m)
 	return labels;
 }
 
-static void sum_series(struct metrics *m)
+static void sum_series(struct metrics *m, const struct metrics_state *st)
 {
-	for (size_t i = 0; i < m->nseries; i++)
-		m->series[i].sum = m->series[i].ended;
+	for (size_t i = 0; i < m->nseries; i++) {
+		struct series *s = &m->series[i];
+
+		if (!s->visible && s->zero_at && st->served >= s->zero_at)
+			s->visible = true;
+		if (!s->zero_at)
+			s->zero_at = st->generation;
+		s->sum = m->series[i].ended;
+	}
 	for (size_t i = 0; i < m->nentries; i++)
 		if (!m->entries[i].dead)
 			values_add(&m->series[m->entries[i].series].sum, &m->entries[i].last);
@@ -422,7 +432,7 @@ static void per_series(struct expo_buf *b, struct metrics *m, char **labels, con
 		const uint64_t *value = (const uint64_t *)((const char *)&m->series[id] + offset);
 
 		expo_printf(b, "%s{%s%s%s} %llu\n", name, first, *first ? "," : "", labels[id],
-			    (unsigned long long)*value);
+			    m->series[id].visible ? (unsigned long long)*value : 0ull);
 	}
 }
 
@@ -550,7 +560,7 @@ char *metrics_render(struct metrics *m, const struct metrics_state *s, size_t *l
 	struct expo_buf b = {0};
 	char **labels = series_labels(m);
 
-	sum_series(m);
+	sum_series(m, s);
 	render_ledger_families(&b, m, labels);
 	render_histogram(&b, m);
 	render_health(&b, s);

@@ -9,7 +9,9 @@
  *  - a live ledger only grows, and when it ends its final numbers replace its last live ones in
  *    the same series: no series goes backwards, and each ledger is counted once;
  *  - a ledger that left the kernel map but whose end is not handled yet keeps its last numbers;
- *  - label values are never taken back (label_pool.h).
+ *  - label values are never taken back (label_pool.h);
+ *  - a new series is shown at 0 until a scrape has served that 0, so that rate() and increase()
+ *    see its first ledger (Prometheus takes a series' first sample as its starting point).
  * Pure logic (no libbpf), unit-tested; the collector thread feeds it (exporter.c).
  */
 #ifndef MR_METRICS_H
@@ -38,6 +40,8 @@ struct metrics_state {
 	struct program_stats programs[METRICS_MAX_PROGRAMS];
 	size_t nprograms;
 	const char *version, *kernel;
+	uint64_t generation; /* of the snapshot being rendered (1, 2, ...) */
+	uint64_t served;     /* the newest generation a scrape has served */
 };
 
 struct metrics;

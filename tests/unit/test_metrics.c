@@ -84,6 +84,21 @@ static void pool_of_zero(void **state)
 	label_pool_free(&p);
 }
 
+static void pool_admits_while_values_are_free(void **state)
+{
+	struct label_pool p;
+
+	label_pool_init(&p, 1);
+	label_pool_count(&p, "first", 10);
+	assert_int_equal(label_pool_label(&p, "first"), LABEL_OTHER); /* not ranked yet */
+	assert_string_equal(label_pool_name(&p, label_pool_admit(&p, "first")), "first");
+	label_pool_count(&p, "second", 1000);
+	assert_int_equal(label_pool_admit(&p, "second"),
+			 LABEL_OTHER); /* none free: wait for ranking */
+	assert_int_equal(label_pool_admit(&p, "unknown"), LABEL_OTHER);
+	label_pool_free(&p);
+}
+
 static void pool_prunes_the_tail(void **state)
 {
 	struct label_pool p;
@@ -128,12 +143,21 @@ static struct ledger a_ledger(uint64_t id, const char *comm, uint64_t self, uint
 	return l;
 }
 
+static uint64_t generation;
+
+/* A render whose new series were served at 0 by an earlier scrape: every value shows. */
 static char *render(struct metrics *m)
 {
 	struct metrics_state s = {.version = "0.1.0", .kernel = "6.18", .tracked = 1};
 	size_t len;
-	char *text = metrics_render(m, &s, &len);
+	char *text;
 
+	s.generation = ++generation;
+	s.served = generation - 1;
+	free(metrics_render(m, &s, &len));
+	s.generation = ++generation;
+	s.served = generation - 1;
+	text = metrics_render(m, &s, &len);
 	assert_non_null(text);
 	assert_int_equal(strlen(text), len);
 	return text;
@@ -180,6 +204,33 @@ static void live_then_ended_counts_once(void **state)
 	assert_true(sample(t, "memreap_exit_resident_bytes_bucket{le=\"16777216\"}") == 0);
 	assert_true(sample(t, "memreap_exit_resident_bytes_count") == 1);
 	assert_null(strstr(t, "comm=\"renamed\""));
+	free(t);
+	metrics_free(m);
+}
+
+static void a_new_series_starts_at_zero_until_scraped(void **state)
+{
+	struct metrics_opts o = {.max_comm_labels = 5};
+	struct metrics *m = metrics_new(&o);
+	struct metrics_state s = {.generation = 1};
+	struct ledger l = a_ledger(1, "hog", 10 * MiB, 64 * MiB);
+	size_t len;
+	char *t;
+
+	l.end = MR_END_EXIT;
+	metrics_ended(m, &l);
+	t = metrics_render(m, &s, &len);
+	assert_true(sample(t, EXIT_HOG) == 0);
+	free(t);
+	s.generation = 2; /* nobody scraped generation 1 */
+	t = metrics_render(m, &s, &len);
+	assert_true(sample(t, EXIT_HOG) == 0);
+	free(t);
+	s.generation = 3;
+	s.served = 2;
+	t = metrics_render(m, &s, &len);
+	assert_true(sample(t, EXIT_HOG) == 64 * MiB);
+	assert_true(sample(t, "memreap_exit_resident_bytes_count") == 1);
 	free(t);
 	metrics_free(m);
 }
@@ -305,6 +356,7 @@ int main(void)
 	    cmocka_unit_test(pool_of_zero),
 	    cmocka_unit_test(pool_prunes_the_tail),
 	    cmocka_unit_test(live_then_ended_counts_once),
+	    cmocka_unit_test(a_new_series_starts_at_zero_until_scraped),
 	    cmocka_unit_test(a_reading_that_goes_back_is_ignored),
 	    cmocka_unit_test(labels_move_without_decrease),
 	    cmocka_unit_test(cgroup_labels_only_when_asked),

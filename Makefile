@@ -4,6 +4,7 @@
 #   make           build build/memreap
 #   make demo      deps + build + run the bundled CPython example under `memreap run`
 #   make test      deps + build + unit tests (ASan/UBSan) + integration tests (root)
+#   make exporter-soak  long exporter checks: 10,000 scrapes, slowloris, 200 scrapers (root)
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
 
 VERSION    := 0.1.0
@@ -38,7 +39,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench
+.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench exporter-soak
 
 all: $(BUILD)/memreap $(WORKLOADS)
 
@@ -110,6 +111,11 @@ unit: $(UNIT_TESTS)
 
 integration: all
 	tests/integration/run-all.sh
+
+# Not part of `make test`: the fast variants of these run there.
+exporter-soak: deps
+	$(MAKE) all
+	MEMREAP_EXPORTER_SOAK=1 tests/integration/run-all.sh test_exporter
 
 test: deps
 	$(MAKE) all

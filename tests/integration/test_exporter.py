@@ -492,3 +492,32 @@ def test_prometheus_scrape_config_example():
                         os.path.join(ROOT, "deploy", "prometheus", "prometheus.yml")],
                        capture_output=True, text=True)
     check(p.returncode == 0, f"promtool check config: {p.stdout}{p.stderr}")
+
+
+def test_soak_slowloris_floods_and_200_scrapers():
+    """make exporter-soak: 1000 idle connections past the limit, then 200 scrapers for 30 s."""
+    if not SOAK:
+        return "skip: long; run by make exporter-soak (MEMREAP_EXPORTER_SOAK=1)"
+    s = stack()
+    base, pid = s["base"], s["exporter"].pid
+    port = int(base.rsplit(":", 1)[1])
+    before = rss_kib(pid)
+    idle = []
+    for _ in range(1000):
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+            sock.sendall(b"GET /metrics HTTP/1.1\r\n")
+            idle.append(sock)
+        except OSError:
+            pass
+    time.sleep(12)  # past the server's idle timeout
+    check(s["exporter"].poll() is None, "up under 1000 idle connections")
+    check(get(base + "/metrics", timeout=30)[0] == 200, "serving again once idle ones timed out")
+    for sock in idle:
+        sock.close()
+    errors, done = scrapers(base + "/metrics", 200, 30)
+    after = rss_kib(pid)
+    print(f"     {len(idle)} idle connections; {done} scrapes by 200 clients in 30 s; "
+          f"RSS {before} -> {after} KiB")
+    check(not errors, f"{len(errors)} failures, first: {errors[:3]}")
+    check(after - before < 8192, f"RSS grew by {after - before} KiB")

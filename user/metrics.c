@@ -245,8 +245,8 @@ void metrics_live(struct metrics *m, const struct ledger *l)
 	struct newcomer *n;
 	struct values v;
 
-	if (!l->pid)
-		return; /* a fork not bound to its process yet: counted once it is */
+	if (!l->pid || l->building)
+		return; /* a fork not bound yet, an exec not done (old comm): counted once they are */
 	values_of(&v, l);
 	if (e) {
 		if (e->dead)

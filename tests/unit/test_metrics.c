@@ -235,6 +235,29 @@ static void a_new_series_starts_at_zero_until_scraped(void **state)
 	metrics_free(m);
 }
 
+/* An exec in progress still carries the old image's comm: it is pinned once the exec is done. */
+static void an_exec_in_progress_waits_for_its_comm(void **state)
+{
+	struct metrics_opts o = {.max_comm_labels = 5};
+	struct metrics *m = metrics_new(&o);
+	struct ledger l = a_ledger(1, "python3", 10 * MiB, 0);
+	char *t;
+
+	l.building = true;
+	metrics_live_begin(m);
+	metrics_live(m, &l);
+	metrics_live_end(m);
+	l = a_ledger(1, "hog", 10 * MiB, 0);
+	metrics_live_begin(m);
+	metrics_live(m, &l);
+	metrics_live_end(m);
+	t = render(m);
+	assert_true(sample(t, SELF_HOG) == 10 * MiB);
+	assert_null(strstr(t, "comm=\"python3\""));
+	free(t);
+	metrics_free(m);
+}
+
 static void a_reading_that_goes_back_is_ignored(void **state)
 {
 	struct metrics_opts o = {.max_comm_labels = 5};
@@ -357,6 +380,7 @@ int main(void)
 	    cmocka_unit_test(pool_prunes_the_tail),
 	    cmocka_unit_test(live_then_ended_counts_once),
 	    cmocka_unit_test(a_new_series_starts_at_zero_until_scraped),
+	    cmocka_unit_test(an_exec_in_progress_waits_for_its_comm),
 	    cmocka_unit_test(a_reading_that_goes_back_is_ignored),
 	    cmocka_unit_test(labels_move_without_decrease),
 	    cmocka_unit_test(cgroup_labels_only_when_asked),

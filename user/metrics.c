@@ -246,7 +246,8 @@ void metrics_live(struct metrics *m, const struct ledger *l)
 	struct values v;
 
 	if (!l->pid || l->building)
-		return; /* a fork not bound yet, an exec not done (old comm): counted once they are */
+		return; /* a fork not bound yet, an exec not done (old comm): counted once they are
+			 */
 	values_of(&v, l);
 	if (e) {
 		if (e->dead)

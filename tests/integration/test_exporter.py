@@ -85,8 +85,8 @@ def stack():
                              f"--storage.tsdb.path={tmpdir}/data", "--log.level=warn",
                              f"--web.listen-address=127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(shutil.rmtree, tmpdir, True)  # atexit runs in reverse: after the stop
     atexit.register(stop, prom)
-    atexit.register(shutil.rmtree, tmpdir, True)
     prom_url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:

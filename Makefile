@@ -5,6 +5,7 @@
 #   make demo      deps + build + run the bundled CPython example under `memreap run`
 #   make test      deps + build + unit tests (ASan/UBSan) + integration tests (root)
 #   make bench     overhead and capacity, writes bench/results/ (BENCH_QUICK=1: a short check)
+#   make exporter-soak  long exporter checks: 10,000 scrapes, slowloris, 200 scrapers (root)
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
 
 VERSION    := 0.1.0
@@ -16,7 +17,8 @@ BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PYTHON     ?= /usr/bin/python3
 
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
-		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux
+		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux \
+		libmicrohttpd-dev prometheus python3-yaml systemd
 BENCH_PACKAGES := bpftrace strace linux-perf
 BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers)
 
@@ -25,21 +27,23 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lpthread
+LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread
 
 # Pure logic, no libbpf: also linked into the unit tests.
 CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
-	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c
+	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c \
+	      user/label_pool.c user/exposition.c user/metrics.c
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
-	      user/top_view.c user/top_screen.c
+	      user/top_view.c user/top_screen.c user/cmd_exporter.c user/exporter.c user/http_server.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench bench-deps
+.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench bench-deps \
+	exporter-soak
 
 all: $(BUILD)/memreap $(WORKLOADS)
 
@@ -122,6 +126,11 @@ unit: $(UNIT_TESTS)
 
 integration: all
 	tests/integration/run-all.sh
+
+# Not part of `make test`: the fast variants of these run there.
+exporter-soak: deps
+	$(MAKE) all
+	MEMREAP_EXPORTER_SOAK=1 tests/integration/run-all.sh test_exporter
 
 test: deps
 	$(MAKE) all

@@ -520,6 +520,26 @@ void collector_health(struct collector *c, struct health *h)
 	h->lost_ledgers = k->lost_ledgers + c->user_lost;
 }
 
+size_t collector_program_stats(struct collector *c, struct program_stats *out, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (n == max || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+		out[n].run_ns = info.run_time_ns;
+		out[n].runs = info.run_cnt;
+		n++;
+	}
+	return n;
+}
+
 void collector_close(struct collector *c)
 {
 	if (!c)

@@ -48,6 +48,7 @@ void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boo
 	l->comm[sizeof(l->comm) - 1] = '\0';
 	l->start_ns = k->start_ns + boot_to_wall;
 	l->process_start_ns = k->proc_start_ns ? k->proc_start_ns + boot_to_wall : l->start_ns;
+	l->building = k->state == MR_STATE_BUILDING;
 	l->end = k->end <= MR_END_EXEC ? k->end : MR_END_EXIT;
 	l->end_ns = l->end == MR_END_ALIVE ? 0 : k->end_ns + boot_to_wall;
 	split_wait_status(l, k->exit_code);

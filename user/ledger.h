@@ -38,6 +38,7 @@ struct ledger {
 	struct interp interp; /* name "" if not an interpreter */
 	uint64_t start_ns, end_ns; /* wall clock, ns since the epoch; end_ns 0 while alive */
 	uint64_t process_start_ns; /* when the owning process started (not in the JSON contract) */
+	bool building; /* the new image of an exec not yet complete: still the old comm (not in JSON) */
 	enum mr_end end;
 	int exit_code; /* -1 = null */
 	int signal;    /* -1 = null */

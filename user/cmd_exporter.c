@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memreap exporter: Prometheus metrics over HTTP, for a fleet (README "Exporter"). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "exporter.h"
+#include "http_server.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: memreap exporter [--listen ADDR:PORT] [--max-comm-labels N] [--cgroup-labels] "
+    "[--metrics-path PATH] [--refresh SECONDS] [--map-entries N] [--ringbuf-size BYTES]";
+
+#define MAX_COMM_LABELS 1000
+
+static bool valid_path(const char *p)
+{
+	if (p[0] != '/' || !p[1] || strlen(p) > 200 || !strcmp(p, "/healthz"))
+		return false;
+	for (; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == '?' || *p == '#' || *p == '%')
+			return false;
+	return true;
+}
+
+struct exporter_args {
+	struct http_listen listen;
+	const char *metrics_path;
+	struct metrics_opts mopts;
+	struct collector_opts copts;
+	uint64_t refresh_ns;
+};
+
+/* -1 when parsing goes on, else the exit status. */
+static int parse(int argc, char **argv, struct exporter_args *a)
+{
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"max-comm-labels", required_argument, NULL, 'N'},
+	    {"cgroup-labels", no_argument, NULL, 'g'},
+	    {"metrics-path", required_argument, NULL, 'P'},
+	    {"refresh", required_argument, NULL, 'r'},
+	    {"map-entries", required_argument, NULL, 'M'},
+	    {"ringbuf-size", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
+	};
+	long long n;
+	double secs;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			if (http_parse_listen(optarg, &a->listen))
+				return usage_error(
+				    usage,
+				    "--listen needs ADDR:PORT with a numeric IPv4 or [IPv6] "
+				    "address and a port from 0 to 65535, not '%s'",
+				    optarg);
+			break;
+		case 'N':
+			if ((n = parse_count(optarg)) < 0 || n > MAX_COMM_LABELS)
+				return usage_error(
+				    usage, "--max-comm-labels needs a count from 0 to %d, not '%s'",
+				    MAX_COMM_LABELS, optarg);
+			a->mopts.max_comm_labels = (uint32_t)n;
+			break;
+		case 'g':
+			a->mopts.cgroup_labels = true;
+			break;
+		case 'P':
+			if (!valid_path(optarg))
+				return usage_error(
+				    usage,
+				    "--metrics-path needs a path like /metrics (printable ASCII, "
+				    "no query, not / or /healthz), not '%s'",
+				    optarg);
+			a->metrics_path = optarg;
+			break;
+		case 'r':
+			if ((secs = parse_seconds(optarg)) < 0.1 || secs > 60)
+				return usage_error(
+				    usage, "--refresh needs seconds from 0.1 to 60, not '%s'",
+				    optarg);
+			a->refresh_ns = (uint64_t)(secs * 1e9);
+			break;
+		default:
+			if ((rc = common_option(opt, usage, &a->copts, argv)) >= 0)
+				return rc;
+		}
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+static void wait_for_stop(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigwait(&set, &sig);
+}
+
+int cmd_exporter(int argc, char **argv)
+{
+	struct exporter_args a = {.metrics_path = "/metrics",
+				  .refresh_ns = 1000000000ull,
+				  .mopts = {.max_comm_labels = 20}};
+	struct exporter e = {0};
+	struct http_listen bound;
+	struct http_server *http;
+	char err[512], where[80];
+	sigset_t stop;
+	int rc, fd;
+
+	http_parse_listen(HTTP_DEFAULT_LISTEN, &a.listen);
+	if ((rc = parse(argc, argv, &a)) >= 0)
+		return rc;
+	/* Every thread inherits the mask: only wait_for_stop sees these signals. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	e.refresh_ns = a.refresh_ns;
+	fd = http_listen_socket(&a.listen, &bound, err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "memreap: %s\n", err);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	if (exporter_start(&e, &a.copts, &a.mopts, err, sizeof(err))) {
+		fprintf(stderr, "memreap: %s\n", err);
+		close(fd);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	http = http_start(fd, a.metrics_path, &e, err, sizeof(err));
+	if (!http) {
+		fprintf(stderr, "memreap: %s\n", err);
+		exporter_stop(&e);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	http_listen_text(&bound, where, sizeof(where));
+	fprintf(stderr, "memreap: exporter serving http://%s%s\n", where, a.metrics_path);
+	if (!http_is_loopback(&bound))
+		fprintf(stderr,
+			"memreap: %s is reachable from other machines and has no authentication: "
+			"restrict it (firewall, network policy)\n",
+			where);
+	wait_for_stop();
+	http_stop(http);
+	exporter_stop(&e);
+	return 0;
+}

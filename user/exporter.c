@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
+#include "exporter.h"
+#include "util.h"
+
+static void on_end(const struct ledger *l, void *ctx)
+{
+	metrics_ended(((struct exporter *)ctx)->metrics, l);
+}
+
+struct pass {
+	struct exporter *e;
+	uint64_t tracked;
+};
+
+static void on_live(const struct ledger *l, void *ctx)
+{
+	struct pass *p = ctx;
+
+	p->tracked++;
+	metrics_live(p->e->metrics, l);
+}
+
+/* -1 when the file cannot be read (older kernels, or no procfs). */
+static int bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+void snapshot_put(struct snapshot_text *t)
+{
+	if (t && atomic_fetch_sub(&t->refs, 1) == 1) {
+		free(t->text);
+		free(t);
+	}
+}
+
+static void publish(struct exporter *e, char *text, size_t len, uint64_t generation)
+{
+	struct snapshot_text *t = malloc(sizeof(*t)), *old;
+
+	if (!t) {
+		free(text); /* keep serving the previous snapshot */
+		return;
+	}
+	atomic_init(&t->refs, 1);
+	t->generation = generation;
+	t->text = text;
+	t->len = len;
+	pthread_mutex_lock(&e->lock);
+	old = e->current;
+	e->current = t;
+	e->refreshed_ns = clock_ns(CLOCK_MONOTONIC);
+	pthread_mutex_unlock(&e->lock);
+	snapshot_put(old);
+}
+
+static void refresh(struct exporter *e)
+{
+	struct metrics_state s = {.version = MEMREAP_VERSION, .kernel = e->kernel};
+	struct pass p = {.e = e};
+	size_t len;
+	char *text;
+
+	collector_drain(e->collector); /* ends first: a ledger gone from the map is handled */
+	metrics_live_begin(e->metrics);
+	collector_for_each_live(e->collector, on_live, &p, false);
+	metrics_live_end(e->metrics);
+	s.tracked = p.tracked;
+	collector_health(e->collector, &s.health);
+	s.bpf_stats_enabled = bpf_stats_enabled();
+	s.nprograms = collector_program_stats(e->collector, s.programs, METRICS_MAX_PROGRAMS);
+	s.generation = ++e->generation;
+	s.served = atomic_load(&e->served);
+	text = metrics_render(e->metrics, &s, &len);
+	if (text)
+		publish(e, text, len, s.generation);
+}
+
+static void *collect(void *arg)
+{
+	struct exporter *e = arg;
+	uint64_t next = clock_ns(CLOCK_MONOTONIC) + e->refresh_ns;
+
+	while (!atomic_load(&e->stop)) {
+		if (clock_ns(CLOCK_MONOTONIC) >= next) {
+			refresh(e);
+			next = clock_ns(CLOCK_MONOTONIC) + e->refresh_ns;
+		}
+		collector_poll(e->collector, 50);
+	}
+	return NULL;
+}
+
+int exporter_start(struct exporter *e, const struct collector_opts *co,
+		   const struct metrics_opts *mo, char *err, size_t errlen)
+{
+	struct collector_handlers h = {.ledger_end = on_end, .ctx = e};
+	struct utsname u;
+
+	pthread_mutex_init(&e->lock, NULL);
+	atomic_init(&e->stop, false);
+	atomic_init(&e->served, 0);
+	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "" : u.release);
+	e->metrics = metrics_new(mo);
+	e->collector = collector_open(co, &h, err, errlen);
+	if (!e->collector) {
+		metrics_free(e->metrics);
+		return -1;
+	}
+	refresh(e); /* the first scrape already has data */
+	if (!e->current) {
+		snprintf(err, errlen, "out of memory rendering the metrics");
+	} else if (pthread_create(&e->thread, NULL, collect, e)) {
+		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(errno));
+	} else {
+		return 0;
+	}
+	collector_close(e->collector);
+	metrics_free(e->metrics);
+	snapshot_put(e->current);
+	return -1;
+}
+
+void exporter_stop(struct exporter *e)
+{
+	atomic_store(&e->stop, true);
+	pthread_join(e->thread, NULL);
+	collector_close(e->collector);
+	metrics_free(e->metrics);
+	snapshot_put(e->current);
+	e->current = NULL;
+}
+
+struct snapshot_text *exporter_snapshot(struct exporter *e)
+{
+	struct snapshot_text *t;
+
+	pthread_mutex_lock(&e->lock);
+	t = e->current;
+	atomic_fetch_add(&t->refs, 1);
+	pthread_mutex_unlock(&e->lock);
+	return t;
+}
+
+void exporter_served(struct exporter *e, const struct snapshot_text *t)
+{
+	uint64_t seen = atomic_load(&e->served);
+
+	while (seen < t->generation &&
+	       !atomic_compare_exchange_weak(&e->served, &seen, t->generation))
+		;
+}
+
+uint64_t exporter_staleness_ns(struct exporter *e)
+{
+	uint64_t at;
+
+	pthread_mutex_lock(&e->lock);
+	at = e->refreshed_ns;
+	pthread_mutex_unlock(&e->lock);
+	return clock_ns(CLOCK_MONOTONIC) - at;
+}

@@ -29,7 +29,7 @@ CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c use
 	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
-	      user/top_view.c user/top_screen.c
+	      user/top_view.c user/top_screen.c user/collector_doctor.c user/cmd_doctor.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -74,6 +74,7 @@ struct {
 } scratch SEC(".maps");
 
 struct mr_health health;
+struct mr_paths paths;
 __u64 ledger_seq;
 
 static __always_inline int kind_of(int member)
@@ -346,7 +347,7 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 	}
 	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
 		/*
-		 * Kernels that run sched_process_exit after exit_mm() (before 6.16): teardown
+		 * Kernels that run sched_process_exit after exit_mm() (6.1, ...): teardown
 		 * comes first, with exit_code already set and the VM sizes still in place.
 		 */
 		if (flags & PF_EXITING) {
@@ -406,6 +407,10 @@ int seed_existing(void *ctx)
 	struct seed_walk w;
 
 	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
+	/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
+	paths.counter_layout = MR_COUNTERS_PERCPU;
+	if (bpf_core_type_exists(struct mm_rss_stat___old))
+		paths.counter_layout = MR_COUNTERS_ATOMIC;
 	w.first = (struct task_struct *)bpf_get_current_task();
 	w.task = w.first;
 	seed_task(w.first);
@@ -578,12 +583,14 @@ int BPF_PROG(on_exit, struct task_struct *task)
 		 * Older kernels: exit_mm() already ran. Either its teardown ended the ledger, or
 		 * someone else still holds the mm (its lazy-TLB active_mm) and will tear it down.
 		 */
+		__sync_fetch_and_add(&paths.exits_after_exit_mm, 1);
 		mm = BPF_CORE_READ(task, active_mm);
 		l = mm ? ledger_of(mm) : NULL;
 		if (l && l->state == MR_STATE_ALIVE && l->pid == tgid)
 			mark_exiting(l, task, mm);
 		return 0;
 	}
+	__sync_fetch_and_add(&paths.exits_before_exit_mm, 1);
 	l = ledger_of(mm);
 	if (!l)
 		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);

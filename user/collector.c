@@ -520,6 +520,16 @@ void collector_health(struct collector *c, struct health *h)
 	h->lost_ledgers = k->lost_ledgers + c->user_lost;
 }
 
+void collector_paths(struct collector *c, struct mr_paths *p)
+{
+	*p = c->skel->bss->paths;
+}
+
+size_t collector_probe_count(struct collector *c)
+{
+	return c->nprobes;
+}
+
 void collector_close(struct collector *c)
 {
 	if (!c)

@@ -29,6 +29,7 @@ static const struct command {
 	{ "record", cmd_record, "record ledgers to a file, system-wide or filtered" },
 	{ "report", cmd_report, "print a recording as text, JSON or CSV" },
 	{ "top", cmd_top, "live monitor of the whole machine (full-screen, or --batch)" },
+	{ "doctor", cmd_doctor, "what this kernel offers, which path memreap takes on it, a self-test" },
 	{ "version", cmd_version, "print the version and the contract versions" },
 	{ "help", cmd_help, "this list" },
 };

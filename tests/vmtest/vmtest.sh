@@ -3,18 +3,26 @@
 # this machine's binaries (busybox, python3.11, memreap, the workloads), run the integration tests
 # that prove the ledgers there, and report pass/fail per test and kernel.
 #
-#   tests/vmtest/vmtest.sh [PACKAGE...]
+#   tests/vmtest/vmtest.sh [KERNEL...]
 #
-# PACKAGE is a Debian kernel image package (default: $VMTEST_KERNELS). Packages are fetched with
-# apt-get download into $VMTEST_CACHE, never into the repository. $VMTEST_TESTS: substring filters
-# for run.py (comma-separated). Exit status 0 only if every kernel passed.
+# KERNEL is a series with an optional flavour (6.1, 6.12, 6.1-rt, 6.12-cloud: the newest such
+# linux-image-*-amd64-unsigned package apt knows) or a package name (default: $VMTEST_KERNELS).
+# Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
+# $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
+# arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
+# Exit status 0 only if every kernel passed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${VMTEST_CACHE:-/var/cache/memreap-vmtest}
 WORK=$ROOT/build/vmtest
-KERNELS=${VMTEST_KERNELS:-linux-image-6.1.0-56-amd64-unsigned}
-TESTS=${VMTEST_TESTS:-test_accuracy}
+KERNELS=${VMTEST_KERNELS:-6.1 6.12}
+# Every integration test whose tools the guest carries: not perl, node, java, pyenv, tmux.
+GUEST_TESTS=test_accuracy,test_cli,test_doctor,test_shutdown.test_python,test_shutdown.test_pool
+GUEST_TESTS+=,test_shutdown.test_report_by_tree,test_shutdown.test_interpreter_binary
+GUEST_TESTS+=,test_interpreters.test_debian_python,test_interpreters.test_renamed_python
+GUEST_TESTS+=,test_interpreters.test_not_an_interpreter,test_top.test_batch,test_top.test_top_refuses
+TESTS=${VMTEST_TESTS:-$GUEST_TESTS}
 MEMORY=${VMTEST_MEMORY:-2048}
 TIMEOUT=${VMTEST_TIMEOUT:-900}
 PY=python3.11
@@ -24,6 +32,19 @@ PY=python3.11
 die() {
 	echo "vmtest: $*" >&2
 	exit 1
+}
+
+# A series (6.1, 6.12-rt) to the newest matching package in apt's lists; a package name as is.
+resolve_kernel() {
+	local want=$1 series flavour
+
+	case "$want" in
+	linux-image-*) echo "$want" && return ;;
+	esac
+	series=${want%%-*}
+	flavour=${want#"$series"} # "" or "-rt", "-cloud"
+	apt-cache search --names-only "^linux-image-${series//./\\.}[.-][0-9].*-amd64-unsigned\$" |
+		awk '{print $1}' | grep -E -- "[0-9]${flavour}-amd64-unsigned\$" | sort -V | tail -n 1
 }
 
 # The package's files, unpacked once: prints the directory.
@@ -63,6 +84,7 @@ build_common() {
 	mkdir -p "$r/usr/lib/x86_64-linux-gnu" "$r/memreap/build" "$r/memreap/tests"
 	ln -s usr/lib "$r/lib"
 	cp /bin/busybox "$r/bin/busybox"
+	cp /usr/bin/setpriv "$r/bin/setpriv" # busybox's lacks --reuid (the not-root test)
 	cp "$ROOT/tests/vmtest/init" "$r/init"
 	cp "/usr/bin/$PY" "$r/usr/bin/$PY" && ln -s "$PY" "$r/usr/bin/python3"
 	# The standard library without what the tests never import.
@@ -72,7 +94,7 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	copy_libs "$r/usr/bin/$PY" "$r/memreap/build/memreap" "$r"/memreap/build/workloads/* \
+	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" "$r"/memreap/build/workloads/* \
 		  "$r/usr/lib/$PY"/lib-dynload/*.so
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
 }
@@ -82,11 +104,13 @@ build_modules() {
 	local kdir=$1 ver=$2 m=$WORK/mod-$2
 
 	rm -rf "$m" && mkdir -p "$m/lib/modules/$ver"
-	cp "$kdir/lib/modules/$ver"/modules.* "$m/lib/modules/$ver/"
 	(cd "$kdir/lib/modules/$ver" &&
 		find kernel \( -path '*virtio*' -o -path '*/fs/ext4/*' -o -path '*/fs/jbd2/*' \
-			-o -name mbcache.ko -o -name crc16.ko -o -name 'crc32c*' \) -name '*.ko' |
-		cpio -pdm --quiet "$m/lib/modules/$ver")
+			-o -name 'mbcache.ko*' -o -name 'crc16.ko*' -o -name 'crc32c*' \) \
+			\( -name '*.ko' -o -name '*.ko.xz' \) | cpio -pdm --quiet "$m/lib/modules/$ver")
+	# busybox modprobe loads plain modules only (6.12's are xz-compressed).
+	find "$m" -name '*.ko.xz' -exec xz -d {} +
+	busybox depmod -b "$m" "$ver"
 	(cd "$m" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/mod-$ver.cpio"
 }
 
@@ -103,7 +127,8 @@ boot() {
 		-append "console=ttyS0 panic=-1 quiet mitigations=off memreap.tests=$TESTS ${VMTEST_APPEND:-}" \
 		</dev/null >"$log" 2>&1 || true
 	tr -d '\r' <"$log" >"$log.txt"
-	grep -E '^(ok|FAIL|skip) |^vmtest:|^[0-9]+ passed|^memreap|Failure: ' "$log.txt" || true
+	sed -n '/vmtest: kernel/,/^vmtest: doctor exit/{s/.*\(vmtest: kernel\)/\1/;p}' "$log.txt"
+	grep -E '^(ok|FAIL|skip) |^[0-9]+ passed|Failure: |^vmtest: tests' "$log.txt" || true
 	echo "vmtest: $ver: booted and tested in $(($(date +%s) - start)) s (log: $log.txt)"
 	rc=$(sed -n 's/^vmtest: result \([0-9]*\)$/\1/p' "$log.txt")
 	[ -n "$rc" ] || { echo "vmtest: $ver: the guest never reported a result" >&2; return 1; }
@@ -111,12 +136,14 @@ boot() {
 }
 
 main() {
-	local pkg kdir ver failed=""
+	local want pkg kdir ver failed=""
 
 	[ -x "$ROOT/build/memreap" ] || die "build/memreap is missing: run make first"
 	mkdir -p "$WORK"
 	build_common
-	for pkg in $KERNELS; do
+	for want in $KERNELS; do
+		pkg=$(resolve_kernel "$want")
+		[ -n "$pkg" ] || die "no Debian kernel package for '$want' (apt-cache search linux-image)"
 		kdir=$(fetch_kernel "$pkg")
 		ver=$(ls "$kdir/lib/modules")
 		build_modules "$kdir" "$ver"

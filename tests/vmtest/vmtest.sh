@@ -21,7 +21,8 @@ KERNELS=${VMTEST_KERNELS:-6.1 6.12}
 GUEST_TESTS=test_accuracy,test_cli,test_doctor,test_shutdown.test_python,test_shutdown.test_pool
 GUEST_TESTS+=,test_shutdown.test_report_by_tree,test_shutdown.test_interpreter_binary
 GUEST_TESTS+=,test_interpreters.test_debian_python,test_interpreters.test_renamed_python
-GUEST_TESTS+=,test_interpreters.test_not_an_interpreter,test_top.test_batch,test_top.test_top_refuses
+GUEST_TESTS+=,test_interpreters.test_not_an_interpreter
+GUEST_TESTS+=,test_top.test_batch,test_top.test_top_refuses
 TESTS=${VMTEST_TESTS:-$GUEST_TESTS}
 MEMORY=${VMTEST_MEMORY:-2048}
 TIMEOUT=${VMTEST_TIMEOUT:-900}
@@ -55,7 +56,7 @@ fetch_kernel() {
 		mkdir -p "$CACHE"
 		(cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) ||
 			die "cannot download $pkg (apt-get download; is it in apt-cache search linux-image?)"
-		deb=$(ls "$CACHE/${pkg}"_*.deb | tail -n 1)
+		deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)
 		rm -rf "$dir.tmp" && dpkg -x "$deb" "$dir.tmp"
 		ver=$(ls "$dir.tmp/lib/modules")
 		busybox depmod -b "$dir.tmp" "$ver"
@@ -94,8 +95,8 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" "$r"/memreap/build/workloads/* \
-		  "$r/usr/lib/$PY"/lib-dynload/*.so
+	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" \
+		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
 }
 

@@ -406,11 +406,11 @@ int seed_existing(void *ctx)
 {
 	struct seed_walk w;
 
-	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
 	/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
 	paths.counter_layout = MR_COUNTERS_PERCPU;
 	if (bpf_core_type_exists(struct mm_rss_stat___old))
 		paths.counter_layout = MR_COUNTERS_ATOMIC;
+	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
 	w.first = (struct task_struct *)bpf_get_current_task();
 	w.task = w.first;
 	seed_task(w.first);

@@ -7,10 +7,13 @@
 #   make bench     overhead and capacity, writes bench/results/ (BENCH_QUICK=1: a short check)
 #   make exporter-soak  long exporter checks: 10,000 scrapes, slowloris, 200 scrapers (root)
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
+#   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
+#   make ARCH=arm64  cross-build the BPF object and skeleton into build/arm64
 
 VERSION    := 0.1.0
-ARCH       ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-BUILD      := build
+HOST_ARCH  := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH       ?= $(HOST_ARCH)
+BUILD      := build$(if $(filter-out $(HOST_ARCH),$(ARCH)),/$(ARCH))
 CLANG      ?= clang
 CC         ?= gcc
 BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
@@ -21,6 +24,8 @@ DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zli
 		libmicrohttpd-dev prometheus python3-yaml systemd
 BENCH_PACKAGES := bpftrace strace linux-perf
 BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers)
+# make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
+DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.11
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
@@ -35,17 +40,23 @@ CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c use
 	      user/label_pool.c user/exposition.c user/metrics.c
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
-	      user/top_view.c user/top_screen.c user/cmd_exporter.c user/exporter.c user/http_server.c
+	      user/top_view.c user/top_screen.c user/cmd_exporter.c user/exporter.c user/http_server.c \
+	      user/collector_doctor.c user/cmd_doctor.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench bench-deps \
-	exporter-soak
+.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest clean install format \
+	bpf bench bench-deps exporter-soak
 
+ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(WORKLOADS)
+else
+# Another architecture: the BPF side only (user space would need a cross libbpf and libc).
+all: $(BUILD)/memreap.skel.h
+endif
 
 # Installs the Debian packages of $(1) that are missing (apt-get update runs once).
 define install_missing
@@ -117,6 +128,14 @@ vmlinux:
 	mkdir -p vmlinux/$(ARCH)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
+# From Debian's arm64 kernel package (its Image carries raw BTF): see vmlinux/arm64.sh.
+vmlinux-arm64:
+	BPFTOOL=$(BPFTOOL) vmlinux/arm64.sh
+
+# VMTEST_KERNELS (default "6.1 6.12"), VMTEST_TESTS: see tests/vmtest/vmtest.sh.
+vmtest: all
+	tests/vmtest/vmtest.sh
+
 demo: deps
 	$(MAKE) all
 	$(BUILD)/memreap run -- $(PYTHON) tests/workloads/demo.py
@@ -136,6 +155,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	VMTEST_TESTS=test_accuracy,test_doctor $(MAKE) vmtest # the ledger tests; vmtest alone: all
 
 install: $(BUILD)/memreap
 	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap

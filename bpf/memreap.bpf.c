@@ -74,6 +74,7 @@ struct {
 } scratch SEC(".maps");
 
 struct mr_health health;
+struct mr_paths paths;
 __u64 ledger_seq;
 
 static __always_inline int kind_of(int member)
@@ -298,6 +299,19 @@ static __always_inline void add(__u64 *counter, __u64 bytes)
 	__sync_fetch_and_add(counter, bytes);
 }
 
+/* The thread group is dead: note how it ended and its sizes; what remains is the kernel's. */
+static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct *task,
+					 struct mm_struct *mm)
+{
+	l->state = MR_STATE_EXITING;
+	l->end_ns = bpf_ktime_get_boot_ns();
+	l->exit_code = BPF_CORE_READ(task, exit_code);
+	l->swap_at_end = l->cur[MR_MM_SWAPENTS] > 0 ? l->cur[MR_MM_SWAPENTS] : 0;
+	l->cgroup_id = task_cgroup_id(task);
+	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
+	read_vm(l, mm);
+}
+
 /*
  * A decrease of kind k by bytes: who did it? The mm's own task (curr), in which call; or the
  * kernel: at exit, at exec, or while the mm lives (reclaim, OOM reaper, another process).
@@ -332,9 +346,12 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 		return;
 	}
 	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
-		/* Kernels that run sched_process_exit after exit_mm(): teardown comes first. */
+		/*
+		 * Kernels that run sched_process_exit after exit_mm() (6.1, ...): teardown
+		 * comes first, with exit_code already set and the VM sizes still in place.
+		 */
 		if (flags & PF_EXITING) {
-			l->state = MR_STATE_EXITING;
+			mark_exiting(l, task, mm);
 			add(&l->kernel_exit[k & 3], bytes);
 			return;
 		}
@@ -389,6 +406,10 @@ int seed_existing(void *ctx)
 {
 	struct seed_walk w;
 
+	/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
+	paths.counter_layout = MR_COUNTERS_PERCPU;
+	if (bpf_core_type_exists(struct mm_rss_stat___old))
+		paths.counter_layout = MR_COUNTERS_ATOMIC;
 	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
 	w.first = (struct task_struct *)bpf_get_current_task();
 	w.task = w.first;
@@ -466,9 +487,6 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (BPF_CORE_READ(child, pid) != tgid || !mm)
 		return 0; /* a thread, or a kernel thread */
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e)
-		__sync_fetch_and_add(&health.ringbuf_drops, 1);
 	pl = parent_mm ? ledger_of(parent_mm) : NULL;
 	if (mm == parent_mm) {
 		bpf_map_update_elem(&sharers, &tgid, &one, BPF_ANY);
@@ -484,8 +502,12 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 			l->parent_id = pl ? pl->id : 0;
 		}
 	}
-	if (!e)
+	/* Reserved last: the 6.1 verifier loses track of a reserved record across branches. */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&health.ringbuf_drops, 1);
 		return 0;
+	}
 	e->type = MR_EV_FORK;
 	e->parent_tgid = BPF_CORE_READ(parent, tgid);
 	e->child_tgid = tgid;
@@ -556,20 +578,25 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	if (bpf_map_delete_elem(&sharers, &tgid) == 0)
 		return 0; /* the mm is its parent's */
 	mm = BPF_CORE_READ(task, mm);
-	if (!mm)
-		return 0; /* older kernels: exit_mm() already ran; exit_mmap ended the ledger */
+	if (!mm) {
+		/*
+		 * Older kernels: exit_mm() already ran. Either its teardown ended the ledger, or
+		 * someone else still holds the mm (its lazy-TLB active_mm) and will tear it down.
+		 */
+		__sync_fetch_and_add(&paths.exits_after_exit_mm, 1);
+		mm = BPF_CORE_READ(task, active_mm);
+		l = mm ? ledger_of(mm) : NULL;
+		if (l && l->state == MR_STATE_ALIVE && l->pid == tgid)
+			mark_exiting(l, task, mm);
+		return 0;
+	}
+	__sync_fetch_and_add(&paths.exits_before_exit_mm, 1);
 	l = ledger_of(mm);
 	if (!l)
 		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);
 	if (!l)
 		return 0;
-	l->state = MR_STATE_EXITING;
-	l->end_ns = bpf_ktime_get_boot_ns();
-	l->exit_code = BPF_CORE_READ(task, exit_code);
-	l->swap_at_end = l->cur[MR_MM_SWAPENTS] > 0 ? l->cur[MR_MM_SWAPENTS] : 0;
-	l->cgroup_id = task_cgroup_id(task);
-	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
-	read_vm(l, mm);
+	mark_exiting(l, task, mm);
 	return 0;
 }
 

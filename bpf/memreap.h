@@ -146,4 +146,21 @@ struct mr_health {
 	__u64 lost_ledgers;	  /* ended ledgers neither sent nor parked */
 };
 
+/*
+ * The paths this kernel got, for `memreap doctor`: the RSS counter layout CO-RE chose at load
+ * time, and how many exits were seen before and after exit_mm() dropped the mm.
+ */
+enum mr_counter_layout {
+	MR_COUNTERS_UNKNOWN,
+	MR_COUNTERS_ATOMIC, /* struct mm_rss_stat of atomics (before 6.2) */
+	MR_COUNTERS_PERCPU, /* struct percpu_counter per member (6.2 and later) */
+};
+
+struct mr_paths {
+	__u32 counter_layout;	     /* enum mr_counter_layout */
+	__u32 reserved;
+	__u64 exits_before_exit_mm;  /* sched_process_exit still saw the mm */
+	__u64 exits_after_exit_mm;   /* it did not: the teardown came first */
+};
+
 #endif /* MEMREAP_H */

@@ -540,6 +540,16 @@ size_t collector_program_stats(struct collector *c, struct program_stats *out, s
 	return n;
 }
 
+void collector_paths(struct collector *c, struct mr_paths *p)
+{
+	*p = c->skel->bss->paths;
+}
+
+size_t collector_probe_count(struct collector *c)
+{
+	return c->nprobes;
+}
+
 void collector_close(struct collector *c)
 {
 	if (!c)

@@ -54,4 +54,17 @@ int collector_watch(struct collector *c, const char *exe);
 const char *collector_watch_error(struct collector *c);
 void collector_close(struct collector *c);
 
+/* memreap doctor: one line per thing the kernel offers and the path memreap takes with it. */
+struct kernel_check {
+	char what[24];
+	char result[320];
+	bool ok; /* false: memreap cannot work on this kernel (result says why) */
+};
+/* Probe the running kernel (its BTF, hooks, BPF features) without loading; returns the count. */
+int collector_kernel_checks(struct kernel_check *checks, int max);
+/* The paths the loaded programs took: counter layout chosen by CO-RE, exits seen each way. */
+void collector_paths(struct collector *c, struct mr_paths *p);
+/* Interpreter shutdown uprobes attached so far. */
+size_t collector_probe_count(struct collector *c);
+
 #endif

@@ -30,6 +30,7 @@ static const struct command {
 	{ "report", cmd_report, "print a recording as text, JSON or CSV" },
 	{ "top", cmd_top, "live monitor of the whole machine (full-screen, or --batch)" },
 	{ "exporter", cmd_exporter, "serve Prometheus metrics over HTTP (loopback by default)" },
+	{ "doctor", cmd_doctor, "what this kernel offers, which path memreap takes on it, a self-test" },
 	{ "version", cmd_version, "print the version and the contract versions" },
 	{ "help", cmd_help, "this list" },
 };

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# make vmtest: boot Debian's stock kernels under qemu (TCG is enough) with an initramfs made from
+# this machine's binaries (busybox, python3.11, memreap, the workloads), run the integration tests
+# that prove the ledgers there, and report pass/fail per test and kernel.
+#
+#   tests/vmtest/vmtest.sh [KERNEL...]
+#
+# KERNEL is a series with an optional flavour (6.1, 6.12, 6.1-rt, 6.12-cloud: the newest such
+# linux-image-*-amd64-unsigned package apt knows) or a package name (default: $VMTEST_KERNELS).
+# Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
+# $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
+# arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
+# Exit status 0 only if every kernel passed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${VMTEST_CACHE:-/var/cache/memreap-vmtest}
+WORK=$ROOT/build/vmtest
+KERNELS=${VMTEST_KERNELS:-6.1 6.12}
+# Every integration test whose tools the guest carries: not perl, node, java, pyenv, tmux.
+GUEST_TESTS=test_accuracy,test_cli,test_doctor,test_shutdown.test_python,test_shutdown.test_pool
+GUEST_TESTS+=,test_shutdown.test_report_by_tree,test_shutdown.test_interpreter_binary
+GUEST_TESTS+=,test_interpreters.test_debian_python,test_interpreters.test_renamed_python
+GUEST_TESTS+=,test_interpreters.test_not_an_interpreter
+GUEST_TESTS+=,test_top.test_batch,test_top.test_top_refuses
+TESTS=${VMTEST_TESTS:-$GUEST_TESTS}
+MEMORY=${VMTEST_MEMORY:-2048}
+TIMEOUT=${VMTEST_TIMEOUT:-900}
+PY=python3.11
+
+[ $# -gt 0 ] && KERNELS="$*"
+
+die() {
+	echo "vmtest: $*" >&2
+	exit 1
+}
+
+# A series (6.1, 6.12-rt) to the newest matching package in apt's lists; a package name as is.
+resolve_kernel() {
+	local want=$1 series flavour
+
+	case "$want" in
+	linux-image-*) echo "$want" && return ;;
+	esac
+	series=${want%%-*}
+	flavour=${want#"$series"} # "" or "-rt", "-cloud"
+	apt-cache search --names-only "^linux-image-${series//./\\.}[.-][0-9].*-amd64-unsigned\$" |
+		awk '{print $1}' | grep -E -- "[0-9]${flavour}-amd64-unsigned\$" | sort -V | tail -n 1
+}
+
+# The package's files, unpacked once: prints the directory.
+fetch_kernel() {
+	local pkg=$1 dir=$CACHE/$1 deb ver
+
+	if [ ! -d "$dir/boot" ]; then
+		mkdir -p "$CACHE"
+		(cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) ||
+			die "cannot download $pkg (apt-get download; is it in apt-cache search linux-image?)"
+		deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)
+		rm -rf "$dir.tmp" && dpkg -x "$deb" "$dir.tmp"
+		ver=$(ls "$dir.tmp/lib/modules")
+		busybox depmod -b "$dir.tmp" "$ver"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# Copy an ELF file and the shared libraries it needs into the guest tree.
+copy_libs() {
+	local lib
+	for lib in $(ldd "$@" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib64/ {print $1}' | sort -u); do
+		case "$lib" in
+		/lib64/*) cp -Ln "$lib" "$WORK/root/lib64/" ;;
+		*) cp -Ln "$lib" "$WORK/root/usr/lib/x86_64-linux-gnu/" ;;
+		esac
+	done
+}
+
+# The part shared by every kernel: busybox, python3.11 and its standard library, memreap's build
+# and tests. Rebuilt every run (a few seconds): it must carry the binaries just built.
+build_common() {
+	local r=$WORK/root
+
+	rm -rf "$r" && mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,root,var/tmp,lib64,usr/bin,usr/sbin}
+	mkdir -p "$r/usr/lib/x86_64-linux-gnu" "$r/memreap/build" "$r/memreap/tests"
+	ln -s usr/lib "$r/lib"
+	cp /bin/busybox "$r/bin/busybox"
+	cp /usr/bin/setpriv "$r/bin/setpriv" # busybox's lacks --reuid (the not-root test)
+	cp "$ROOT/tests/vmtest/init" "$r/init"
+	cp "/usr/bin/$PY" "$r/usr/bin/$PY" && ln -s "$PY" "$r/usr/bin/python3"
+	# The standard library without what the tests never import.
+	tar -C /usr/lib --exclude="$PY/test" --exclude="$PY/idlelib" --exclude="$PY/tkinter" \
+	    --exclude="$PY/lib2to3" --exclude="$PY/ensurepip" --exclude="$PY/turtledemo" \
+	    --exclude="$PY/pydoc_data" --exclude="$PY/config-*" --exclude="$PY/dist-packages" \
+	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
+	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
+	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
+	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" \
+		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
+	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
+}
+
+# The modules a kernel needs for the scratch disk, as a second cpio appended to the common one.
+build_modules() {
+	local kdir=$1 ver=$2 m=$WORK/mod-$2
+
+	rm -rf "$m" && mkdir -p "$m/lib/modules/$ver"
+	(cd "$kdir/lib/modules/$ver" &&
+		find kernel \( -path '*virtio*' -o -path '*/fs/ext4/*' -o -path '*/fs/jbd2/*' \
+			-o -name 'mbcache.ko*' -o -name 'crc16.ko*' -o -name 'crc32c*' \) \
+			\( -name '*.ko' -o -name '*.ko.xz' \) | cpio -pdm --quiet "$m/lib/modules/$ver")
+	# busybox modprobe loads plain modules only (6.12's are xz-compressed).
+	find "$m" -name '*.ko.xz' -exec xz -d {} +
+	busybox depmod -b "$m" "$ver"
+	(cd "$m" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/mod-$ver.cpio"
+}
+
+# Boot one kernel; prints the guest's console to $WORK/<ver>.log. Returns the tests' status.
+boot() {
+	local kdir=$1 ver=$2 log=$WORK/$2.log disk=$WORK/scratch-$2.img start rc
+
+	cat "$WORK/common.cpio" "$WORK/mod-$ver.cpio" >"$WORK/initrd-$ver.cpio"
+	rm -f "$disk" && truncate -s 512M "$disk" && mkfs.ext4 -q -F "$disk"
+	start=$(date +%s)
+	timeout "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot -m "$MEMORY" -smp 2 \
+		-cpu max -kernel "$kdir/boot/vmlinuz-$ver" -initrd "$WORK/initrd-$ver.cpio" \
+		-drive "file=$disk,if=virtio,format=raw" \
+		-append "console=ttyS0 panic=-1 quiet mitigations=off memreap.tests=$TESTS ${VMTEST_APPEND:-}" \
+		</dev/null >"$log" 2>&1 || true
+	tr -d '\r' <"$log" >"$log.txt"
+	sed -n '/vmtest: kernel/,/^vmtest: doctor exit/{s/.*\(vmtest: kernel\)/\1/;p}' "$log.txt"
+	grep -E '^(ok|FAIL|skip) |^[0-9]+ passed|Failure: |^vmtest: tests' "$log.txt" || true
+	echo "vmtest: $ver: booted and tested in $(($(date +%s) - start)) s (log: $log.txt)"
+	rc=$(sed -n 's/^vmtest: result \([0-9]*\)$/\1/p' "$log.txt")
+	[ -n "$rc" ] || { echo "vmtest: $ver: the guest never reported a result" >&2; return 1; }
+	return "$rc"
+}
+
+main() {
+	local want pkg kdir ver failed=""
+
+	[ -x "$ROOT/build/memreap" ] || die "build/memreap is missing: run make first"
+	mkdir -p "$WORK"
+	build_common
+	for want in $KERNELS; do
+		pkg=$(resolve_kernel "$want")
+		[ -n "$pkg" ] || die "no Debian kernel package for '$want' (apt-cache search linux-image)"
+		kdir=$(fetch_kernel "$pkg")
+		ver=$(ls "$kdir/lib/modules")
+		build_modules "$kdir" "$ver"
+		echo "vmtest: booting $ver ($pkg) under qemu"
+		boot "$kdir" "$ver" || failed="$failed $ver"
+	done
+	if [ -n "$failed" ]; then
+		echo "vmtest: FAILED on:$failed"
+		return 1
+	fi
+	echo "vmtest: passed on every kernel: $KERNELS"
+}
+
+main

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memreap doctor: what this kernel offers, which path memreap takes on it and why, then proof:
+ * load and attach everything and follow one forked child that touches memory and exits.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include "collector.h"
+#include "commands.h"
+#include "ledger.h"
+#include "util.h"
+
+static const char usage[] = "usage: memreap doctor";
+
+#define CHILD_BYTES (4u << 20)
+#define CHILD_EXIT  7
+
+struct self_test {
+	pid_t child;
+	bool ended;
+	struct ledger led;
+};
+
+static void print_check(const char *what, bool ok, const char *result)
+{
+	printf("%-20s %-4s %s\n", what, ok ? "ok" : "FAIL", result);
+}
+
+static void on_end(const struct ledger *l, void *ctx)
+{
+	struct self_test *t = ctx;
+
+	if (l->pid == (uint32_t)t->child && !t->ended) {
+		ledger_copy(&t->led, l);
+		t->ended = true;
+	}
+}
+
+static pid_t touch_and_exit(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *p = mmap(NULL, CHILD_BYTES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			memset(p, 1, CHILD_BYTES);
+		_exit(CHILD_EXIT);
+	}
+	return pid;
+}
+
+/* The child's ledger must end by exit with its code, hold its pages as kernel_exit, balance. */
+static bool self_test(struct collector *c, struct self_test *t)
+{
+	char result[320], size[32];
+	int status;
+	bool ok;
+
+	t->child = touch_and_exit();
+	if (t->child < 0) {
+		print_check("self-test", false, "cannot fork");
+		return false;
+	}
+	waitpid(t->child, &status, 0);
+	for (int waited = 0; !t->ended && waited < 3000; waited += 50)
+		collector_poll(c, 50);
+	if (!t->ended) {
+		print_check("self-test", false, "the child's ledger did not end within 3 s");
+		return false;
+	}
+	ok = t->led.end == MR_END_EXIT && t->led.exit_code == CHILD_EXIT &&
+	     t->led.bytes[CAT_KERNEL_EXIT][MR_ANON] >= CHILD_BYTES &&
+	     ledger_unbalanced_kind(&t->led) < 0;
+	snprintf(result, sizeof(result),
+		 "a forked child touched 4 MiB and exited %d: ledger ended by %s, exit code %d, "
+		 "kernel_exit.anon %s, %s",
+		 CHILD_EXIT, end_names[t->led.end], t->led.exit_code,
+		 human_bytes(t->led.bytes[CAT_KERNEL_EXIT][MR_ANON], size, sizeof(size)),
+		 ledger_unbalanced_kind(&t->led) < 0 ? "balanced" : "DOES NOT BALANCE");
+	print_check("self-test", ok, result);
+	return ok;
+}
+
+static void print_paths(struct collector *c)
+{
+	struct mr_paths p;
+	char result[320];
+
+	collector_paths(c, &p);
+	print_check("counter path", p.counter_layout != MR_COUNTERS_UNKNOWN,
+		    p.counter_layout == MR_COUNTERS_ATOMIC ? "CO-RE chose the atomic counters"
+		    : p.counter_layout == MR_COUNTERS_PERCPU
+			? "CO-RE chose the percpu_counter sums"
+			: "unknown (the seeding program did not run)");
+	if (p.exits_after_exit_mm > p.exits_before_exit_mm)
+		snprintf(
+		    result, sizeof(result),
+		    "sched_process_exit after exit_mm (%llu of %llu exits; older kernels): the "
+		    "exiting task's own teardown (PF_EXITING) marks the ledger; an mm held "
+		    "elsewhere is found through its active_mm; exit_mmap ends it",
+		    (unsigned long long)p.exits_after_exit_mm,
+		    (unsigned long long)(p.exits_after_exit_mm + p.exits_before_exit_mm));
+	else
+		snprintf(
+		    result, sizeof(result),
+		    "sched_process_exit before exit_mm (%llu of %llu exits; newer kernels): the "
+		    "exit hook marks the ledger; exit_mmap ends it",
+		    (unsigned long long)p.exits_before_exit_mm,
+		    (unsigned long long)(p.exits_after_exit_mm + p.exits_before_exit_mm));
+	print_check("exit order", p.exits_after_exit_mm + p.exits_before_exit_mm > 0, result);
+	snprintf(result, sizeof(result), "%zu interpreter shutdown probes attached",
+		 collector_probe_count(c));
+	print_check("uprobes", true, result);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	struct kernel_check checks[16];
+	struct self_test t = {0};
+	struct collector_handlers h = {.ledger_end = on_end, .ctx = &t};
+	struct collector *c;
+	char err[512];
+	bool ok = true;
+	int n, opt;
+
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+		return common_option(opt, usage, NULL, argv);
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument: %s", argv[optind]);
+	n = collector_kernel_checks(checks, ARRAY_SIZE(checks));
+	for (int i = 0; i < n; i++) {
+		print_check(checks[i].what, checks[i].ok, checks[i].result);
+		ok &= checks[i].ok;
+	}
+	c = collector_open(NULL, &h, err, sizeof(err));
+	print_check("load and attach", c != NULL, c ? "every program loaded and attached" : err);
+	if (c) {
+		ok &= self_test(c, &t);
+		print_paths(c);
+		collector_close(c);
+	}
+	ok &= c != NULL;
+	ledger_free(&t.led);
+	printf("verdict: memreap %s on this kernel\n", ok ? "works" : "does NOT work");
+	return ok ? 0 : EXIT_FAILURE_MEMREAP;
+}

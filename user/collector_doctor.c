@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What this kernel offers memreap, read from its BTF and probed with libbpf before anything is
+ * loaded: the hooks and their arguments, the RSS counter layout, the BPF features the programs
+ * need. Part of the collector (the only libbpf user); `memreap doctor` prints it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+
+static const char *const hooks[] = {"rss_stat", "sched_process_fork", "sched_process_exec",
+				    "sched_process_exit", "exit_mmap"};
+static const char *const hook_use[] = {
+    "(mm, member): every RSS counter change",	   "(parent, child): binds a new mm to its process",
+    "(task, old_pid, bprm): a new image's mm",	   "(task): the thread group is dead",
+    "(mm): the teardown is over, the ledger ends",
+};
+
+static struct kernel_check *add(struct kernel_check *c, int *n, int max, const char *what, bool ok)
+{
+	if (*n >= max)
+		return NULL;
+	c += (*n)++;
+	snprintf(c->what, sizeof(c->what), "%s", what);
+	c->result[0] = 0;
+	c->ok = ok;
+	return c;
+}
+
+/* "struct mm_struct *", "int", "long int": enough to tell two tracepoint prototypes apart. */
+static void type_name(const struct btf *btf, __u32 id, char *buf, size_t len)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *prefix = "";
+	int ptrs = 0;
+
+	while (t && (btf_is_ptr(t) || btf_is_mod(t))) {
+		ptrs += btf_is_ptr(t);
+		t = btf__type_by_id(btf, t->type);
+	}
+	if (t && btf_is_struct(t))
+		prefix = "struct ";
+	else if (t && btf_is_union(t))
+		prefix = "union ";
+	snprintf(buf, len, "%s%s%s%.*s", prefix,
+		 t && t->name_off ? btf__name_by_offset(btf, t->name_off) : "void", ptrs ? " " : "",
+		 ptrs, "**");
+}
+
+/* A raw tracepoint exists when BTF has its btf_trace_<name> typedef: print its arguments. */
+static bool tracepoint_args(const struct btf *btf, const char *tp, char *buf, size_t len)
+{
+	char name[64], arg[64];
+	const struct btf_type *t;
+	const struct btf_param *p;
+	int id;
+	size_t used;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return snprintf(buf, len, "(?)"), true;
+	p = btf_params(t);
+	used = snprintf(buf, len, "(");
+	for (int i = 1; i < btf_vlen(t) && used < len; i++) { /* the first is the context */
+		type_name(btf, p[i].type, arg, sizeof(arg));
+		used += snprintf(buf + used, len - used, "%s%s", i > 1 ? ", " : "", arg);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, ")");
+	return true;
+}
+
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	if (!t)
+		return false;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+static void check_counters(const struct btf *btf, struct kernel_check *c, int *n, int max)
+{
+	bool atomic = btf__find_by_name_kind(btf, "mm_rss_stat", BTF_KIND_STRUCT) >= 0;
+	bool split = has_member(btf, "task_struct", "rss_stat");
+	struct kernel_check *k = add(c, n, max, "rss counters", true);
+
+	if (!k)
+		return;
+	if (atomic)
+		snprintf(
+		    k->result, sizeof(k->result),
+		    "atomic per member (struct mm_rss_stat, before 6.2): read directly%s",
+		    split ? "; each thread caches up to 64 page faults before its mm's counter "
+			    "sees them (SPLIT_RSS_COUNTING), so a start-up baseline can be short "
+			    "by that much, counted as faulted_in when flushed"
+			  : "");
+	else
+		snprintf(
+		    k->result, sizeof(k->result),
+		    "percpu_counter per member (6.2 and later): shared count plus the deltas of "
+		    "%d possible CPUs, offsets learnt from a per-CPU map",
+		    libbpf_num_possible_cpus());
+}
+
+static void check_features(struct kernel_check *c, int *n, int max)
+{
+	int rb = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	int loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
+	struct kernel_check *k;
+
+	k = add(c, n, max, "ring buffer", rb == 1);
+	if (k)
+		snprintf(k->result, sizeof(k->result), "%s",
+			 rb == 1   ? "BPF_MAP_TYPE_RINGBUF (5.8+)"
+			 : rb == 0 ? "missing: needs 5.8 or later"
+				   : "cannot probe (root needed)");
+	k = add(c, n, max, "bpf_loop", loop == 1);
+	if (k)
+		snprintf(k->result, sizeof(k->result), "%s",
+			 loop == 1
+			     ? "helper present (5.17+): walks the existing processes at start-up"
+			 : loop == 0 ? "missing: needs 5.17 or later"
+				     : "cannot probe (root needed)");
+}
+
+int collector_kernel_checks(struct kernel_check *c, int max)
+{
+	const char *path = getenv("MEMREAP_BTF") ? getenv("MEMREAP_BTF") : BTF_PATH;
+	struct kernel_check *k;
+	struct utsname u;
+	struct btf *btf;
+	char args[200];
+	int n = 0;
+
+	uname(&u);
+	k = add(c, &n, max, "kernel", true);
+	snprintf(k->result, sizeof(k->result), "%s %s %s", u.sysname, u.release, u.machine);
+	btf = btf__parse(path, NULL);
+	k = add(c, &n, max, "BTF", btf != NULL);
+	if (!btf) {
+		snprintf(k->result, sizeof(k->result),
+			 "%s: %s (needs CONFIG_DEBUG_INFO_BTF=y, or MEMREAP_BTF=FILE)", path,
+			 strerror(errno));
+		return n;
+	}
+	snprintf(k->result, sizeof(k->result), "%s (%u types)", path, btf__type_cnt(btf));
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		bool found = tracepoint_args(btf, hooks[i], args, sizeof(args));
+
+		k = add(c, &n, max, hooks[i], found);
+		if (k)
+			snprintf(k->result, sizeof(k->result),
+				 "raw tracepoint %s; memreap reads %s",
+				 found ? args : "MISSING: no fallback hook, memreap cannot run",
+				 hook_use[i]);
+	}
+	check_counters(btf, c, &n, max);
+	btf__free(btf);
+	check_features(c, &n, max);
+	k = add(c, &n, max, "not used", true);
+	if (k)
+		snprintf(
+		    k->result, sizeof(k->result),
+		    "kprobes, fentry/fexit, tp_btf, LSM: no code path needs them (every hook is "
+		    "a raw tracepoint), so none exists untested");
+	return n;
+}

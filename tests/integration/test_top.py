@@ -1,4 +1,5 @@
 """memreap top: batch frames parsed and checked; the full screen driven through tmux."""
+import os
 import re
 import shutil
 import subprocess
@@ -64,7 +65,9 @@ def test_batch_frames_show_the_row_and_the_end():
 
 
 def tmux(*args):
-    return subprocess.run(["tmux", *args], capture_output=True, text=True)
+    # A server of our own: the machine-wide one may hold someone else's "mrtop" session.
+    sock = "memreap-test-%d" % os.getpid()
+    return subprocess.run(["tmux", "-L", sock, *args], capture_output=True, text=True)
 
 
 def screen():

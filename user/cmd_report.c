@@ -104,6 +104,10 @@ int cmd_report(int argc, char **argv)
 	} else if (fmt == FMT_CSV) {
 		out_csv(stdout, &d, &o);
 		rc = 0;
+		if (!health_is_clean(&d.health)) { /* CSV has no room for it: nothing silent */
+			fprintf(stderr, "memreap: warning: ");
+			out_text_health(stderr, &d.health);
+		}
 	} else {
 		out_text_report(stdout, &d, &o);
 		rc = 0;

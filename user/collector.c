@@ -33,6 +33,9 @@ struct collector {
 	struct idmap interp;	 /* ledger id -> "name version" of its interpreter */
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
+	uint64_t forks_parked;	 /* parked fork events already pulled */
+	struct mr_event_fork *forks; /* pulled, not yet handled (oldest first) */
+	size_t nforks, forks_cap;
 	uint64_t last_stale_scan;
 	struct idmap watched;	 /* identities of files checked for a shutdown probe */
 	struct bpf_link **probes;
@@ -213,10 +216,78 @@ static void watch_path(struct collector *c)
 	}
 }
 
+static void handle_fork(struct collector *c, const struct mr_event_fork *e)
+{
+	const char *exe = exe_for(c, e->parent_ledger);
+	char buf[4096];
+
+	if (!e->shares_mm) {
+		idmap_put(&c->exe, e->child_ledger,
+			  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
+		if (idmap_get(&c->interp, e->parent_ledger)) /* the same image */
+			idmap_put(&c->interp, e->child_ledger, idmap_get(&c->interp, e->parent_ledger));
+	}
+	if (c->h.fork)
+		c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct mr_event_fork *x = a, *y = b;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+/* Move the forks parked since the last look into the queue, oldest first. */
+static void pull_parked_forks(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.parked_forks);
+	uint64_t parked = c->skel->bss->health.parked_forks;
+	struct mr_event_fork *grown;
+	uint32_t key, next;
+
+	if (parked == c->forks_parked)
+		return;
+	c->forks_parked = parked;
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (c->nforks == c->forks_cap) {
+			c->forks_cap = c->forks_cap ? 2 * c->forks_cap : 64;
+			grown = realloc(c->forks, c->forks_cap * sizeof(*grown));
+			if (!grown) {
+				c->user_lost++;
+				break;
+			}
+			c->forks = grown;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &c->forks[c->nforks]) == 0)
+			c->nforks++;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+	qsort(c->forks, c->nforks, sizeof(*c->forks), by_time);
+}
+
+/*
+ * Forks the ring buffer had no room for are handled in time order with the events it carried:
+ * a process tree is only followed if every parent is known before its children.
+ */
+static void release_forks(struct collector *c, uint64_t until_ns)
+{
+	size_t done = 0;
+
+	pull_parked_forks(c);
+	while (done < c->nforks && c->forks[done].ts_ns <= until_ns)
+		handle_fork(c, &c->forks[done++]);
+	memmove(c->forks, c->forks + done, (c->nforks - done) * sizeof(*c->forks));
+	c->nforks -= done;
+}
+
 static void emit_end(struct collector *c, const struct mr_ledger *k)
 {
 	struct ledger l;
 
+	release_forks(c, k->end_ns ? k->end_ns : UINT64_MAX);
 	to_user_ledger(c, &l, k);
 	if (c->h.ledger_end)
 		c->h.ledger_end(&l, c->h.ctx);
@@ -235,22 +306,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (type == MR_EV_END && size >= sizeof(struct mr_event_end)) {
 		emit_end(c, &((struct mr_event_end *)data)->ledger);
 	} else if (type == MR_EV_FORK && size >= sizeof(struct mr_event_fork)) {
-		const struct mr_event_fork *e = data;
-		const char *exe = exe_for(c, e->parent_ledger);
-
-		if (!e->shares_mm) {
-			idmap_put(&c->exe, e->child_ledger,
-				  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
-			if (idmap_get(&c->interp, e->parent_ledger)) /* the same image */
-				idmap_put(&c->interp, e->child_ledger,
-					  idmap_get(&c->interp, e->parent_ledger));
-		}
-		if (c->h.fork)
-			c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
+		release_forks(c, ((struct mr_event_fork *)data)->ts_ns);
+		handle_fork(c, data);
 	} else if (type == MR_EV_EXEC && size >= sizeof(struct mr_event_exec)) {
 		const struct mr_event_exec *e = data;
 		char filename[MR_FILENAME_LEN];
 
+		release_forks(c, e->ts_ns);
 		snprintf(filename, sizeof(filename), "%.*s", MR_FILENAME_LEN - 1, e->filename);
 		if (filename[0] == '/')
 			exe_of_filename(filename, buf, sizeof(buf));
@@ -379,20 +441,33 @@ fail:
 	return NULL;
 }
 
-/* Ledgers the ring buffer had no room for wait in the parked map. */
+/*
+ * Ledgers the ring buffer had no room for wait in the parked map. Everything reserved before
+ * them, like the fork of a process whose end was parked, is in the ring buffer: take them out,
+ * consume the ring buffer, then end them.
+ */
+#define PARKED_BATCH 256
+
 static void drain_parked(struct collector *c)
 {
 	int fd = bpf_map__fd(c->skel->maps.parked);
-	struct mr_ledger k;
+	static struct mr_ledger batch[PARKED_BATCH]; /* one collector per process */
 	uint64_t key, next;
+	size_t n;
 
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &k) == 0)
-			emit_end(c, &k);
-		if (bpf_map_delete_elem(fd, &key))
-			break;
-	}
+	do {
+		for (n = 0; n < PARKED_BATCH && !bpf_map_get_next_key(fd, NULL, &next);) {
+			key = next;
+			if (bpf_map_lookup_elem(fd, &key, &batch[n]) == 0)
+				n++;
+			if (bpf_map_delete_elem(fd, &key))
+				break;
+		}
+		while (ring_buffer__consume(c->rb) > 0)
+			;
+		for (size_t i = 0; i < n; i++)
+			emit_end(c, &batch[i]);
+	} while (n == PARKED_BATCH);
 }
 
 /*
@@ -434,6 +509,7 @@ int collector_poll(struct collector *c, int timeout_ms)
 
 	if (n == -EINTR)
 		n = 0;
+	release_forks(c, UINT64_MAX);
 	drain_parked(c);
 	collect_stale(c);
 	return n < 0 ? -1 : n;
@@ -443,6 +519,7 @@ void collector_drain(struct collector *c)
 {
 	while (ring_buffer__consume(c->rb) > 0)
 		;
+	release_forks(c, UINT64_MAX);
 	drain_parked(c);
 }
 
@@ -517,7 +594,9 @@ void collector_health(struct collector *c, struct health *h)
 	h->ringbuf_drops = k->ringbuf_drops;
 	h->map_full = k->map_full;
 	h->unattributed_bytes = k->unattributed_bytes;
-	h->lost_ledgers = k->lost_ledgers + c->user_lost;
+	/* A lost fork may hide a ledger from a followed tree: counted as lost, never as fine. */
+	h->lost_ledgers = k->lost_ledgers + k->lost_forks + c->user_lost;
+	h->parked = k->parked + k->parked_forks;
 }
 
 void collector_close(struct collector *c)
@@ -527,6 +606,7 @@ void collector_close(struct collector *c)
 	for (size_t i = 0; i < c->nprobes; i++)
 		bpf_link__destroy(c->probes[i]);
 	free(c->probes);
+	free(c->forks);
 	idmap_free(&c->watched);
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);

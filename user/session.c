@@ -36,7 +36,7 @@ static void on_ledger_end(const struct ledger *l, void *ctx)
 		idmap_put(&s->ended_late, l->id, "");
 	take(s, l);
 	if (l->end == MR_END_EXIT)
-		follow_exit(&s->tree, l->pid);
+		follow_exit(&s->tree, l->pid, l->id);
 }
 
 static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void *ctx)
@@ -45,7 +45,7 @@ static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void
 
 	if (parent == s->spawner && child == s->cmd_pid)
 		s->exclude_ledger = child_ledger;
-	follow_fork(&s->tree, parent, child);
+	follow_fork(&s->tree, parent, child, child_ledger);
 }
 
 int session_open(struct session *s, const struct collector_opts *o, char *err, size_t errlen)

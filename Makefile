@@ -5,6 +5,9 @@
 #   make demo      deps + build + run the bundled CPython example under `memreap run`
 #   make test      deps + build + unit tests (ASan/UBSan) + integration tests (root)
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
+#   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
+#   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
+#   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
 
 VERSION    := 0.1.0
 ARCH       ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -15,33 +18,36 @@ BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PYTHON     ?= /usr/bin/python3
 
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
-		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux
+		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lpthread
+LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lpthread -lcap
 
 # Pure logic, no libbpf: also linked into the unit tests.
 CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
 	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
-	      user/top_view.c user/top_screen.c
+	      user/top_view.c user/top_screen.c user/caps.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench
+.PHONY: all deps demo test unit integration vmlinux clean install format bpf bench \
+	fuzz fuzz-deps fuzz-replay soak test-asan
 
 all: $(BUILD)/memreap $(WORKLOADS)
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+deps: PACKAGES = $(DEB_PACKAGES)
+fuzz-deps: PACKAGES = $(FUZZ_PACKAGES)
+deps fuzz-deps:
+	@missing=""; for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -112,7 +118,48 @@ integration: all
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) integration
+
+# --- hardening (README "Reliability") ---
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_SECONDS ?= 600
+SOAK_SECONDS ?= 600
+FUZZ_SRCS := tests/fuzz/fuzz_report.c $(CORE_SRCS)
+
+$(BUILD)/fuzz:
+	mkdir -p $@
+
+# The harness under libFuzzer (clang 14), and the same harness replaying files under gcc.
+$(BUILD)/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/fuzz
+	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
+		-D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser $(FUZZ_SRCS) -o $@ \
+		-ljson-c -lz -lelf
+
+$(BUILD)/fuzz/replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/fuzz
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser \
+		tests/fuzz/replay.c $(FUZZ_SRCS) -o $@ -ljson-c -lz -lelf
+
+fuzz-replay: $(BUILD)/fuzz/replay
+	$(BUILD)/fuzz/replay tests/fuzz/corpus
+
+# New inputs go to build/fuzz/corpus; tests/fuzz/corpus is the committed seed set.
+fuzz: fuzz-deps
+	$(MAKE) $(BUILD)/fuzz/fuzz_report
+	mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_report -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+soak: deps
+	$(MAKE) all
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
+
+# The whole integration suite against memreap built with ASan+UBSan, in its own build dir.
+test-asan: deps
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" build-asan/memreap
+	$(MAKE) all
+	MEMREAP_BIN=$(CURDIR)/build-asan/memreap ASAN_OPTIONS=detect_leaks=1 tests/integration/run-all.sh
 
 install: $(BUILD)/memreap
 	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap
@@ -121,4 +168,4 @@ format:
 	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.c
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

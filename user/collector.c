@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "collector.h"
 #include "memreap.skel.h"
 #include "interp.h"
@@ -20,9 +21,6 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 #define MAX_CPUS 1024
-#define CAP_SYS_ADMIN 21
-#define CAP_PERFMON 38
-#define CAP_BPF 39
 
 struct collector {
 	struct memreap_bpf *skel;
@@ -40,7 +38,7 @@ struct collector {
 	struct idmap watched;	 /* identities of files checked for a shutdown probe */
 	struct bpf_link **probes;
 	size_t nprobes;
-	char watch_error[300];
+	char watch_error[400];
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -48,33 +46,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	if (!getenv("MEMREAP_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-static uint64_t effective_caps(void)
-{
-	char line[256];
-	uint64_t caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %lx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
-static int check_privileges(char *err, size_t errlen)
-{
-	uint64_t caps = effective_caps();
-	bool bpf = caps & (1ull << CAP_BPF), perfmon = caps & (1ull << CAP_PERFMON);
-
-	if (caps & (1ull << CAP_SYS_ADMIN) || (bpf && perfmon))
-		return 0;
-	snprintf(err, errlen, "missing privileges: run as root, or grant CAP_BPF and CAP_PERFMON%s%s",
-		 bpf ? "" : " (CAP_BPF is missing)", perfmon ? "" : " (CAP_PERFMON is missing)");
-	return -1;
 }
 
 static void set_syscall_numbers(struct memreap_bpf *s)
@@ -171,8 +142,11 @@ int collector_watch(struct collector *c, const char *exe)
 	link = bpf_program__attach_uprobe_opts(c->skel->progs.on_shutdown, -1, path, 0, &opts);
 	if (!link) {
 		snprintf(c->watch_error, sizeof(c->watch_error),
-			 "cannot watch %.200s (%.40s) for interpreter shutdown: %s", path, symbol,
-			 strerror(errno));
+			 "cannot watch %.200s (%.40s) for interpreter shutdown: %s%s", path, symbol,
+			 strerror(errno),
+			 errno == EACCES || errno == EPERM ?
+				 " (uprobes need CAP_SYS_ADMIN on this kernel; shutdown fields stay null)" :
+				 "");
 		return -1;
 	}
 	grown = realloc(c->probes, (c->nprobes + 1) * sizeof(*grown));
@@ -390,7 +364,7 @@ struct collector *collector_open(const struct collector_opts *o,
 		c->h = *h;
 	c->boot_to_wall = boot_to_wall_offset_ns();
 	libbpf_set_print(libbpf_log);
-	if (check_privileges(err, errlen))
+	if (caps_check_observe(err, errlen))
 		goto fail;
 	/* MEMREAP_BTF: a BTF file for kernels that do not expose their own (e.g. from BTFHub). */
 	btf = getenv("MEMREAP_BTF") ? getenv("MEMREAP_BTF") : BTF_PATH;
@@ -399,7 +373,11 @@ struct collector *collector_open(const struct collector_opts *o,
 			 btf);
 		goto fail;
 	}
-	open_opts.btf_custom_path = strcmp(btf, BTF_PATH) ? btf : NULL;
+	/*
+	 * Always a path, even the kernel's own: libbpf then never lists module BTFs for CO-RE
+	 * candidates (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN); memreap uses no module types.
+	 */
+	open_opts.btf_custom_path = btf;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || ncpus > MAX_CPUS) {
 		snprintf(err, errlen, "unsupported number of possible CPUs: %d (at most %d)", ncpus,

@@ -190,7 +190,8 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 		sorted.ledgers = malloc(d->n * sizeof(*d->ledgers) + 1);
 		if (!sorted.ledgers)
 			return;
-		memcpy(sorted.ledgers, d->ledgers, d->n * sizeof(*d->ledgers));
+		if (d->n) /* an empty recording has no array at all */
+			memcpy(sorted.ledgers, d->ledgers, d->n * sizeof(*d->ledgers));
 		report_ledgers(f, &sorted, o);
 		free(sorted.ledgers);
 	} else {

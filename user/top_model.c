@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "caps.h"
 #include "top_model.h"
 #include "util.h"
 
@@ -165,6 +166,11 @@ int top_model_start(struct top_model *m, const struct collector_opts *o, char *e
 	m->collector = collector_open(o, &h, err, errlen);
 	if (!m->collector)
 		return -1;
+	/* Before the collector thread starts: capabilities are per thread. */
+	if (caps_drop(CAPS_KEEP_OBSERVE, err, errlen)) {
+		collector_close(m->collector);
+		return -1;
+	}
 	if (pthread_create(&m->thread, NULL, collect, m)) {
 		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(errno));
 		collector_close(m->collector);

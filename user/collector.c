@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "caps.h"
 #include "collector.h"
@@ -348,6 +349,56 @@ static int seed_existing(struct collector *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The BTF must be a kernel's, and one memreap can work with: a file without these types (a
+ * program's BTF, another kernel's) would give wrong offsets, and wrong numbers, not an error.
+ */
+static int check_kernel_btf(const char *path, char *err, size_t errlen)
+{
+	static const char *const tracepoints[] = { "rss_stat", "sched_process_fork",
+						   "sched_process_exec", "sched_process_exit",
+						   "exit_mmap" };
+	struct btf *btf = btf__parse(path, NULL);
+	char name[64];
+	int rc = 0;
+
+	if (!btf) {
+		snprintf(err, errlen, "cannot read kernel BTF from %s: %s", path,
+			 errno > 4000 ? "not a BTF or ELF file" : strerror(errno));
+		return -1;
+	}
+	if (btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT) < 0 ||
+	    btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) < 0) {
+		snprintf(err, errlen, "unsupported kernel: the BTF in %s describes no kernel (no struct mm_struct or task_struct)",
+			 path);
+		rc = -1;
+	}
+	for (size_t i = 0; !rc && i < ARRAY_SIZE(tracepoints); i++) {
+		snprintf(name, sizeof(name), "btf_trace_%s", tracepoints[i]);
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0)
+			continue;
+		snprintf(err, errlen, "unsupported kernel: the BTF in %s has no raw tracepoint %s",
+			 path, tracepoints[i]);
+		rc = -1;
+	}
+	btf__free(btf);
+	return rc;
+}
+
+/* Helpers and maps older kernels lack: a clear error instead of a verifier log. */
+static int check_kernel_features(char *err, size_t errlen)
+{
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		snprintf(err, errlen, "unsupported kernel: no BPF ring buffer (needs Linux 5.8 or later)");
+		return -1;
+	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) != 1) {
+		snprintf(err, errlen, "unsupported kernel: no bpf_loop helper (needs Linux 5.17 or later)");
+		return -1;
+	}
+	return 0;
+}
+
 struct collector *collector_open(const struct collector_opts *o,
 				 const struct collector_handlers *h, char *err, size_t errlen)
 {
@@ -373,6 +424,8 @@ struct collector *collector_open(const struct collector_opts *o,
 			 btf);
 		goto fail;
 	}
+	if (check_kernel_btf(btf, err, errlen) || check_kernel_features(err, errlen))
+		goto fail;
 	/*
 	 * Always a path, even the kernel's own: libbpf then never lists module BTFs for CO-RE
 	 * candidates (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN); memreap uses no module types.

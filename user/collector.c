@@ -254,6 +254,8 @@ static void release_forks(struct collector *c, uint64_t until_ns)
 	pull_parked_forks(c);
 	while (done < c->nforks && c->forks[done].ts_ns <= until_ns)
 		handle_fork(c, &c->forks[done++]);
+	if (!done)
+		return;
 	memmove(c->forks, c->forks + done, (c->nforks - done) * sizeof(*c->forks));
 	c->nforks -= done;
 }

@@ -248,7 +248,8 @@ void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascend
 {
 	sort_key = by;
 	sort_sign = ascending ? 1 : -1;
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	if (n > 1) /* no rows yet: no array either */
+		qsort(rows, n, sizeof(*rows), cmp_rows);
 }
 
 bool top_row_matches(const struct top_row *r, const char *filter)

@@ -35,3 +35,13 @@ def test_kernel_btf_copied_elsewhere_works():
         dst.write(src.read())
     p = memreap("run", "-q", "--", "true", env=dict(os.environ, MEMREAP_BTF=path))
     check(p.returncode == 0, p.stderr)
+
+
+def test_hostile_names_cannot_break_lines_or_drive_the_terminal():
+    # A process may name itself anything: a newline and a terminal escape in its comm.
+    script = "open('/proc/self/comm', 'w').write('evil\\n\\x1b[2J')"
+    p = memreap("run", "--", "/usr/bin/python3.11", "-c", script)
+    check(p.returncode == 0, p.stderr)
+    check("\x1b" not in p.stderr, "no escape reaches the terminal")
+    rows = [l for l in p.stderr.splitlines() if "evil" in l]
+    check(len(rows) == 2 and all("evil??[2J" in r for r in rows), f"row and verdict: {rows}")

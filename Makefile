@@ -40,7 +40,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
 .PHONY: all deps demo test unit integration vmlinux clean install format bpf bench \
-	fuzz fuzz-deps fuzz-replay soak test-asan
+	fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast asan-build
 
 all: $(BUILD)/memreap $(WORKLOADS)
 
@@ -120,6 +120,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) integration
+	$(MAKE) test-asan-fast
 
 # --- hardening (README "Reliability") ---
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
@@ -155,11 +156,19 @@ soak: deps
 	$(MAKE) all
 	SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
 
-# The whole integration suite against memreap built with ASan+UBSan, in its own build dir.
-test-asan: deps
+# The integration suite against memreap built with ASan+UBSan, in its own build dir: all of it
+# (test-asan), or in `make test` the groups that drive memreap's own code hardest.
+ASAN_FAST := test_cli test_signals test_environment
+
+asan-build:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" build-asan/memreap
-	$(MAKE) all
-	MEMREAP_BIN=$(CURDIR)/build-asan/memreap ASAN_OPTIONS=detect_leaks=1 tests/integration/run-all.sh
+
+test-asan: deps
+	$(MAKE) all asan-build
+	MEMREAP_BIN=$(CURDIR)/build-asan/memreap tests/integration/run-all.sh
+
+test-asan-fast: all asan-build
+	MEMREAP_BIN=$(CURDIR)/build-asan/memreap tests/integration/run-all.sh $(ASAN_FAST)
 
 install: $(BUILD)/memreap
 	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap

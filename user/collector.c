@@ -599,6 +599,28 @@ static void read_vm_status(struct ledger *l)
 	fclose(f);
 }
 
+/*
+ * A live ledger may change on another CPU while it is copied out of the map, and a torn copy
+ * does not balance (a counter swapped, its category not yet added): read until it does.
+ */
+#define LIVE_READ_TRIES 16
+
+static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger *k)
+{
+	struct ledger check;
+	bool balanced = false;
+
+	for (int i = 0; i < LIVE_READ_TRIES && !balanced; i++) {
+		if (bpf_map_lookup_elem(fd, &key, k))
+			return -1; /* ended meanwhile */
+		k->end = MR_END_ALIVE;
+		ledger_from_kernel(&check, k, c->boot_to_wall);
+		balanced = ledger_unbalanced_kind(&check) < 0;
+		ledger_free(&check);
+	}
+	return 0;
+}
+
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)
 {
 	int fd = bpf_map__fd(c->skel->maps.ledgers);
@@ -607,11 +629,10 @@ void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool 
 
 	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &k))
+		if (read_live(c, fd, key, &k))
 			continue; /* ended meanwhile */
 		struct ledger l;
 
-		k.end = MR_END_ALIVE;
 		to_user_ledger(c, &l, &k);
 		if (with_vm)
 			read_vm_status(&l);

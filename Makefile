@@ -150,6 +150,7 @@ fuzz: fuzz-deps
 	mkdir -p $(BUILD)/fuzz/corpus
 	$(BUILD)/fuzz/fuzz_report -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+		-dict=tests/fuzz/recording.dict \
 		$(BUILD)/fuzz/corpus tests/fuzz/corpus
 
 soak: deps

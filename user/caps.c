@@ -24,7 +24,8 @@ int caps_check_observe(char *err, size_t errlen)
 	bool bpf, perfmon;
 
 	if (!caps) {
-		snprintf(err, errlen, "cannot read this process's capabilities: %s", strerror(errno));
+		snprintf(err, errlen, "cannot read this process's capabilities: %s",
+			 strerror(errno));
 		return -1;
 	}
 	bpf = has_effective(caps, CAP_BPF) || has_effective(caps, CAP_SYS_ADMIN);
@@ -33,7 +34,8 @@ int caps_check_observe(char *err, size_t errlen)
 	if (bpf && perfmon)
 		return 0;
 	snprintf(err, errlen,
-		 "missing privileges: loading and attaching memreap's BPF programs needs CAP_BPF and CAP_PERFMON (interpreter shutdown uprobes: CAP_SYS_ADMIN), or root; missing %s%s%s",
+		 "missing privileges: loading and attaching memreap's BPF programs needs CAP_BPF and "
+		 "CAP_PERFMON (interpreter shutdown uprobes: CAP_SYS_ADMIN), or root; missing %s%s%s",
 		 bpf ? "" : "CAP_BPF", bpf || perfmon ? "" : " and ", perfmon ? "" : "CAP_PERFMON");
 	return -1;
 }

@@ -10,7 +10,7 @@
 
 enum caps_keep {
 	CAPS_KEEP_NONE,	   /* report: reads a file, needs nothing */
-	CAPS_KEEP_OBSERVE, /* record, top: probes for new interpreters, names of others' processes */
+	CAPS_KEEP_OBSERVE, /* record, top: new interpreters' probes, other users' process names */
 	CAPS_KEEP_COMMAND, /* run, record -- CMD: the same, and signals for CMD */
 };
 

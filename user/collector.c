@@ -371,8 +371,9 @@ static int check_kernel_btf(const char *path, char *err, size_t errlen)
 	}
 	if (btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT) < 0 ||
 	    btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) < 0) {
-		snprintf(err, errlen, "unsupported kernel: the BTF in %s describes no kernel (no struct mm_struct or task_struct)",
-			 path);
+		snprintf(err, errlen,
+			 "unsupported kernel: the BTF in %s describes no kernel (no struct mm_struct "
+			 "or task_struct)", path);
 		rc = -1;
 	}
 	for (size_t i = 0; !rc && i < ARRAY_SIZE(tracepoints); i++) {

@@ -9,6 +9,9 @@
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
 #   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
 #   make ARCH=arm64  cross-build the BPF object and skeleton into build/arm64
+#   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
+#   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
+#   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
 
 VERSION    := 0.1.0
 HOST_ARCH  := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -20,7 +23,7 @@ BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 PYTHON     ?= /usr/bin/python3
 
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
-		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux \
+		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd
 BENCH_PACKAGES := bpftrace strace linux-perf
 BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers)
@@ -30,9 +33,9 @@ DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.1
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread
+LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -lcap
 
 # Pure logic, no libbpf: also linked into the unit tests.
 CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
@@ -41,7 +44,8 @@ CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c use
 MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
 	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
 	      user/top_view.c user/top_screen.c user/cmd_exporter.c user/exporter.c user/http_server.c \
-	      user/collector_doctor.c user/cmd_doctor.c
+	      user/collector_doctor.c user/cmd_doctor.c \
+	      user/caps.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -49,7 +53,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
 .PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest clean install format \
-	bpf bench bench-deps exporter-soak
+	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
+	asan-build
 
 ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(WORKLOADS)
@@ -71,6 +76,9 @@ endef
 
 deps:
 	$(call install_missing,$(DEB_PACKAGES))
+
+fuzz-deps:
+	$(call install_missing,$(FUZZ_PACKAGES))
 
 $(BUILD) $(BUILD)/unit $(BUILD)/workloads:
 	mkdir -p $@
@@ -154,8 +162,59 @@ exporter-soak: deps
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) integration
+	$(MAKE) test-asan-fast
 	VMTEST_TESTS=test_accuracy,test_doctor $(MAKE) vmtest # the ledger tests; vmtest alone: all
+
+# --- hardening (README "Reliability") ---
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_SECONDS ?= 600
+SOAK_SECONDS ?= 600
+FUZZ_SRCS := tests/fuzz/fuzz_report.c $(CORE_SRCS)
+
+$(BUILD)/fuzz:
+	mkdir -p $@
+
+# The harness under libFuzzer (clang 14), and the same harness replaying files under gcc.
+$(BUILD)/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/fuzz
+	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
+		-D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser $(FUZZ_SRCS) -o $@ \
+		-ljson-c -lz -lelf
+
+$(BUILD)/fuzz/replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/fuzz
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser \
+		tests/fuzz/replay.c $(FUZZ_SRCS) -o $@ -ljson-c -lz -lelf
+
+fuzz-replay: $(BUILD)/fuzz/replay
+	$(BUILD)/fuzz/replay tests/fuzz/corpus
+
+# New inputs go to build/fuzz/corpus; tests/fuzz/corpus is the committed seed set.
+fuzz: fuzz-deps
+	$(MAKE) $(BUILD)/fuzz/fuzz_report
+	mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_report -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+		-dict=tests/fuzz/recording.dict \
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+soak: deps
+	$(MAKE) all
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
+
+# The integration suite against memreap built with ASan+UBSan, in its own build dir: all of it
+# (test-asan), or in `make test` the groups that drive memreap's own code hardest.
+ASAN_FAST := test_cli test_signals test_environment
+
+asan-build:
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" build-asan/memreap
+
+test-asan: deps
+	$(MAKE) all asan-build
+	MEMREAP_BIN=$(CURDIR)/build-asan/memreap tests/integration/run-all.sh
+
+test-asan-fast: all asan-build
+	MEMREAP_BIN=$(CURDIR)/build-asan/memreap tests/integration/run-all.sh $(ASAN_FAST)
 
 install: $(BUILD)/memreap
 	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap
@@ -164,4 +223,4 @@ format:
 	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.c
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

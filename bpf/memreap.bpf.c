@@ -45,6 +45,14 @@ struct {
 	__type(value, struct mr_ledger);
 } parked SEC(".maps");
 
+/* Fork events the ring buffer had no room for; user space drains it before any ended ledger. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* child tgid */
+	__type(value, struct mr_event_fork);
+} parked_forks SEC(".maps");
+
 /* Last counter values of mms that have no ledger (map full), to count unattributed bytes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -475,12 +483,32 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	return 0;
 }
 
+/*
+ * The ring buffer is full: park the fork for user space, which needs it to follow a process tree
+ * (a child whose fork it never sees is missing from `run` and `record --pid`).
+ */
+static __always_inline void send_fork(struct mr_event_fork *ev)
+{
+	struct mr_event_fork *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (e) {
+		__builtin_memcpy(e, ev, sizeof(*e));
+		bpf_ringbuf_submit(e, 0);
+		return;
+	}
+	__sync_fetch_and_add(&health.ringbuf_drops, 1);
+	if (bpf_map_update_elem(&parked_forks, &ev->child_tgid, ev, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&health.parked_forks, 1);
+	else
+		__sync_fetch_and_add(&health.lost_forks, 1);
+}
+
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct mm_struct *mm = BPF_CORE_READ(child, mm);
 	struct mm_struct *parent_mm = BPF_CORE_READ(parent, mm);
-	struct mr_event_fork *e;
+	struct mr_event_fork ev = {};
 	struct mr_ledger *l, *pl;
 	__u32 tgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
@@ -502,20 +530,14 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 			l->parent_id = pl ? pl->id : 0;
 		}
 	}
-	/* Reserved last: the 6.1 verifier loses track of a reserved record across branches. */
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&health.ringbuf_drops, 1);
-		return 0;
-	}
-	e->type = MR_EV_FORK;
-	e->parent_tgid = BPF_CORE_READ(parent, tgid);
-	e->child_tgid = tgid;
-	e->shares_mm = mm == parent_mm;
-	e->parent_ledger = pl ? pl->id : 0;
-	e->child_ledger = l ? l->id : 0;
-	e->ts_ns = bpf_ktime_get_boot_ns();
-	bpf_ringbuf_submit(e, 0);
+	ev.type = MR_EV_FORK;
+	ev.parent_tgid = BPF_CORE_READ(parent, tgid);
+	ev.child_tgid = tgid;
+	ev.shares_mm = mm == parent_mm;
+	ev.parent_ledger = pl ? pl->id : 0;
+	ev.child_ledger = l ? l->id : 0;
+	ev.ts_ns = bpf_ktime_get_boot_ns();
+	send_fork(&ev);
 	return 0;
 }
 

@@ -144,6 +144,8 @@ struct mr_health {
 	__u64 unattributed_bytes; /* resident-byte changes of mms without a ledger */
 	__u64 parked;		  /* ended ledgers kept in the overflow map for user space */
 	__u64 lost_ledgers;	  /* ended ledgers neither sent nor parked */
+	__u64 parked_forks;	  /* fork events kept in their overflow map for user space */
+	__u64 lost_forks;	  /* fork events neither sent nor parked */
 };
 
 /*

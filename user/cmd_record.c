@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/wait.h>
+#include "caps.h"
 #include "collector.h"
 #include "commands.h"
 #include "out.h"
@@ -149,6 +150,9 @@ int cmd_record(int argc, char **argv)
 	catch_stop_signals();
 	if (a.cmd && (rc = start_cmd(&s, &child, a.cmd)))
 		goto out_rec;
+	/* The file is open and CMD forked with every capability: drop what is not needed now. */
+	if (caps_drop(a.cmd ? CAPS_KEEP_COMMAND : CAPS_KEEP_OBSERVE, err, sizeof(err)))
+		fprintf(stderr, "memreap: warning: %s\n", err);
 	if (a.duration > 0)
 		deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(a.duration * 1e9);
 	while (!stop && !(deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)) {

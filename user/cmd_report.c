@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "caps.h"
 #include "commands.h"
 #include "out.h"
 #include "recording.h"
@@ -81,6 +82,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error(usage, "report needs exactly one recording FILE");
+	if (caps_drop(CAPS_KEEP_NONE, err, sizeof(err))) { /* a recording may be hostile */
+		fprintf(stderr, "memreap: %s\n", err);
+		return EXIT_FAILURE_MEMREAP;
+	}
 	if (!sorted && o.by != BY_LEDGER && o.by != BY_TREE)
 		o.sort = sort_field_index("kernel");
 	o.ascending = natural_ascending(o.sort) != flip;
@@ -104,6 +109,10 @@ int cmd_report(int argc, char **argv)
 	} else if (fmt == FMT_CSV) {
 		out_csv(stdout, &d, &o);
 		rc = 0;
+		if (!health_is_clean(&d.health)) { /* CSV has no room for it: nothing silent */
+			fprintf(stderr, "memreap: warning: ");
+			out_text_health(stderr, &d.health);
+		}
 	} else {
 		out_text_report(stdout, &d, &o);
 		rc = 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <limits.h>
 #include <unistd.h>
+#include "caps.h"
 #include "collector.h"
 #include "commands.h"
 #include "out.h"
@@ -35,16 +36,20 @@ static void relay_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static int write_json(const char *path, const struct document *d)
+/* Opened before capabilities are dropped: a root user may write where only CAP_DAC_OVERRIDE can. */
+static FILE *open_json(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	int rc;
 
-	if (!f) {
+	if (!f)
 		fprintf(stderr, "memreap: cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	rc = out_json(f, d);
+	return f;
+}
+
+static int write_json(FILE *f, const char *path, const struct document *d)
+{
+	int rc = out_json(f, d);
+
 	if (f != stdout)
 		rc |= fclose(f);
 	else
@@ -89,6 +94,7 @@ int cmd_run(int argc, char **argv)
 	struct session s = { .filtered = true, .keep = true };
 	struct rec_writer rec;
 	const char *json = NULL, *recording = NULL;
+	FILE *json_file = NULL;
 	bool quiet = false;
 	char err[512];
 	struct spawn child;
@@ -125,6 +131,12 @@ int cmd_run(int argc, char **argv)
 		}
 		s.rec = &rec;
 	}
+	if (json && !(json_file = open_json(json))) {
+		if (s.rec)
+			rec_close(s.rec);
+		session_close(&s);
+		return EXIT_FAILURE_MEMREAP;
+	}
 	relay_signals();
 	if (spawn_paused(&child, argv + optind)) {
 		fprintf(stderr, "memreap: cannot fork: %s\n", strerror(errno));
@@ -132,6 +144,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAILURE_MEMREAP;
 	}
 	s.cmd_pid = (uint32_t)child.pid;
+	if (caps_drop(CAPS_KEEP_COMMAND, err, sizeof(err))) /* CMD was forked with them all */
+		fprintf(stderr, "memreap: warning: %s\n", err);
 	watch_cmd(&s, argv[optind]);
 	follow_add(&s.tree, s.cmd_pid);
 	e = spawn_release(&child);
@@ -152,7 +166,7 @@ int cmd_run(int argc, char **argv)
 	rc = spawn_exit_code(status);
 	if (!quiet)
 		out_text_run_summary(stderr, &s.doc, s.cmd_pid);
-	if (json && write_json(json, &s.doc))
+	if (json_file && write_json(json_file, json, &s.doc))
 		rc = EXIT_FAILURE_MEMREAP;
 	if (s.rec && rec_close(s.rec) && !s.write_error) {
 		fprintf(stderr, "memreap: writing %s: %s\n", recording, strerror(rec.error));

@@ -11,7 +11,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "collector.h"
 #include "memreap.skel.h"
 #include "interp.h"
@@ -20,9 +22,6 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 #define MAX_CPUS 1024
-#define CAP_SYS_ADMIN 21
-#define CAP_PERFMON 38
-#define CAP_BPF 39
 
 struct collector {
 	struct memreap_bpf *skel;
@@ -33,11 +32,14 @@ struct collector {
 	struct idmap interp;	 /* ledger id -> "name version" of its interpreter */
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
+	uint64_t forks_parked;	 /* parked fork events already pulled */
+	struct mr_event_fork *forks; /* pulled, not yet handled (oldest first) */
+	size_t nforks, forks_cap;
 	uint64_t last_stale_scan;
 	struct idmap watched;	 /* identities of files checked for a shutdown probe */
 	struct bpf_link **probes;
 	size_t nprobes;
-	char watch_error[300];
+	char watch_error[400];
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -45,33 +47,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	if (!getenv("MEMREAP_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-static uint64_t effective_caps(void)
-{
-	char line[256];
-	uint64_t caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %lx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
-static int check_privileges(char *err, size_t errlen)
-{
-	uint64_t caps = effective_caps();
-	bool bpf = caps & (1ull << CAP_BPF), perfmon = caps & (1ull << CAP_PERFMON);
-
-	if (caps & (1ull << CAP_SYS_ADMIN) || (bpf && perfmon))
-		return 0;
-	snprintf(err, errlen, "missing privileges: run as root, or grant CAP_BPF and CAP_PERFMON%s%s",
-		 bpf ? "" : " (CAP_BPF is missing)", perfmon ? "" : " (CAP_PERFMON is missing)");
-	return -1;
 }
 
 static void set_syscall_numbers(struct memreap_bpf *s)
@@ -168,8 +143,11 @@ int collector_watch(struct collector *c, const char *exe)
 	link = bpf_program__attach_uprobe_opts(c->skel->progs.on_shutdown, -1, path, 0, &opts);
 	if (!link) {
 		snprintf(c->watch_error, sizeof(c->watch_error),
-			 "cannot watch %.200s (%.40s) for interpreter shutdown: %s", path, symbol,
-			 strerror(errno));
+			 "cannot watch %.200s (%.40s) for interpreter shutdown: %s%s", path, symbol,
+			 strerror(errno),
+			 errno == EACCES || errno == EPERM ?
+				 " (uprobes need CAP_SYS_ADMIN on this kernel; shutdown fields stay null)" :
+				 "");
 		return -1;
 	}
 	grown = realloc(c->probes, (c->nprobes + 1) * sizeof(*grown));
@@ -213,10 +191,80 @@ static void watch_path(struct collector *c)
 	}
 }
 
+static void handle_fork(struct collector *c, const struct mr_event_fork *e)
+{
+	const char *exe = exe_for(c, e->parent_ledger);
+	char buf[4096];
+
+	if (!e->shares_mm) {
+		idmap_put(&c->exe, e->child_ledger,
+			  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
+		if (idmap_get(&c->interp, e->parent_ledger)) /* the same image */
+			idmap_put(&c->interp, e->child_ledger, idmap_get(&c->interp, e->parent_ledger));
+	}
+	if (c->h.fork)
+		c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct mr_event_fork *x = a, *y = b;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+/* Move the forks parked since the last look into the queue, oldest first. */
+static void pull_parked_forks(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.parked_forks);
+	uint64_t parked = c->skel->bss->health.parked_forks;
+	struct mr_event_fork *grown;
+	uint32_t key, next;
+
+	if (parked == c->forks_parked)
+		return;
+	c->forks_parked = parked;
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (c->nforks == c->forks_cap) {
+			c->forks_cap = c->forks_cap ? 2 * c->forks_cap : 64;
+			grown = realloc(c->forks, c->forks_cap * sizeof(*grown));
+			if (!grown) {
+				c->user_lost++;
+				break;
+			}
+			c->forks = grown;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &c->forks[c->nforks]) == 0)
+			c->nforks++;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+	qsort(c->forks, c->nforks, sizeof(*c->forks), by_time);
+}
+
+/*
+ * Forks the ring buffer had no room for are handled in time order with the events it carried:
+ * a process tree is only followed if every parent is known before its children.
+ */
+static void release_forks(struct collector *c, uint64_t until_ns)
+{
+	size_t done = 0;
+
+	pull_parked_forks(c);
+	while (done < c->nforks && c->forks[done].ts_ns <= until_ns)
+		handle_fork(c, &c->forks[done++]);
+	if (!done)
+		return;
+	memmove(c->forks, c->forks + done, (c->nforks - done) * sizeof(*c->forks));
+	c->nforks -= done;
+}
+
 static void emit_end(struct collector *c, const struct mr_ledger *k)
 {
 	struct ledger l;
 
+	release_forks(c, k->end_ns ? k->end_ns : UINT64_MAX);
 	to_user_ledger(c, &l, k);
 	if (c->h.ledger_end)
 		c->h.ledger_end(&l, c->h.ctx);
@@ -235,22 +283,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (type == MR_EV_END && size >= sizeof(struct mr_event_end)) {
 		emit_end(c, &((struct mr_event_end *)data)->ledger);
 	} else if (type == MR_EV_FORK && size >= sizeof(struct mr_event_fork)) {
-		const struct mr_event_fork *e = data;
-		const char *exe = exe_for(c, e->parent_ledger);
-
-		if (!e->shares_mm) {
-			idmap_put(&c->exe, e->child_ledger,
-				  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
-			if (idmap_get(&c->interp, e->parent_ledger)) /* the same image */
-				idmap_put(&c->interp, e->child_ledger,
-					  idmap_get(&c->interp, e->parent_ledger));
-		}
-		if (c->h.fork)
-			c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
+		release_forks(c, ((struct mr_event_fork *)data)->ts_ns);
+		handle_fork(c, data);
 	} else if (type == MR_EV_EXEC && size >= sizeof(struct mr_event_exec)) {
 		const struct mr_event_exec *e = data;
 		char filename[MR_FILENAME_LEN];
 
+		release_forks(c, e->ts_ns);
 		snprintf(filename, sizeof(filename), "%.*s", MR_FILENAME_LEN - 1, e->filename);
 		if (filename[0] == '/')
 			exe_of_filename(filename, buf, sizeof(buf));
@@ -312,6 +351,57 @@ static int seed_existing(struct collector *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The BTF must be a kernel's, and one memreap can work with: a file without these types (a
+ * program's BTF, another kernel's) would give wrong offsets, and wrong numbers, not an error.
+ */
+static int check_kernel_btf(const char *path, char *err, size_t errlen)
+{
+	static const char *const tracepoints[] = { "rss_stat", "sched_process_fork",
+						   "sched_process_exec", "sched_process_exit",
+						   "exit_mmap" };
+	struct btf *btf = btf__parse(path, NULL);
+	char name[64];
+	int rc = 0;
+
+	if (!btf) {
+		snprintf(err, errlen, "cannot read kernel BTF from %s: %s", path,
+			 errno > 4000 ? "not a BTF or ELF file" : strerror(errno));
+		return -1;
+	}
+	if (btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT) < 0 ||
+	    btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) < 0) {
+		snprintf(err, errlen,
+			 "unsupported kernel: the BTF in %s describes no kernel (no struct mm_struct "
+			 "or task_struct)", path);
+		rc = -1;
+	}
+	for (size_t i = 0; !rc && i < ARRAY_SIZE(tracepoints); i++) {
+		snprintf(name, sizeof(name), "btf_trace_%s", tracepoints[i]);
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0)
+			continue;
+		snprintf(err, errlen, "unsupported kernel: the BTF in %s has no raw tracepoint %s",
+			 path, tracepoints[i]);
+		rc = -1;
+	}
+	btf__free(btf);
+	return rc;
+}
+
+/* Helpers and maps older kernels lack: a clear error instead of a verifier log. */
+static int check_kernel_features(char *err, size_t errlen)
+{
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		snprintf(err, errlen, "unsupported kernel: no BPF ring buffer (needs Linux 5.8 or later)");
+		return -1;
+	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) != 1) {
+		snprintf(err, errlen, "unsupported kernel: no bpf_loop helper (needs Linux 5.17 or later)");
+		return -1;
+	}
+	return 0;
+}
+
 struct collector *collector_open(const struct collector_opts *o,
 				 const struct collector_handlers *h, char *err, size_t errlen)
 {
@@ -328,7 +418,7 @@ struct collector *collector_open(const struct collector_opts *o,
 		c->h = *h;
 	c->boot_to_wall = boot_to_wall_offset_ns();
 	libbpf_set_print(libbpf_log);
-	if (check_privileges(err, errlen))
+	if (caps_check_observe(err, errlen))
 		goto fail;
 	/* MEMREAP_BTF: a BTF file for kernels that do not expose their own (e.g. from BTFHub). */
 	btf = getenv("MEMREAP_BTF") ? getenv("MEMREAP_BTF") : BTF_PATH;
@@ -337,7 +427,13 @@ struct collector *collector_open(const struct collector_opts *o,
 			 btf);
 		goto fail;
 	}
-	open_opts.btf_custom_path = strcmp(btf, BTF_PATH) ? btf : NULL;
+	if (check_kernel_btf(btf, err, errlen) || check_kernel_features(err, errlen))
+		goto fail;
+	/*
+	 * Always a path, even the kernel's own: libbpf then never lists module BTFs for CO-RE
+	 * candidates (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN); memreap uses no module types.
+	 */
+	open_opts.btf_custom_path = btf;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || ncpus > MAX_CPUS) {
 		snprintf(err, errlen, "unsupported number of possible CPUs: %d (at most %d)", ncpus,
@@ -379,20 +475,33 @@ fail:
 	return NULL;
 }
 
-/* Ledgers the ring buffer had no room for wait in the parked map. */
+/*
+ * Ledgers the ring buffer had no room for wait in the parked map. Everything reserved before
+ * them, like the fork of a process whose end was parked, is in the ring buffer: take them out,
+ * consume the ring buffer, then end them.
+ */
+#define PARKED_BATCH 256
+
 static void drain_parked(struct collector *c)
 {
 	int fd = bpf_map__fd(c->skel->maps.parked);
-	struct mr_ledger k;
+	static struct mr_ledger batch[PARKED_BATCH]; /* one collector per process */
 	uint64_t key, next;
+	size_t n;
 
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &k) == 0)
-			emit_end(c, &k);
-		if (bpf_map_delete_elem(fd, &key))
-			break;
-	}
+	do {
+		for (n = 0; n < PARKED_BATCH && !bpf_map_get_next_key(fd, NULL, &next);) {
+			key = next;
+			if (bpf_map_lookup_elem(fd, &key, &batch[n]) == 0)
+				n++;
+			if (bpf_map_delete_elem(fd, &key))
+				break;
+		}
+		while (ring_buffer__consume(c->rb) > 0)
+			;
+		for (size_t i = 0; i < n; i++)
+			emit_end(c, &batch[i]);
+	} while (n == PARKED_BATCH);
 }
 
 /*
@@ -434,6 +543,7 @@ int collector_poll(struct collector *c, int timeout_ms)
 
 	if (n == -EINTR)
 		n = 0;
+	release_forks(c, UINT64_MAX);
 	drain_parked(c);
 	collect_stale(c);
 	return n < 0 ? -1 : n;
@@ -443,6 +553,7 @@ void collector_drain(struct collector *c)
 {
 	while (ring_buffer__consume(c->rb) > 0)
 		;
+	release_forks(c, UINT64_MAX);
 	drain_parked(c);
 }
 
@@ -489,6 +600,28 @@ static void read_vm_status(struct ledger *l)
 	fclose(f);
 }
 
+/*
+ * A live ledger may change on another CPU while it is copied out of the map, and a torn copy
+ * does not balance (a counter swapped, its category not yet added): read until it does.
+ */
+#define LIVE_READ_TRIES 16
+
+static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger *k)
+{
+	struct ledger check;
+	bool balanced = false;
+
+	for (int i = 0; i < LIVE_READ_TRIES && !balanced; i++) {
+		if (bpf_map_lookup_elem(fd, &key, k))
+			return -1; /* ended meanwhile */
+		k->end = MR_END_ALIVE;
+		ledger_from_kernel(&check, k, c->boot_to_wall);
+		balanced = ledger_unbalanced_kind(&check) < 0;
+		ledger_free(&check);
+	}
+	return 0;
+}
+
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)
 {
 	int fd = bpf_map__fd(c->skel->maps.ledgers);
@@ -497,11 +630,10 @@ void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool 
 
 	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &k))
+		if (read_live(c, fd, key, &k))
 			continue; /* ended meanwhile */
 		struct ledger l;
 
-		k.end = MR_END_ALIVE;
 		to_user_ledger(c, &l, &k);
 		if (with_vm)
 			read_vm_status(&l);
@@ -517,7 +649,9 @@ void collector_health(struct collector *c, struct health *h)
 	h->ringbuf_drops = k->ringbuf_drops;
 	h->map_full = k->map_full;
 	h->unattributed_bytes = k->unattributed_bytes;
-	h->lost_ledgers = k->lost_ledgers + c->user_lost;
+	/* A lost fork may hide a ledger from a followed tree: counted as lost, never as fine. */
+	h->lost_ledgers = k->lost_ledgers + k->lost_forks + c->user_lost;
+	h->parked = k->parked + k->parked_forks;
 }
 
 size_t collector_program_stats(struct collector *c, struct program_stats *out, size_t max)
@@ -557,6 +691,7 @@ void collector_close(struct collector *c)
 	for (size_t i = 0; i < c->nprobes; i++)
 		bpf_link__destroy(c->probes[i]);
 	free(c->probes);
+	free(c->forks);
 	idmap_free(&c->watched);
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);

@@ -220,12 +220,14 @@ void sort_ledgers(struct ledger *l, size_t n, int field, bool ascending)
 {
 	sort_by = field;
 	sort_sign = ascending ? 1 : -1;
-	qsort(l, n, sizeof(*l), cmp_ledgers);
+	if (n > 1) /* qsort wants an array, and an empty document may have none */
+		qsort(l, n, sizeof(*l), cmp_ledgers);
 }
 
 void sort_groups(struct group *g, size_t n, int field, bool ascending)
 {
 	sort_by = field;
 	sort_sign = ascending ? 1 : -1;
-	qsort(g, n, sizeof(*g), cmp_groups);
+	if (n > 1)
+		qsort(g, n, sizeof(*g), cmp_groups);
 }

@@ -16,6 +16,7 @@ struct health {
 	uint64_t map_full;
 	uint64_t unattributed_bytes;
 	uint64_t lost_ledgers;
+	uint64_t parked; /* events the ring buffer could not take, kept in BPF maps: not lost */
 };
 
 struct doc_meta {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/utsname.h>
+#include "caps.h"
 #include "exporter.h"
 #include "util.h"
 
@@ -122,7 +123,10 @@ int exporter_start(struct exporter *e, const struct collector_opts *co,
 		return -1;
 	}
 	refresh(e); /* the first scrape already has data */
-	if (!e->current) {
+	/* Before the collector and HTTP threads start: capabilities are per thread. */
+	if (caps_drop(CAPS_KEEP_OBSERVE, err, errlen)) {
+		/* err says why */
+	} else if (!e->current) {
 		snprintf(err, errlen, "out of memory rendering the metrics");
 	} else if (pthread_create(&e->thread, NULL, collect, e)) {
 		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(errno));

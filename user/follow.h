@@ -13,9 +13,12 @@ struct follow {
 void follow_add(struct follow *f, uint32_t pid);
 bool follow_has(const struct follow *f, uint32_t pid);
 /* A child joins when its parent is followed. */
-void follow_fork(struct follow *f, uint32_t parent, uint32_t child);
-/* The thread group is gone; its pid may be reused by a stranger. */
-void follow_exit(struct follow *f, uint32_t pid);
+void follow_fork(struct follow *f, uint32_t parent, uint32_t child, uint64_t child_ledger);
+/*
+ * The thread group whose last ledger was `ledger` is gone; its pid may be reused by a stranger.
+ * An end that arrives late (parked), after the pid was reused by a followed child, keeps it.
+ */
+void follow_exit(struct follow *f, uint32_t pid, uint64_t ledger);
 void follow_free(struct follow *f);
 
 #endif

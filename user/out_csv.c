@@ -58,7 +58,8 @@ void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
 
 		if (!l)
 			return;
-		memcpy(l, d->ledgers, d->n * sizeof(*l));
+		if (d->n) /* an empty recording has no array at all */
+			memcpy(l, d->ledgers, d->n * sizeof(*l));
 		sort_ledgers(l, d->n, o->sort, o->ascending);
 		n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
 		csv_header(f, "pid,ppid,comm,exe,cgroup,interpreter,interpreter_version,start_ns,"

@@ -278,6 +278,7 @@ json_object *health_to_json(const struct health *h)
 	json_object_object_add(o, "map_full", u64(h->map_full));
 	json_object_object_add(o, "unattributed_bytes", u64(h->unattributed_bytes));
 	json_object_object_add(o, "lost_ledgers", u64(h->lost_ledgers));
+	json_object_object_add(o, "parked", u64(h->parked));
 	return o;
 }
 
@@ -288,12 +289,15 @@ int health_from_json(json_object *o, struct health *h, char *err, size_t errlen)
 		snprintf(err, errlen, "health is not a JSON object");
 		return -1;
 	}
-	return get_u64(o, "ringbuf_drops", &h->ringbuf_drops, err, errlen) ||
-			       get_u64(o, "map_full", &h->map_full, err, errlen) ||
-			       get_u64(o, "unattributed_bytes", &h->unattributed_bytes, err, errlen) ||
-			       get_u64(o, "lost_ledgers", &h->lost_ledgers, err, errlen) ?
-		       -1 :
-		       0;
+	if (get_u64(o, "ringbuf_drops", &h->ringbuf_drops, err, errlen) ||
+	    get_u64(o, "map_full", &h->map_full, err, errlen) ||
+	    get_u64(o, "unattributed_bytes", &h->unattributed_bytes, err, errlen) ||
+	    get_u64(o, "lost_ledgers", &h->lost_ledgers, err, errlen))
+		return -1;
+	/* Added in v1 after the first recordings: optional. */
+	if (json_object_object_get_ex(o, "parked", NULL))
+		return get_u64(o, "parked", &h->parked, err, errlen);
+	return 0;
 }
 
 json_object *document_to_json(const struct document *d)

@@ -40,7 +40,7 @@ const char *ledger_verdict(const struct ledger *l, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, "; the kernel took %s while it ran",
 			      human_bytes(cat_total(l->bytes[CAT_KERNEL_LIVE]), klive, SZ));
 	if (n <= 0 || (size_t)n >= len)
-		return buf;
+		return printable(buf);
 	if (l->end == MR_END_EXIT)
 		snprintf(buf + n, len - n, "; the kernel reclaimed %s at exit",
 			 human_bytes(cat_total(l->bytes[CAT_KERNEL_EXIT]), kexit, SZ));
@@ -50,7 +50,7 @@ const char *ledger_verdict(const struct ledger *l, char *buf, size_t len)
 	else
 		snprintf(buf + n, len - n, "; still alive with %s resident",
 			 human_bytes(cat_total(l->bytes[CAT_RSS_AT_END]), rss, SZ));
-	return buf;
+	return printable(buf);
 }
 
 void out_text_health(FILE *f, const struct health *h)
@@ -96,6 +96,7 @@ static void print_ledger(FILE *f, const struct ledger *l, const char *indent)
 	snprintf(pid, sizeof(pid), "%s%u", indent, l->pid);
 	snprintf(label, sizeof(label), "%-17s %-15.15s %s", pid, l->comm,
 		 end_text(l, end, sizeof(end)));
+	printable(label);
 	print_row(f, label, LEDGER_LABEL_WIDTH, &s);
 }
 
@@ -171,6 +172,7 @@ static void report_groups(FILE *f, const struct document *d, const struct report
 		const char *key = len > 31 ? g[i].key + len - 31 : g[i].key;
 
 		snprintf(label, sizeof(label), "%-31s %8" PRIu64, key, g[i].sum.ledgers);
+		printable(label);
 		print_row(f, label, LEDGER_LABEL_WIDTH, &g[i].sum);
 	}
 	groups_free(g, n);
@@ -182,15 +184,19 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 	struct ledger_sum t;
 	char label[64];
 
-	fprintf(f, "memreap %s recording of %s (Linux %s): %zu ledgers\n", d->meta.memreap_version,
-		d->meta.host, d->meta.kernel, d->n);
+	char title[512];
+
+	snprintf(title, sizeof(title), "memreap %s recording of %s (Linux %s): %zu ledgers",
+		 d->meta.memreap_version, d->meta.host, d->meta.kernel, d->n);
+	fprintf(f, "%s\n", printable(title));
 	if (o->by == BY_TREE) {
 		print_tree(f, d);
 	} else if (o->by == BY_LEDGER) {
 		sorted.ledgers = malloc(d->n * sizeof(*d->ledgers) + 1);
 		if (!sorted.ledgers)
 			return;
-		memcpy(sorted.ledgers, d->ledgers, d->n * sizeof(*d->ledgers));
+		if (d->n) /* an empty recording has no array at all */
+			memcpy(sorted.ledgers, d->ledgers, d->n * sizeof(*d->ledgers));
 		report_ledgers(f, &sorted, o);
 		free(sorted.ledgers);
 	} else {

@@ -7,6 +7,7 @@
 #include <zlib.h>
 #include "out.h"
 #include "recording.h"
+#include "util.h"
 
 #define FILE_HEADER_LEN 16
 #define FRAME_HEADER_LEN 8
@@ -312,6 +313,8 @@ int rec_read(FILE *f, struct document *d, char *note, size_t notelen, char *err,
 			 (unsigned long long)r.offset);
 	rc = *note ? 1 : 0;
 out:
+	printable(err); /* they may quote the file: one line, no escapes */
+	printable(note);
 	free(r.payload);
 	if (rc < 0)
 		document_free(d);

@@ -36,7 +36,7 @@ static void on_ledger_end(const struct ledger *l, void *ctx)
 		idmap_put(&s->ended_late, l->id, "");
 	take(s, l);
 	if (l->end == MR_END_EXIT)
-		follow_exit(&s->tree, l->pid);
+		follow_exit(&s->tree, l->pid, l->id);
 }
 
 static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void *ctx)
@@ -45,7 +45,18 @@ static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void
 
 	if (parent == s->spawner && child == s->cmd_pid)
 		s->exclude_ledger = child_ledger;
-	follow_fork(&s->tree, parent, child);
+	follow_fork(&s->tree, parent, child, child_ledger);
+}
+
+/* Nothing silent: an interpreter that cannot be probed has unknown shutdown fields. */
+static void warn_unwatched(struct session *s)
+{
+	const char *e = collector_watch_error(s->collector);
+
+	if (e && !s->warned_unwatched) {
+		fprintf(stderr, "memreap: warning: %s\n", e);
+		s->warned_unwatched = true;
+	}
 }
 
 int session_open(struct session *s, const struct collector_opts *o, char *err, size_t errlen)
@@ -55,6 +66,8 @@ int session_open(struct session *s, const struct collector_opts *o, char *err, s
 	s->spawner = (uint32_t)getpid();
 	document_init_local(&s->doc);
 	s->collector = collector_open(o, &h, err, errlen);
+	if (s->collector)
+		warn_unwatched(s);
 	return s->collector ? 0 : -1;
 }
 
@@ -72,6 +85,7 @@ static void flush(struct session *s)
 void session_poll(struct session *s, int timeout_ms)
 {
 	collector_poll(s->collector, timeout_ms);
+	warn_unwatched(s);
 	flush(s);
 }
 

@@ -26,6 +26,7 @@ struct session {
 	struct idmap ended_late;	/* ledgers that ended after the live listing began */
 	bool finishing;
 	int write_error;	/* errno of the first failed recording write */
+	bool warned_unwatched;	/* an interpreter could not be probed: said once */
 };
 
 int session_open(struct session *s, const struct collector_opts *o, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "caps.h"
 #include "top_model.h"
 #include "util.h"
 
@@ -165,6 +166,11 @@ int top_model_start(struct top_model *m, const struct collector_opts *o, char *e
 	m->collector = collector_open(o, &h, err, errlen);
 	if (!m->collector)
 		return -1;
+	/* Before the collector thread starts: capabilities are per thread. */
+	if (caps_drop(CAPS_KEEP_OBSERVE, err, errlen)) {
+		collector_close(m->collector);
+		return -1;
+	}
 	if (pthread_create(&m->thread, NULL, collect, m)) {
 		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(errno));
 		collector_close(m->collector);
@@ -242,7 +248,8 @@ void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascend
 {
 	sort_key = by;
 	sort_sign = ascending ? 1 : -1;
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	if (n > 1) /* no rows yet: no array either */
+		qsort(rows, n, sizeof(*rows), cmp_rows);
 }
 
 bool top_row_matches(const struct top_row *r, const char *filter)

@@ -74,6 +74,7 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, char *buf, size_t le
 		 compact_bytes(r->peak, peak, SZ), compact_bytes(r->self, self, SZ),
 		 compact_bytes(r->kernel_live, kern, SZ),
 		 age(now_ns > r->start_ns ? now_ns - r->start_ns : 0, a, SZ));
+	printable(buf);
 }
 
 void top_recent_header(char *buf, size_t len)
@@ -96,6 +97,7 @@ void top_recent_line(const struct top_ended *e, int bar_width, char *buf, size_t
 		 compact_bytes(e->peak, peak, SZ), compact_bytes(e->self, self, SZ),
 		 compact_bytes(e->kernel, kern, SZ),
 		 split_bar(e->self, e->kernel, 0, bar_width > 1 ? bar_width : 1, bar, sizeof(bar)));
+	printable(buf);
 }
 
 void top_print_batch(FILE *f, struct top_model *m, enum top_sort by, bool ascending,

@@ -14,6 +14,12 @@ const char *human_bytes(uint64_t bytes, char *buf, size_t len);
 /* "42%" of part in whole; "-" when whole is 0. */
 const char *percent(uint64_t part, uint64_t whole, char *buf, size_t len);
 
+/*
+ * Replace control characters (a newline, a terminal escape) by '?': names and messages come
+ * from processes and files memreap does not trust. Returns s.
+ */
+char *printable(char *s);
+
 uint64_t clock_ns(int clock_id);
 /* CLOCK_REALTIME minus CLOCK_BOOTTIME: add to a BPF boot timestamp to get wall time. */
 int64_t boot_to_wall_offset_ns(void);

@@ -5,7 +5,8 @@ import subprocess
 import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-MEMREAP = os.path.join(ROOT, "build", "memreap")
+# MEMREAP_BIN: another build of memreap (make test-asan); the workloads stay in build/
+MEMREAP = os.environ.get("MEMREAP_BIN") or os.path.join(ROOT, "build", "memreap")
 WORKLOADS = os.path.join(ROOT, "build", "workloads")
 SCRIPTS = os.path.join(ROOT, "tests", "workloads")
 PYTHON = "/usr/bin/python3.11"

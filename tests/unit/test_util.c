@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "document.h"
 #include "fixtures.h"
+#include "follow.h"
 #include "interp.h"
 #include "util.h"
 
@@ -94,6 +95,25 @@ static void groups_and_sorts(void **state)
 	document_free(&d);
 }
 
+/* A parked end that arrives after its pid was reused by a followed child must not unfollow it. */
+static void late_end_keeps_a_reused_pid(void **state)
+{
+	struct follow f = { 0 };
+
+	follow_add(&f, 100);
+	follow_fork(&f, 100, 200, 7);
+	follow_fork(&f, 300, 400, 8); /* not followed: a stranger's child */
+	assert_false(follow_has(&f, 400));
+	follow_fork(&f, 100, 200, 9); /* pid 200 reused by a second child before the first ended */
+	follow_exit(&f, 200, 7);      /* the first child's late end */
+	assert_true(follow_has(&f, 200));
+	follow_exit(&f, 200, 9);
+	assert_false(follow_has(&f, 200));
+	follow_exit(&f, 100, 3); /* the root, followed before any ledger was known */
+	assert_false(follow_has(&f, 100));
+	follow_free(&f);
+}
+
 static void interpreter_text(void **state)
 {
 	struct interp i = { "python", "3.11.2" }, back;
@@ -119,6 +139,7 @@ int main(void)
 		cmocka_unit_test(idmap_survives_churn),
 		cmocka_unit_test(groups_and_sorts),
 		cmocka_unit_test(interpreter_text),
+		cmocka_unit_test(late_end_keeps_a_reused_pid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

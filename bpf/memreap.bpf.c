@@ -81,6 +81,21 @@ struct {
 	__type(value, struct mr_ledger);
 } scratch SEC(".maps");
 
+/*
+ * Waking the reader for every record costs it a context switch per record, and it polls on a
+ * timer anyway: wake it only once the buffer holds this many bytes (0: wake for every record).
+ */
+const volatile __u64 ringbuf_wakeup_bytes = 0;
+
+static __always_inline __u64 ringbuf_flags(void)
+{
+	if (!ringbuf_wakeup_bytes)
+		return 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= ringbuf_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 struct mr_health health;
 struct mr_paths paths;
 __u64 ledger_seq;
@@ -190,7 +205,7 @@ static __always_inline void send_new(struct mr_ledger *l)
 	e->tgid = l->pid;
 	e->ledger = l->id;
 	e->ts_ns = l->start_ns;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
 /*
@@ -493,7 +508,7 @@ static __always_inline void send_fork(struct mr_event_fork *ev)
 
 	if (e) {
 		__builtin_memcpy(e, ev, sizeof(*e));
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, ringbuf_flags());
 		return;
 	}
 	__sync_fetch_and_add(&health.ringbuf_drops, 1);
@@ -581,7 +596,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ringbuf_flags());
 	return 0;
 }
 
@@ -674,7 +689,7 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 		return 0;
 	}
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, ringbuf_flags());
 	else if (copy)
 		park(copy);
 	else

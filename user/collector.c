@@ -33,6 +33,7 @@ struct collector {
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
 	uint64_t forks_parked;	 /* parked fork events already pulled */
+	uint64_t ledgers_parked; /* parked ledgers already pulled */
 	struct mr_event_fork *forks; /* pulled, not yet handled (oldest first) */
 	size_t nforks, forks_cap;
 	uint64_t last_stale_scan;
@@ -452,6 +453,8 @@ struct collector *collector_open(const struct collector_opts *o,
 		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
 	if (o && o->ringbuf_bytes)
 		bpf_map__set_max_entries(c->skel->maps.events, o->ringbuf_bytes);
+	/* Polls come at least every POLL_MAX_MS: the BPF side wakes us only when it fills up. */
+	c->skel->rodata->ringbuf_wakeup_bytes = bpf_map__max_entries(c->skel->maps.events) / 4;
 	rc = memreap_bpf__load(c->skel);
 	if (rc) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-rc),
@@ -486,9 +489,13 @@ static void drain_parked(struct collector *c)
 {
 	int fd = bpf_map__fd(c->skel->maps.parked);
 	static struct mr_ledger batch[PARKED_BATCH]; /* one collector per process */
-	uint64_t key, next;
+	uint64_t key, next, parked = c->skel->bss->health.parked;
 	size_t n;
 
+	/* Most polls find nothing parked: skip the map walk unless the BPF side parked more. */
+	if (parked == c->ledgers_parked)
+		return;
+	c->ledgers_parked = parked;
 	do {
 		for (n = 0; n < PARKED_BATCH && !bpf_map_get_next_key(fd, NULL, &next);) {
 			key = next;
@@ -537,12 +544,21 @@ static void collect_stale(struct collector *c)
 	}
 }
 
+/* The longest a finished ledger waits in the ring buffer when nothing wakes the reader. */
+#define POLL_MAX_MS 100
+
 int collector_poll(struct collector *c, int timeout_ms)
 {
-	int n = ring_buffer__poll(c->rb, timeout_ms);
+	int n = ring_buffer__poll(c->rb, timeout_ms > POLL_MAX_MS ? POLL_MAX_MS : timeout_ms);
 
 	if (n == -EINTR)
 		n = 0;
+	/* Records submitted without a wakeup are only found by looking. */
+	if (n >= 0) {
+		int more = ring_buffer__consume(c->rb);
+
+		n = more < 0 ? more : n + more;
+	}
 	release_forks(c, UINT64_MAX);
 	drain_parked(c);
 	collect_stale(c);

@@ -26,7 +26,7 @@ struct collector_handlers {
 
 struct collector *collector_open(const struct collector_opts *o,
 				 const struct collector_handlers *h, char *err, size_t errlen);
-/* Wait up to timeout_ms for events and handle them all; -1 on error (not EINTR). */
+/* Wait up to timeout_ms (at most 100 ms) for events and handle them all; -1 on error (not EINTR). */
 int collector_poll(struct collector *c, int timeout_ms);
 /* Handle everything already in the ring buffer and the overflow map. */
 void collector_drain(struct collector *c);

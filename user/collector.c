@@ -38,6 +38,7 @@ struct collector {
 	size_t nforks, forks_cap;
 	uint64_t last_stale_scan;
 	struct idmap watched;	 /* identities of files checked for a shutdown probe */
+	struct idmap unwatched;	 /* identities of executables whose probe failed */
 	struct bpf_link **probes;
 	size_t nprobes;
 	char watch_error[400];
@@ -74,6 +75,16 @@ static const char *exe_for(struct collector *c, uint64_t ledger)
 	return e ? e : "";
 }
 
+static uint64_t file_identity(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	return ((uint64_t)st.st_dev << 40) ^ ((uint64_t)st.st_ino << 8) ^
+	       (uint64_t)st.st_mtim.tv_sec ^ 1;
+}
+
 static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i,
 			    const char *exe);
 
@@ -103,6 +114,9 @@ static void to_user_ledger(struct collector *c, struct ledger *l, const struct m
 		interp_of_pid(l->pid, l->exe, &l->interp);
 		remember_interp(c, k->id, &l->interp, l->exe);
 	}
+	/* Never "it did not shut down" when its shutdown could not be seen. */
+	if (c->unwatched.len && l->interp.name[0] && !l->shutdown_started_ns)
+		l->shutdown_unwatched = idmap_get(&c->unwatched, file_identity(l->exe)) != NULL;
 }
 
 static void remember_interp(struct collector *c, uint64_t ledger, const struct interp *i,
@@ -115,15 +129,6 @@ static void remember_interp(struct collector *c, uint64_t ledger, const struct i
 		collector_watch(c, exe);
 }
 
-static uint64_t file_identity(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		return 0;
-	return ((uint64_t)st.st_dev << 40) ^ ((uint64_t)st.st_ino << 8) ^
-	       (uint64_t)st.st_mtim.tv_sec ^ 1;
-}
 
 int collector_watch(struct collector *c, const char *exe)
 {
@@ -143,6 +148,7 @@ int collector_watch(struct collector *c, const char *exe)
 	opts.func_name = symbol;
 	link = bpf_program__attach_uprobe_opts(c->skel->progs.on_shutdown, -1, path, 0, &opts);
 	if (!link) {
+		idmap_put(&c->unwatched, id, exe);
 		snprintf(c->watch_error, sizeof(c->watch_error),
 			 "cannot watch %.200s (%.40s) for interpreter shutdown: %s%s", path, symbol,
 			 strerror(errno),
@@ -709,6 +715,7 @@ void collector_close(struct collector *c)
 	free(c->probes);
 	free(c->forks);
 	idmap_free(&c->watched);
+	idmap_free(&c->unwatched);
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);
 	idmap_free(&c->exe);

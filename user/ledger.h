@@ -49,6 +49,7 @@ struct ledger {
 	uint64_t shutdown_started_ns; /* wall clock; 0 = the interpreter never began its shutdown */
 	uint64_t rss_at_shutdown;
 	uint64_t shutdown_released[MR_NKINDS];
+	bool shutdown_unwatched; /* its interpreter could not be probed: shutdown is unknown */
 };
 
 /* Sums of several ledgers, for totals and --by aggregation. */

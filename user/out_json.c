@@ -68,6 +68,7 @@ json_object *ledger_to_json(const struct ledger *l)
 			       l->shutdown_started_ns ? u64(l->shutdown_started_ns) : NULL);
 	json_object_object_add(o, "rss_at_shutdown_bytes", u64(l->rss_at_shutdown));
 	json_object_object_add(o, "shutdown_released", kinds_to_json(l->shutdown_released));
+	json_object_object_add(o, "shutdown_watched", json_object_new_boolean(!l->shutdown_unwatched));
 	return o;
 }
 
@@ -210,6 +211,14 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	     get_u64(o, "rss_at_shutdown_bytes", &l->rss_at_shutdown, err, errlen) ||
 	     get_kinds(o, "shutdown_released", l->shutdown_released, err, errlen)))
 		return -1;
+	/* Added later still: absent means watched. */
+	if (json_object_object_get_ex(o, "shutdown_watched", &f)) {
+		if (!json_object_is_type(f, json_type_boolean)) {
+			snprintf(err, errlen, "field \"shutdown_watched\" is not a boolean");
+			return -1;
+		}
+		l->shutdown_unwatched = !json_object_get_boolean(f);
+	}
 	if (json_object_object_get_ex(o, "interpreter", &f) && f) {
 		if (!json_object_is_type(f, json_type_object) ||
 		    get_str(f, "name", l->interp.name, sizeof(l->interp.name), err, errlen) ||

@@ -29,7 +29,10 @@ const char *ledger_verdict(const struct ledger *l, char *buf, size_t len)
 	n = snprintf(buf, len, "%s (pid %u): peak %s; released %s itself", l->comm, l->pid,
 		     human_bytes(l->peak_rss, peak, SZ), percent(self, released, pct, sizeof(pct)));
 	if (l->interp.name[0] && n > 0 && (size_t)n < len) {
-		if (l->shutdown_started_ns)
+		if (l->shutdown_unwatched && !l->shutdown_started_ns)
+			n += snprintf(buf + n, len - n,
+				      " (its interpreter's shutdown could not be watched)");
+		else if (l->shutdown_started_ns)
 			n += snprintf(buf + n, len - n, " (%s during interpreter shutdown)",
 				      percent(cat_total(l->shutdown_released), released, pct,
 					      sizeof(pct)));

@@ -47,7 +47,7 @@ def test_cap_bpf_and_perfmon_suffice_as_nobody_and_uprobes_say_what_they_need():
     os.chmod(os.path.dirname(out), 0o777)
     caps = "+bpf,+perfmon"
     p = subprocess.run([*NOBODY, "--inh-caps=" + caps, "--ambient-caps=" + caps, MEMREAP, "run",
-                        "-q", "--json", out, "--", PYTHON, "-c", "x = bytearray(8 << 20)"],
+                        "--json", out, "--", PYTHON, "-c", "x = bytearray(8 << 20)"],
                        capture_output=True, text=True)
     check(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
     doc = json.load(open(out))
@@ -57,6 +57,13 @@ def test_cap_bpf_and_perfmon_suffice_as_nobody_and_uprobes_say_what_they_need():
     warnings = [l for l in p.stderr.splitlines() if "interpreter shutdown" in l]
     check(len(warnings) <= 1, p.stderr)
     check(all("CAP_SYS_ADMIN" in w for w in warnings), p.stderr)
+    py = [l for l in doc["ledgers"] if l["comm"].startswith("python")][0]
+    if warnings:  # unknown, never "it did not shut down"
+        check(py["shutdown_watched"] is False and py["shutdown_started_ns"] is None, py)
+        check("shutdown could not be watched" in p.stderr and "never ran" not in p.stderr,
+              p.stderr)
+    else:
+        check(py["shutdown_watched"] and py["shutdown_started_ns"], py)
 
 
 def test_record_keeps_only_what_observing_needs():

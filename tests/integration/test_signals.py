@@ -31,6 +31,22 @@ def start(args, path, **kw):
     return p
 
 
+def wait_for_command(proc, comm, timeout=20):
+    """The command runs: a signal sent before memreap forked it would reach nobody."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            for pid in f.read().split():
+                try:
+                    with open(f"/proc/{pid}/comm") as c:
+                        if c.read().strip() == comm:
+                            return
+                except FileNotFoundError:
+                    pass
+        time.sleep(0.05)
+    raise AssertionError(f"{comm} never started under memreap")
+
+
 def report_json(path, complete):
     p = memreap("report", path, "--format", "json")
     check(p.returncode == 0, f"{path}: {p.stderr}")
@@ -63,6 +79,7 @@ def test_record_with_a_command_passes_the_signal_and_its_status():
     for sig in STOP_SIGNALS:
         out = tmp(f"record-cmd-{sig.name}.rec")
         p = start(["record", "-o", out, "--", "sleep", "30"], out)
+        wait_for_command(p, "sleep")
         p.send_signal(sig)
         _, err = p.communicate(timeout=30)
         check(p.returncode == 128 + sig, f"{sig.name}: rc {p.returncode}, want {128 + sig}")
@@ -75,6 +92,7 @@ def test_run_finishes_its_recording_on_every_stop_signal():
     for sig in STOP_SIGNALS:
         out = tmp(f"run-{sig.name}.rec")
         p = start(["run", "-q", "-o", out, "--", "sleep", "30"], out, start_new_session=True)
+        wait_for_command(p, "sleep")
         if sig == signal.SIGINT:
             os.killpg(p.pid, sig)  # as ^C does: run leaves SIGINT to its command
         else:

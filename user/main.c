@@ -8,13 +8,14 @@
 #include "collector.h"
 #include "commands.h"
 #include "document.h"
+#include "metrics.h"
 #include "recording.h"
 #include "util.h"
 
 static int cmd_version(int argc, char **argv)
 {
-	printf("memreap %s (JSON schema %s, recording format %d)\n", MEMREAP_VERSION, MR_SCHEMA,
-	       REC_VERSION);
+	printf("memreap %s (JSON schema %s, recording format %d, metrics %s)\n", MEMREAP_VERSION,
+	       MR_SCHEMA, REC_VERSION, METRICS_CONTRACT);
 	return 0;
 }
 

@@ -162,3 +162,10 @@ def test_tiny_map_is_reported_not_hidden():
     check("DEGRADED" in p.stderr and "map full" in p.stderr, "the summary shows it")
     check(doc["health"]["unattributed_bytes"] > 0, "changes of untracked mms are counted")
     check_document(doc, clean=False)  # the ledgers that exist still balance
+
+
+def test_version_names_every_contract():
+    p = memreap("--version")
+    check(p.returncode == 0, p.stderr)
+    for part in ("memreap/v1", "recording format 1", "memreap-metrics/v1"):
+        check(part in p.stdout, f"--version names {part}: {p.stdout!r}")

@@ -541,7 +541,7 @@ static void collect_stale(struct collector *c)
 		if (bpf_map_delete_elem(fd, &key))
 			continue; /* exit_mmap got there first */
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
-		if (k.state != MR_STATE_EXITING && k.state != MR_STATE_EXECED)
+		if (!kernel_ledger_ended(&k))
 			k.end_ns = now;
 		k.rss_at_end[MR_ANON] = k.cur[MR_MM_ANONPAGES] > 0 ? k.cur[MR_MM_ANONPAGES] : 0;
 		k.rss_at_end[MR_FILE] = k.cur[MR_MM_FILEPAGES] > 0 ? k.cur[MR_MM_FILEPAGES] : 0;
@@ -588,7 +588,7 @@ static bool any_ending(struct collector *c)
 	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
 		prev = &key;
 		if (!bpf_map_lookup_elem(fd, &key, &k) &&
-		    (k.state == MR_STATE_EXITING || k.state == MR_STATE_EXECED) &&
+		    kernel_ledger_ended(&k) &&
 		    clock_ns(CLOCK_BOOTTIME) - k.end_ns < STALE_NS)
 			return true;
 	}

@@ -148,9 +148,14 @@ void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
 	ledger_sum_merge(s, &one);
 }
 
+bool kernel_ledger_ended(const struct mr_ledger *k)
+{
+	return k->state == MR_STATE_EXITING || k->state == MR_STATE_EXECED;
+}
+
 bool kernel_ledger_is_stale(const struct mr_ledger *k, uint64_t now_ns, uint64_t stale_ns)
 {
-	bool ended = k->state == MR_STATE_EXITING || k->state == MR_STATE_EXECED;
+	bool ended = kernel_ledger_ended(k);
 	bool unborn = k->origin == MR_ORIGIN_FORK && !k->pid;
 	uint64_t since = ended ? k->end_ns : k->start_ns;
 

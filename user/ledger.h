@@ -73,6 +73,9 @@ uint64_t ledger_kernel_total(const struct ledger *l);
 /* Returns -1 when every kind balances, else the first kind that does not. */
 int ledger_unbalanced_kind(const struct ledger *l);
 
+/* Its process exited or exec'd; exit_mmap has not closed it yet. */
+bool kernel_ledger_ended(const struct mr_ledger *k);
+
 /*
  * A kernel ledger exit_mmap will never end: its process ended (or, for a fork that never got an
  * owner, began) more than stale_ns before now. The kernel skips exit_mmap for an mm without VMAs.

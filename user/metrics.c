@@ -439,6 +439,18 @@ static void per_series(struct expo_buf *b, struct metrics *m, char **labels, con
 
 #define SERIES_FIELD(field) offsetof(struct series, field)
 
+/* One sample per kind and series, from a uint64_t[MR_NKINDS] at offset. */
+static void per_kind_series(struct expo_buf *b, struct metrics *m, char **labels,
+			    const char *name, size_t offset)
+{
+	char first[64];
+
+	for (int k = 0; k < MR_NKINDS; k++) {
+		snprintf(first, sizeof(first), "kind=\"%s\"", kind_names[k]);
+		per_series(b, m, labels, name, first, offset + k * sizeof(uint64_t));
+	}
+}
+
 static void render_ledger_families(struct expo_buf *b, struct metrics *m, char **labels)
 {
 	char first[64];
@@ -457,18 +469,11 @@ static void render_ledger_families(struct expo_buf *b, struct metrics *m, char *
 	expo_family(b, "memreap_shutdown_released_bytes_total", "counter",
 		    "The part of by=\"self\" released after the interpreter began its own shutdown "
 		    "(Py_FinalizeEx, perl_destruct, ...).");
-	for (int k = 0; k < MR_NKINDS; k++) {
-		snprintf(first, sizeof(first), "kind=\"%s\"", kind_names[k]);
-		per_series(b, m, labels, "memreap_shutdown_released_bytes_total", first,
-			   SERIES_FIELD(sum.shutdown[k]));
-	}
+	per_kind_series(b, m, labels, "memreap_shutdown_released_bytes_total",
+			SERIES_FIELD(sum.shutdown));
 	expo_family(b, "memreap_faulted_in_bytes_total", "counter",
 		    "Bytes that entered address spaces' resident sets.");
-	for (int k = 0; k < MR_NKINDS; k++) {
-		snprintf(first, sizeof(first), "kind=\"%s\"", kind_names[k]);
-		per_series(b, m, labels, "memreap_faulted_in_bytes_total", first,
-			   SERIES_FIELD(sum.faulted[k]));
-	}
+	per_kind_series(b, m, labels, "memreap_faulted_in_bytes_total", SERIES_FIELD(sum.faulted));
 	expo_family(b, "memreap_address_spaces_ended_total", "counter",
 		    "Address spaces that ended: torn down at exit, or replaced by exec.");
 	per_series(b, m, labels, "memreap_address_spaces_ended_total", "end=\"exit\"",

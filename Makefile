@@ -34,19 +34,23 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	      -Ivmlinux/$(ARCH) -Ibpf
 CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
-	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(BUILD)
+	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) -I$(BUILD)
 LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -lcap
 
+# user/: one folder per layer (README "Design").
+USER_INC   := $(addprefix -I,$(wildcard user/*))
 # Pure logic, no libbpf: also linked into the unit tests.
-CORE_SRCS  := user/ledger.c user/recording.c user/document.c user/out_json.c user/out_text.c \
-	      user/out_csv.c user/procinfo.c user/util.c user/follow.c user/top_format.c user/interp.c user/tree.c \
-	      user/label_pool.c user/exposition.c user/metrics.c
-MAIN_SRCS  := $(CORE_SRCS) user/collector.c user/main.c user/cmd_run.c user/cmd_record.c \
-	      user/cmd_report.c user/spawn.c user/session.c user/cmd_top.c user/top_model.c \
-	      user/top_view.c user/top_screen.c user/cmd_exporter.c user/exporter.c user/http_server.c \
-	      user/collector_doctor.c user/cmd_doctor.c \
-	      user/caps.c
+CORE_SRCS  := user/core/ledger.c user/core/recording.c user/core/document.c user/out/out_json.c \
+	      user/out/out_text.c user/out/out_csv.c user/collect/procinfo.c user/core/util.c \
+	      user/core/follow.c user/top/top_format.c user/collect/interp.c user/core/tree.c \
+	      user/exporter/label_pool.c user/exporter/exposition.c user/exporter/metrics.c
+MAIN_SRCS  := $(CORE_SRCS) user/collect/collector.c user/cmd/main.c user/cmd/cmd_run.c \
+	      user/cmd/cmd_record.c user/cmd/cmd_report.c user/cmd/spawn.c user/cmd/session.c \
+	      user/cmd/cmd_top.c user/top/top_model.c user/top/top_view.c user/top/top_screen.c \
+	      user/cmd/cmd_exporter.c user/exporter/exporter.c user/exporter/http_server.c \
+	      user/collect/collector_doctor.c user/cmd/cmd_doctor.c user/collect/caps.c
 OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
+USER_HDRS  := $(wildcard user/*/*.h)
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
@@ -92,9 +96,10 @@ $(BUILD)/memreap.bpf.o: bpf/memreap.bpf.c bpf/memreap.h bpf/rss_counter.bpf.h \
 $(BUILD)/memreap.skel.h: $(BUILD)/memreap.bpf.o
 	$(BPFTOOL) gen skeleton $< name memreap_bpf > $@
 
-$(BUILD)/collector.o: $(BUILD)/memreap.skel.h
+$(BUILD)/collect/collector.o: $(BUILD)/memreap.skel.h
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/memreap.h | $(BUILD)
+$(BUILD)/%.o: user/%.c $(USER_HDRS) bpf/memreap.h | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/memreap: $(OBJS)
@@ -103,8 +108,8 @@ $(BUILD)/memreap: $(OBJS)
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) -O1 -g -Wall -D_GNU_SOURCE $< -o $@ -lpthread
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(wildcard user/*.h) | $(BUILD)/unit
-	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser \
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(USER_HDRS) | $(BUILD)/unit
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) \
 		$< $(CORE_SRCS) -o $@ -lcmocka -ljson-c -lz -lelf
 
 $(BUILD)/bench:
@@ -177,13 +182,13 @@ $(BUILD)/fuzz:
 	mkdir -p $@
 
 # The harness under libFuzzer (clang 14), and the same harness replaying files under gcc.
-$(BUILD)/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_report: $(FUZZ_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
 	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
-		-D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser $(FUZZ_SRCS) -o $@ \
+		-D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) $(FUZZ_SRCS) -o $@ \
 		-ljson-c -lz -lelf
 
-$(BUILD)/fuzz/replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/fuzz
-	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf -Iuser \
+$(BUILD)/fuzz/replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) \
 		tests/fuzz/replay.c $(FUZZ_SRCS) -o $@ -ljson-c -lz -lelf
 
 fuzz-replay: $(BUILD)/fuzz/replay
@@ -220,7 +225,7 @@ install: $(BUILD)/memreap
 	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/workloads/*.c
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The floor: empty programs on exactly the hooks memreap uses (the five raw tracepoints of
- * user/collector.c attach_all, and the interpreter shutdown uprobe), and, for the design
+ * user/collect/collector.c attach_all, and the interpreter shutdown uprobe), and, for the design
  * comparison, an empty program on the classic kmem:rss_stat tracepoint (which formats a record and
  * sums the per-CPU counter before any program runs).
  */

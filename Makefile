@@ -34,27 +34,40 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	      -Ivmlinux/$(ARCH) -Ibpf
 CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
-	      -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) -I$(BUILD)
+	      -DMEMREAP_VERSION='"$(VERSION)"'
 LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -lcap
 
-# user/: one folder per layer (README "Design").
-USER_INC   := $(addprefix -I,$(wildcard user/*))
-# Pure logic, no libbpf: also linked into the unit tests.
-CORE_SRCS  := user/core/ledger.c user/core/recording.c user/core/document.c user/out/out_json.c \
-	      user/out/out_text.c user/out/out_csv.c user/collect/procinfo.c user/core/util.c \
-	      user/core/follow.c user/top/top_format.c user/collect/interp.c user/core/tree.c \
-	      user/exporter/label_pool.c user/exporter/exposition.c user/exporter/metrics.c
-MAIN_SRCS  := $(CORE_SRCS) user/collect/collector.c user/cmd/main.c user/cmd/cmd_run.c \
-	      user/cmd/cmd_record.c user/cmd/cmd_report.c user/cmd/spawn.c user/cmd/session.c \
-	      user/cmd/cmd_top.c user/top/top_model.c user/top/top_view.c user/top/top_screen.c \
-	      user/cmd/cmd_exporter.c user/exporter/exporter.c user/exporter/http_server.c \
-	      user/collect/collector_doctor.c user/cmd/cmd_doctor.c user/collect/caps.c
-OBJS       := $(MAIN_SRCS:user/%.c=$(BUILD)/%.o)
-USER_HDRS  := $(wildcard user/*/*.h)
+# user/ has one folder per layer (README "Design"). Each layer is compiled with the include
+# paths of the layers it may use and no others, so an include against the layering fails to build.
+#   core      ledgers, documents, trees, recordings, the JSON contract: no libbpf, no /proc
+#   collect   libbpf, /proc, interpreter detection, capabilities
+#   out       text, JSON and CSV reports      top  the live monitor
+#   exporter  Prometheus metrics over HTTP    cmd  main and one file per command
+LAYERS         := core collect out top exporter cmd
+USES_core      := core
+USES_collect   := core collect
+USES_out       := core out
+USES_top       := core collect top
+USES_exporter  := core collect exporter
+USES_cmd       := $(LAYERS)
+layer_of        = $(word 2,$(subst /, ,$(1)))
+includes_of     = -Ibpf $(addprefix -Iuser/,$(USES_$(1)))
+
+srcs_of     = $(wildcard user/$(1)/*.c)
+USER_SRCS  := $(foreach l,$(LAYERS),$(call srcs_of,$(l)))
+OBJS       := $(USER_SRCS:user/%.c=$(BUILD)/%.o)
+# Pure logic, unit-tested (and fuzzed): the core, the report formats, the exporter's metrics.
+PURE_SRCS  := $(call srcs_of,core) $(call srcs_of,out) user/exporter/metrics.c \
+	      user/exporter/label_pool.c user/exporter/exposition.c user/top/top_format.c \
+	      user/collect/interp_detect.c
+ALL_INC    := -Ibpf $(addprefix -Iuser/,$(LAYERS))
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+
+# A recipe that fails leaves no half-written target behind (a skeleton from a failed bpftool run).
+.DELETE_ON_ERROR:
 
 .PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest clean install format \
 	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
@@ -97,10 +110,14 @@ $(BUILD)/memreap.skel.h: $(BUILD)/memreap.bpf.o
 	$(BPFTOOL) gen skeleton $< name memreap_bpf > $@
 
 $(BUILD)/collect/collector.o: $(BUILD)/memreap.skel.h
+$(BUILD)/collect/%.o: CPPFLAGS += -I$(BUILD)
 
-$(BUILD)/%.o: user/%.c $(USER_HDRS) bpf/memreap.h | $(BUILD)
+# -MMD: each object depends on the headers it includes (build/**/*.d).
+$(BUILD)/%.o: user/%.c | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(call includes_of,$(call layer_of,$<)) -MMD -MP -c $< -o $@
+
+-include $(OBJS:.o=.d)
 
 $(BUILD)/memreap: $(OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -108,9 +125,9 @@ $(BUILD)/memreap: $(OBJS)
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) -O1 -g -Wall -D_GNU_SOURCE $< -o $@ -lpthread
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(USER_HDRS) | $(BUILD)/unit
-	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) \
-		$< $(CORE_SRCS) -o $@ -lcmocka -ljson-c -lz -lelf
+$(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(wildcard user/*/*.h) | $(BUILD)/unit
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' $(ALL_INC) \
+		$< $(PURE_SRCS) -o $@ -lcmocka -ljson-c -lz -lelf
 
 $(BUILD)/bench:
 	mkdir -p $@
@@ -122,7 +139,7 @@ $(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
 $(BUILD)/bench/floor: bench/floor.c $(BUILD)/bench/floor.skel.h
-	$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ -lbpf -lelf -lz
+	$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bench $< -o $@ -lbpf -lelf -lz
 
 $(BUILD)/bench/%: bench/%.c bench/timing.h | $(BUILD)/bench
 	$(CC) -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Ibench $< -o $@
@@ -176,19 +193,19 @@ test: deps
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_SECONDS ?= 600
 SOAK_SECONDS ?= 600
-FUZZ_SRCS := tests/fuzz/fuzz_report.c $(CORE_SRCS)
+FUZZ_SRCS := tests/fuzz/fuzz_report.c $(PURE_SRCS)
 
 $(BUILD)/fuzz:
 	mkdir -p $@
 
 # The harness under libFuzzer (clang 14), and the same harness replaying files under gcc.
-$(BUILD)/fuzz/fuzz_report: $(FUZZ_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*/*.h) | $(BUILD)/fuzz
 	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
-		-D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) $(FUZZ_SRCS) -o $@ \
+		-D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' $(ALL_INC) $(FUZZ_SRCS) -o $@ \
 		-ljson-c -lz -lelf
 
-$(BUILD)/fuzz/replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(USER_HDRS) | $(BUILD)/fuzz
-	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' -Ibpf $(USER_INC) \
+$(BUILD)/fuzz/replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(wildcard user/*/*.h) | $(BUILD)/fuzz
+	$(CC) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -DMEMREAP_VERSION='"$(VERSION)"' $(ALL_INC) \
 		tests/fuzz/replay.c $(FUZZ_SRCS) -o $@ -ljson-c -lz -lelf
 
 fuzz-replay: $(BUILD)/fuzz/replay

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "ledger_json.h"
 #include "out.h"
 #include "recording.h"
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "fixtures.h"
+#include "ledger_json.h"
 #include "out.h"
 
 static json_object *field(json_object *o, const char *name)

@@ -9,7 +9,7 @@
 #include "document.h"
 #include "fixtures.h"
 #include "follow.h"
-#include "interp.h"
+#include "interp_detect.h"
 #include "util.h"
 
 static void human_sizes(void **state)

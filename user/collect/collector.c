@@ -16,7 +16,7 @@
 #include "caps.h"
 #include "collector.h"
 #include "memreap.skel.h"
-#include "interp.h"
+#include "interp_detect.h"
 #include "procinfo.h"
 #include "util.h"
 
@@ -173,10 +173,9 @@ const char *collector_watch_error(struct collector *c)
 	return c->watch_error[0] ? c->watch_error : NULL;
 }
 
-/* Interpreters installed in PATH are watched before any of them runs. */
+/* Interpreters installed in PATH (named after their runtime) are watched before any of them runs. */
 static void watch_path(struct collector *c)
 {
-	static const char *const prefixes[] = { "python", "perl", "node", "ruby", "php", "lua" };
 	const char *env = getenv("PATH");
 	char dirs[4096], file[PATH_MAX], *save = NULL;
 
@@ -186,8 +185,10 @@ static void watch_path(struct collector *c)
 		struct dirent *e;
 
 		while (dir && (e = readdir(dir))) {
-			for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
-				if (strncmp(e->d_name, prefixes[i], strlen(prefixes[i])))
+			for (size_t i = 0; i < nruntimes; i++) {
+				const char *name = runtimes[i].name;
+
+				if (!runtimes[i].symbol_is_shutdown || strncmp(e->d_name, name, strlen(name)))
 					continue;
 				snprintf(file, sizeof(file), "%s/%s", d, e->d_name);
 				collector_watch(c, file); /* symlinks: same identity, one probe */

@@ -37,11 +37,6 @@ typedef void (*ledger_fn)(const struct ledger *l, void *ctx);
 /* with_vm: also read VmPeak/VmSize from /proc (one file read per ledger). */
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm);
 void collector_health(struct collector *c, struct health *h);
-/* A BPF program's run time and runs (counted only while kernel.bpf_stats_enabled is 1). */
-struct program_stats {
-	char name[32];
-	uint64_t run_ns, runs;
-};
 /* Stats of up to max loaded programs; returns how many. */
 size_t collector_program_stats(struct collector *c, struct program_stats *out, size_t max);
 /*

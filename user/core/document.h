@@ -19,6 +19,12 @@ struct health {
 	uint64_t parked; /* events the ring buffer could not take, kept in BPF maps: not lost */
 };
 
+/* A BPF program's run time and runs (counted only while kernel.bpf_stats_enabled is 1). */
+struct program_stats {
+	char name[32];
+	uint64_t run_ns, runs;
+};
+
 struct doc_meta {
 	char schema[32];
 	char memreap_version[32];

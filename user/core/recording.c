@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "out.h"
+#include "ledger_json.h"
 #include "recording.h"
 #include "util.h"
 

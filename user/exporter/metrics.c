@@ -9,10 +9,26 @@
 
 const char *const released_by_names[NBY] = {"self", "kernel_exit", "kernel_exec", "kernel_live"};
 
-/* Interpreter label values: the names interp.c detects; "none" for no interpreter. */
-static const char *const interp_names[] = {"none", "python", "perl", "node", "ruby",
-					   "php",  "lua",    "jvm",  "other"};
-#define NINTERPS (sizeof(interp_names) / sizeof(interp_names[0]))
+/*
+ * Interpreter label values: "none", then the runtimes of core/interp.c in their order, then
+ * "other" for a name this version does not know.
+ */
+static uint32_t interp_index(const char *name)
+{
+	if (!*name)
+		return 0;
+	for (uint32_t i = 0; i < nruntimes; i++)
+		if (!strcmp(name, runtimes[i].name))
+			return i + 1;
+	return (uint32_t)nruntimes + 1;
+}
+
+static const char *interp_label(uint32_t index)
+{
+	if (index == 0)
+		return "none";
+	return index <= nruntimes ? runtimes[index - 1].name : "other";
+}
 
 /* memreap_exit_resident_bytes: 64 KiB to 64 GiB, each bucket 4 times the last. */
 #define NBUCKETS     11
@@ -154,16 +170,6 @@ static uint64_t moved(const struct values *v)
 			n += v->released[b][k];
 	}
 	return n;
-}
-
-static uint32_t interp_index(const char *name)
-{
-	if (!*name)
-		return 0;
-	for (uint32_t i = 1; i < NINTERPS - 1; i++)
-		if (!strcmp(name, interp_names[i]))
-			return i;
-	return NINTERPS - 1;
 }
 
 static uint64_t key_of(uint32_t comm, uint32_t cgroup, uint32_t interp)
@@ -400,7 +406,7 @@ static char **series_labels(struct metrics *m)
 		expo_label(&b, "comm", label_pool_name(&m->comms, s->comm));
 		if (m->o.cgroup_labels)
 			expo_label(&b, "cgroup", label_pool_name(&m->cgroups, s->cgroup));
-		expo_label(&b, "interpreter", interp_names[s->interp]);
+		expo_label(&b, "interpreter", interp_label(s->interp));
 		labels[i] = b.failed ? NULL : b.data;
 		if (!labels[i])
 			labels[i] = must(strdup(""));

@@ -17,7 +17,6 @@
 #ifndef MR_METRICS_H
 #define MR_METRICS_H
 
-#include "collector.h"
 #include "document.h"
 #include "ledger.h"
 

@@ -4,17 +4,9 @@
 #define MR_OUT_H
 
 #include <stdio.h>
-#include <json-c/json.h>
 #include "document.h"
 
-/* out_json.c: the memreap/v1 document, and its pieces for recordings. */
-json_object *ledger_to_json(const struct ledger *l);
-int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen);
-json_object *meta_to_json(const struct doc_meta *m);
-int meta_from_json(json_object *o, struct doc_meta *m, char *err, size_t errlen);
-json_object *health_to_json(const struct health *h);
-int health_from_json(json_object *o, struct health *h, char *err, size_t errlen);
-json_object *document_to_json(const struct document *d);
+/* out_json.c: the memreap/v1 document, pretty-printed. */
 int out_json(FILE *f, const struct document *d);
 
 struct report_opts {

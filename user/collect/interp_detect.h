@@ -2,18 +2,14 @@
 /*
  * Which language runtime an executable is, found without running it: the runtime entry points it
  * exports, the runtime libraries it needs (DT_NEEDED, through its RUNPATH) or a running process
- * maps, and version strings in those files or their names.
+ * maps, and version strings in those files or their names (the runtimes: core/interp.h).
  */
-#ifndef MR_INTERP_H
-#define MR_INTERP_H
+#ifndef MR_INTERP_DETECT_H
+#define MR_INTERP_DETECT_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct interp {
-	char name[16];	  /* python, perl, node, ruby, php, lua, jvm; "" if none */
-	char version[32]; /* "3.11.2", or as much as the files tell ("3.11"); may be "" */
-};
+#include "interp.h"
 
 /* Detect from an executable file. Results are cached by file identity (device, inode, mtime). */
 void interp_of_exe(const char *exe, struct interp *out);
@@ -25,9 +21,5 @@ void interp_of_pid(uint32_t pid, const char *exe, struct interp *out);
  * has no such entry point.
  */
 int interp_shutdown_probe(const char *exe, char *path, size_t len, char *symbol, size_t symlen);
-/* "python 3.11.2" into buf, or "" for none. */
-const char *interp_text(const struct interp *i, char *buf, size_t len);
-/* Parse interp_text's form back. */
-void interp_parse(const char *text, struct interp *out);
 
 #endif

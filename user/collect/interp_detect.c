@@ -10,27 +10,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include "interp.h"
+#include "interp_detect.h"
 #include "util.h"
-
-/* How each runtime shows itself. */
-struct runtime {
-	const char *name;
-	const char *symbol;	  /* an exported entry point (prefix) */
-	const char *library;	  /* a library file name prefix */
-	const char *version_mark; /* bytes that precede the version string in the files */
-	bool symbol_is_shutdown;  /* the symbol is where the runtime's own shutdown begins */
-};
-
-static const struct runtime runtimes[] = {
-	{ "python", "Py_FinalizeEx", "libpython", NULL, true },
-	{ "perl", "perl_destruct", "libperl", "\0v5.", true },
-	{ "node", "_ZN4node15FreeEnvironment", "libnode", "node-v", true },
-	{ "ruby", "ruby_cleanup", "libruby", NULL, true },
-	{ "php", "php_module_shutdown", "libphp", "PHP/", true },
-	{ "lua", "lua_close", "liblua", "Lua ", true },
-	{ "jvm", "JNI_CreateJavaVM", "libjvm", NULL, false }, /* a start, not a shutdown */
-};
 
 static const char *const lib_dirs[] = {
 	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
@@ -47,7 +28,7 @@ struct elf_facts {
 
 static const struct runtime *runtime_of_symbol(const char *sym)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(runtimes); i++)
+	for (size_t i = 0; i < nruntimes; i++)
 		if (!strncmp(sym, runtimes[i].symbol, strlen(runtimes[i].symbol)))
 			return &runtimes[i];
 	return NULL;
@@ -257,7 +238,7 @@ static void detect(const char *exe, struct interp *out)
 		return;
 	}
 	for (int i = 0; i < f.nneeded; i++) {
-		for (size_t r = 0; r < ARRAY_SIZE(runtimes); r++) {
+		for (size_t r = 0; r < nruntimes; r++) {
 			const struct runtime *rt = &runtimes[r];
 
 			if (strncmp(f.needed[i], rt->library, strlen(rt->library)))
@@ -271,7 +252,7 @@ static void detect(const char *exe, struct interp *out)
 		}
 		if (!strncmp(f.needed[i], "libjli", 6)) { /* the java launcher dlopens libjvm */
 			snprintf(out->name, sizeof(out->name), "jvm");
-			version_from_exe_name(exe, &runtimes[ARRAY_SIZE(runtimes) - 1], out);
+			version_from_exe_name(exe, runtime_by_name("jvm"), out);
 			return;
 		}
 	}
@@ -292,7 +273,7 @@ int interp_shutdown_probe(const char *exe, char *path, size_t len, char *symbol,
 		return 0;
 	}
 	for (int i = 0; i < f.nneeded; i++) {
-		for (size_t r = 0; r < ARRAY_SIZE(runtimes); r++) {
+		for (size_t r = 0; r < nruntimes; r++) {
 			if (strncmp(f.needed[i], runtimes[r].library, strlen(runtimes[r].library)))
 				continue;
 			if (!find_library(exe, f.runpath, f.needed[i], found, sizeof(found)) ||
@@ -350,7 +331,7 @@ void interp_of_pid(uint32_t pid, const char *exe, struct interp *out)
 			continue;
 		file++;
 		file[strcspn(file, "\n")] = '\0';
-		for (size_t r = 0; r < ARRAY_SIZE(runtimes); r++) {
+		for (size_t r = 0; r < nruntimes; r++) {
 			if (strncmp(file, runtimes[r].library, strlen(runtimes[r].library)))
 				continue;
 			snprintf(out->name, sizeof(out->name), "%s", runtimes[r].name);
@@ -362,24 +343,4 @@ void interp_of_pid(uint32_t pid, const char *exe, struct interp *out)
 	}
 	if (f)
 		fclose(f);
-}
-
-const char *interp_text(const struct interp *i, char *buf, size_t len)
-{
-	if (!i->name[0])
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%s %s", i->name, i->version);
-	return buf;
-}
-
-void interp_parse(const char *text, struct interp *out)
-{
-	const char *space = strchr(text, ' ');
-
-	memset(out, 0, sizeof(*out));
-	if (!space)
-		return;
-	snprintf(out->name, sizeof(out->name), "%.*s", (int)(space - text), text);
-	snprintf(out->version, sizeof(out->version), "%s", space + 1);
 }

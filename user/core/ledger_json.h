@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The memreap/v1 contract in JSON: ledgers, document metadata and health to json-c objects and
+ * back, as `run --json`, `report --format json` and recordings use them. Readers name the field
+ * that is missing or of the wrong type.
+ */
+#ifndef MR_LEDGER_JSON_H
+#define MR_LEDGER_JSON_H
+
+#include <json-c/json.h>
+#include "document.h"
+
+json_object *ledger_to_json(const struct ledger *l);
+int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen);
+json_object *meta_to_json(const struct doc_meta *m);
+int meta_from_json(json_object *o, struct doc_meta *m, char *err, size_t errlen);
+json_object *health_to_json(const struct health *h);
+int health_from_json(json_object *o, struct health *h, char *err, size_t errlen);
+json_object *document_to_json(const struct document *d);
+
+#endif

@@ -102,7 +102,7 @@ $(BUILD) $(BUILD)/unit $(BUILD)/workloads:
 
 bpf: $(BUILD)/memreap.bpf.o
 
-$(BUILD)/memreap.bpf.o: bpf/memreap.bpf.c bpf/memreap.h bpf/rss_counter.bpf.h \
+$(BUILD)/memreap.bpf.o: bpf/memreap.bpf.c $(wildcard bpf/*.h) \
 			vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

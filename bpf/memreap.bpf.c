@@ -10,6 +10,7 @@
  *   sched_process_exec   a new image's mm becomes the process's
  *   sched_process_exit   the thread group is dead: what remains is the kernel's to reclaim
  *   exit_mmap            the teardown is over: the ledger is complete
+ *   mm_page_free         a page went back to the page allocator: freed, not just unmapped
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +20,8 @@
 #include "rss_counter.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+#define EEXIST 17 /* include/uapi/asm-generic/errno-base.h */
 
 #define PF_EXITING  0x00000004
 #define PF_MEMALLOC 0x00000800
@@ -240,7 +243,7 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 			      l->cur[MR_MM_SHMEMPAGES];
 	}
 	err = bpf_map_update_elem(&ledgers, &key, l, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: another CPU created it */) {
+	if (err && err != -EEXIST) { /* EEXIST: another CPU created it */
 		__sync_fetch_and_add(&health.map_full, 1);
 		return NULL;
 	}
@@ -310,17 +313,14 @@ static __always_inline void account_untracked(struct mm_struct *mm, int member)
 		bpf_map_update_elem(&untracked, &key, init, BPF_ANY);
 		return;
 	}
-	member &= 3;
+	member &= MR_NMEMBERS - 1; /* in range (on_rss_stat checked); proven to the verifier */
 	value = rss_counter_bytes(mm, member, page_shift);
 	delta = value - __sync_lock_test_and_set(&last[member], value);
 	if (member != MR_MM_SWAPENTS)
 		__sync_fetch_and_add(&health.unattributed_bytes, delta < 0 ? -delta : delta);
 }
 
-static __always_inline void add(__u64 *counter, __u64 bytes)
-{
-	__sync_fetch_and_add(counter, bytes);
-}
+#include "release_window.bpf.h"
 
 /* The thread group is dead: note how it ended and its sizes; what remains is the kernel's. */
 static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct *task,
@@ -336,38 +336,27 @@ static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct
 }
 
 /*
- * A decrease of kind k by bytes: who did it? The mm's own task (curr), in which call; or the
- * kernel: at exit, at exec, or while the mm lives (reclaim, OOM reaper, another process).
+ * A decrease of ledger l (mm), made in task's context: who did it? The mm's own task, in which
+ * call; or the kernel: at exit, at exec, or while the mm lives (reclaim, OOM reaper, another
+ * process). Returns the category (enum mr_release); *call is the call of a self release.
  */
-static __always_inline void attribute_release(struct mr_ledger *l, struct mm_struct *mm, int k,
-					      __u64 bytes)
+static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_struct *mm,
+					      struct task_struct *task, int *call)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	unsigned int flags = task->flags;
-	int call;
 
 	/* First: a task still using this mm (a CLONE_VM sharer may outlive the owner's group). */
 	if (task->mm == mm) {
-		call = call_of(syscall_nr(task));
+		*call = call_of(syscall_nr(task));
 		/* Direct reclaim of its own pages outside a releasing call is the kernel's doing. */
-		if (call == MR_CALL_OTHER && (flags & PF_MEMALLOC)) {
-			add(&l->kernel_live[k & 3], bytes);
-			return;
-		}
-		add(&l->self_released[k & 3], bytes);
-		add(&l->by_call[call & 7], bytes);
-		if (l->shutdown_ns)
-			add(&l->shutdown_released[k & 3], bytes);
-		return;
+		if (*call == MR_CALL_OTHER && (flags & PF_MEMALLOC))
+			return MR_REL_LIVE;
+		return MR_REL_SELF;
 	}
-	if (l->state == MR_STATE_EXITING) {
-		add(&l->kernel_exit[k & 3], bytes);
-		return;
-	}
-	if (l->state == MR_STATE_EXECED) {
-		add(&l->kernel_exec[k & 3], bytes);
-		return;
-	}
+	if (l->state == MR_STATE_EXITING)
+		return MR_REL_EXIT;
+	if (l->state == MR_STATE_EXECED)
+		return MR_REL_EXEC;
 	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
 		/*
 		 * Kernels that run sched_process_exit after exit_mm() (6.1, ...): teardown
@@ -375,18 +364,35 @@ static __always_inline void attribute_release(struct mr_ledger *l, struct mm_str
 		 */
 		if (flags & PF_EXITING) {
 			mark_exiting(l, task, mm);
-			add(&l->kernel_exit[k & 3], bytes);
-			return;
+			return MR_REL_EXIT;
 		}
 		/* exec tears the old mm down after switching to the new one. */
 		if (is_exec_call(syscall_nr(task)) && l->state != MR_STATE_BUILDING) {
 			l->state = MR_STATE_EXECED;
 			l->end_ns = bpf_ktime_get_boot_ns();
-			add(&l->kernel_exec[k & 3], bytes);
-			return;
+			return MR_REL_EXEC;
 		}
 	}
-	add(&l->kernel_live[k & 3], bytes);
+	return MR_REL_LIVE;
+}
+
+static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *mm, int k,
+					 __u64 bytes)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	int call = MR_CALL_OTHER;
+	__u32 cat = release_category(l, mm, task, &call);
+
+	if (cat >= MR_NRELEASES || k < 0 || k >= MR_NKINDS)
+		return;
+	__sync_fetch_and_add(&l->released[cat][k], bytes);
+	if (cat == MR_REL_SELF) {
+		if (call >= 0 && call < MR_NCALLS)
+			__sync_fetch_and_add(&l->by_call[call], bytes);
+		if (l->shutdown_ns)
+			__sync_fetch_and_add(&l->shutdown_released[k], bytes);
+	}
+	window_release(task, l, cat, k, bytes);
 }
 
 /*
@@ -482,19 +488,20 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 		account_untracked(mm, member);
 		return 0;
 	}
+	member &= MR_NMEMBERS - 1; /* in range (checked above); proven to the verifier */
 	value = rss_counter_bytes(mm, member, page_shift);
-	delta = value - __sync_lock_test_and_set(&l->cur[member & 3], value);
+	delta = value - __sync_lock_test_and_set(&l->cur[member], value);
 	k = kind_of(member);
 	if (delta == 0 || k < 0)
 		return 0;
-	if (delta > 0) {
-		add(&l->faulted_in[k & 3], delta);
-		rss = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] + l->cur[MR_MM_SHMEMPAGES];
-		if (rss > l->peak_rss)
-			l->peak_rss = rss;
+	if (delta < 0) {
+		book_release(l, mm, k, -delta);
 		return 0;
 	}
-	attribute_release(l, mm, k, -delta);
+	__sync_fetch_and_add(&l->faulted_in[k], delta);
+	rss = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] + l->cur[MR_MM_SHMEMPAGES];
+	if (rss > l->peak_rss)
+		l->peak_rss = rss;
 	return 0;
 }
 
@@ -603,12 +610,16 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *task)
 {
+	struct release_window *w;
 	struct mm_struct *mm;
 	struct mr_ledger *l;
 	__u32 tgid;
 
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return 0;
+	w = window_of(bpf_get_current_task_btf()); /* task is the current one */
+	if (w)
+		window_close(bpf_get_current_task_btf(), w);
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* other threads of the group live on */
 	tgid = BPF_CORE_READ(task, tgid);
@@ -667,11 +678,7 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 			read_vm(l, mm);
 		}
 	}
-	for (int m = 0; m < MR_NMEMBERS; m++) {
-		int k = kind_of(m);
-		if (k >= 0)
-			l->rss_at_end[k] = l->cur[m];
-	}
+	window_teardown_done(l);
 	/* A deleted entry can be reused at once by another CPU: copy the ledger out first. */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {

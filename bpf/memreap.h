@@ -21,7 +21,10 @@ enum mr_kind {
 	MR_NKINDS,
 };
 
-/* The kernel's RSS counters (enum in include/linux/mm_types_task.h, stable since 4.5). */
+/*
+ * The kernel's RSS counters (enum in include/linux/mm_types_task.h, stable since 4.5); their
+ * number is a power of two, so masking with MR_NMEMBERS - 1 keeps an index in range.
+ */
 enum mr_member {
 	MR_MM_FILEPAGES,
 	MR_MM_ANONPAGES,
@@ -39,6 +42,18 @@ enum mr_call {
 	MR_CALL_MMAP,
 	MR_CALL_OTHER,
 	MR_NCALLS,
+};
+
+/*
+ * Who released resident bytes, in the contract's order (self_released, kernel_live, kernel_exit,
+ * kernel_exec): every decrease of a ledger's RSS goes to exactly one.
+ */
+enum mr_release {
+	MR_REL_SELF,
+	MR_REL_LIVE,
+	MR_REL_EXIT,
+	MR_REL_EXEC,
+	MR_NRELEASES,
 };
 
 /* Where a ledger is in its life, as the BPF side sees it. */
@@ -82,17 +97,15 @@ struct mr_ledger {
 	__s64 cur[MR_NMEMBERS]; /* last value seen of each kernel counter, bytes */
 	__u64 baseline[MR_NKINDS];
 	__u64 faulted_in[MR_NKINDS];
-	__u64 self_released[MR_NKINDS];
-	__u64 kernel_live[MR_NKINDS];
-	__u64 kernel_exit[MR_NKINDS];
-	__u64 kernel_exec[MR_NKINDS];
+	__u64 released[MR_NRELEASES][MR_NKINDS];
+	/* The part of released that went back to the page allocator (bpf/release_window.bpf.h). */
+	__u64 freed[MR_NRELEASES][MR_NKINDS];
 	__u64 by_call[MR_NCALLS];
 	__u64 peak_rss;
 	__u64 vm_peak;
 	__u64 vm_at_end;
 	__u64 swap_at_end;
-	__u64 rss_at_end[MR_NKINDS]; /* filled when the ledger ends */
-	__u64 shutdown_ns;		   /* the interpreter began its own shutdown; 0 = never */
+	__u64 shutdown_ns; /* the interpreter began its own shutdown; 0 = never */
 	__u64 rss_at_shutdown;
 	__u64 shutdown_released[MR_NKINDS]; /* the part of self_released made after shutdown_ns */
 };
@@ -146,6 +159,7 @@ struct mr_health {
 	__u64 lost_ledgers;	  /* ended ledgers neither sent nor parked */
 	__u64 parked_forks;	  /* fork events kept in their overflow map for user space */
 	__u64 lost_forks;	  /* fork events neither sent nor parked */
+	__u64 unfollowed_releases; /* releases whose frees could not be followed (no window) */
 };
 
 /*

@@ -84,7 +84,7 @@ static __always_inline __s64 rss_counter_bytes(struct mm_struct *mm, int member,
 {
 	__s64 pages;
 
-	member &= 3;
+	member &= MR_NMEMBERS - 1; /* callers check the range; this proves it to the verifier */
 	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
 		struct mm_struct___old *old = (void *)mm;
 

@@ -12,7 +12,8 @@ SCRIPTS = os.path.join(ROOT, "tests", "workloads")
 PYTHON = "/usr/bin/python3.11"
 MiB = 1 << 20
 KINDS = ("anon", "file", "shmem")
-OUTS = ("self_released", "kernel_live", "kernel_exit", "kernel_exec", "rss_at_end")
+RELEASES = ("self_released", "kernel_live", "kernel_exit", "kernel_exec")
+OUTS = RELEASES + ("rss_at_end",)
 
 
 class Failure(AssertionError):
@@ -85,12 +86,31 @@ def check_balanced(ledger):
     calls = sum(ledger["self_released_by_call"].values())
     check(calls == ledger["self_released"]["total"],
           f"self_released_by_call sums to {calls}, not {ledger['self_released']['total']}")
+    check_freed_within_released(ledger)
+
+
+def check_freed_within_released(ledger):
+    """What is called freed never exceeds what left, per category and kind, to the byte."""
+    if ledger["freed"] is None:
+        check(ledger["freed_by_kind"] is None, "freed unknown, freed_by_kind known")
+        return  # a recording made before memreap measured freed bytes
+    for c in RELEASES:
+        freed = ledger["freed_by_kind"][c]
+        check(ledger["freed"][c] == freed["total"] == total(freed),
+              f"freed.{c} is not the sum of freed_by_kind.{c}")
+        for kind in KINDS:
+            check(freed[kind] <= ledger[c][kind],
+                  f"ledger pid {ledger['pid']} ({ledger['comm']}): freed {freed[kind]} of "
+                  f"{c}.{kind} is more than the {ledger[c][kind]} released")
 
 
 def check_document(doc, clean=True):
     check(doc["schema"] == "memreap/v1", "schema")
     for led in doc["ledgers"]:
         check_balanced(led)
+    for c in RELEASES if doc["totals"]["freed"] is not None else ():
+        freed = sum(l["freed"][c] for l in doc["ledgers"])
+        check(doc["totals"]["freed"][c] == freed, f"totals.freed.{c} is not the ledgers' sum")
     # An ended ledger ends with nothing resident: the teardown took it all.
     stale = [l for l in doc["ledgers"] if l["end"] != "alive" and total(l["rss_at_end"])]
     check(not stale,

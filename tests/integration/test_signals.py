@@ -104,13 +104,20 @@ def test_run_finishes_its_recording_on_every_stop_signal():
               f"{sig.name}: one sleep ledger, killed by it")
 
 
+def recorded_ledgers(path, comm):
+    """The ledgers of comm in a recording that is still being written (read to its last record)."""
+    p = memreap("report", path, "--format", "json")
+    return [l for l in json.loads(p.stdout)["ledgers"] if l["comm"] == comm] if p.stdout else []
+
+
 def test_sigkill_of_run_leaves_a_readable_file():
     out = tmp("run-killed.rec")
     p = start(["run", "-q", "-o", out, "--", "sh", "-c",
                f"{wl('storm')} 300 4 >/dev/null; exec sleep 30"], out)
-    deadline = time.time() + 20
-    while time.time() < deadline and os.path.getsize(out) < 301 * 900:
-        time.sleep(0.1)  # the storm's ledgers are written as they end
+    wait_for_command(p, "sleep")  # the storm is over: its 301 ledgers ended
+    deadline = time.time() + 20  # and reach the file within a flush (100 ms)
+    while time.time() < deadline and len(recorded_ledgers(out, "storm")) < 301:
+        time.sleep(0.1)
     with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
         command = [int(pid) for pid in f.read().split()]
     p.kill()
@@ -120,7 +127,7 @@ def test_sigkill_of_run_leaves_a_readable_file():
     p.communicate()
     doc = report_json(out, complete=False)
     storm = [l for l in doc["ledgers"] if l["comm"] == "storm"]
-    check(len(storm) >= 301, f"{len(storm)} storm ledgers survived the kill")
+    check(len(storm) == 301, f"{len(storm)} storm ledgers survived the kill, want 301")
 
 
 class SmallDisk:

@@ -50,8 +50,8 @@ static void alive_ledger_ends_with_what_is_resident(void **state)
 	struct ledger l;
 
 	k.end = MR_END_ALIVE;
-	k.kernel_exit[MR_ANON] = 0;
-	k.kernel_exit[MR_FILE] = 0;
+	k.released[MR_REL_EXIT][MR_ANON] = 0;
+	k.released[MR_REL_EXIT][MR_FILE] = 0;
 	k.cur[MR_MM_ANONPAGES] = 60 * MiB;
 	k.cur[MR_MM_FILEPAGES] = 3 * MiB;
 	k.cur[MR_MM_SWAPENTS] = 2 * MiB;
@@ -71,7 +71,7 @@ static void finds_the_unbalanced_kind(void **state)
 	struct mr_ledger k = kernel_ledger_exit();
 	struct ledger l;
 
-	k.kernel_exit[MR_FILE] -= 4096;
+	k.released[MR_REL_EXIT][MR_FILE] -= 4096;
 	ledger_from_kernel(&l, &k, 0);
 	assert_int_equal(ledger_unbalanced_kind(&l), MR_FILE);
 	ledger_free(&l);

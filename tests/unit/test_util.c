@@ -76,7 +76,7 @@ static void groups_and_sorts(void **state)
 	for (int i = 0; i < 3; i++) {
 		snprintf(k.comm, sizeof(k.comm), i ? "bash" : "python3.11");
 		k.pid = 100 - (uint32_t)i;
-		k.kernel_exit[MR_ANON] = (uint64_t)(i + 1) * MiB;
+		k.released[MR_REL_EXIT][MR_ANON] = (uint64_t)(i + 1) * MiB;
 		ledger_from_kernel(&l, &k, 0);
 		document_add(&d, &l);
 		ledger_free(&l);

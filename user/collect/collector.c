@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "caps.h"
 #include "collector.h"
+#include "hooks.h"
 #include "memreap.skel.h"
 #include "interp_detect.h"
 #include "procinfo.h"
@@ -41,6 +42,7 @@ struct collector {
 	struct idmap unwatched;	 /* identities of executables whose probe failed */
 	struct bpf_link **probes;
 	size_t nprobes;
+	struct bpf_link **links; /* one per hooks[] entry */
 	char watch_error[400];
 };
 
@@ -318,32 +320,26 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int attach_one(struct bpf_program *prog, struct bpf_link **link, const char *tp,
-		      char *err, size_t errlen)
+static int attach_hooks(struct collector *c, char *err, size_t errlen)
 {
-	char var[64];
+	c->links = calloc(nhooks, sizeof(*c->links));
+	if (!c->links) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nhooks; i++) {
+		const char *tp = hook_target(&hooks[i]);
+		struct bpf_program *prog;
 
-	/* MEMREAP_TRACEPOINT_<name>=<other>: attach elsewhere (debugging, and the missing-hook test). */
-	snprintf(var, sizeof(var), "MEMREAP_TRACEPOINT_%s", tp);
-	if (getenv(var))
-		tp = getenv(var);
-	*link = bpf_program__attach_raw_tracepoint(prog, tp);
-	if (*link)
-		return 0;
-	snprintf(err, errlen, "cannot attach to tracepoint %s: %s%s", tp, strerror(errno),
-		 errno == ENOENT ? " (not in this kernel)" : "");
-	return -1;
-}
-
-static int attach_all(struct collector *c, char *err, size_t errlen)
-{
-	struct memreap_bpf *s = c->skel;
-
-	return attach_one(s->progs.on_rss_stat, &s->links.on_rss_stat, "rss_stat", err, errlen) ||
-	       attach_one(s->progs.on_fork, &s->links.on_fork, "sched_process_fork", err, errlen) ||
-	       attach_one(s->progs.on_exec, &s->links.on_exec, "sched_process_exec", err, errlen) ||
-	       attach_one(s->progs.on_exit, &s->links.on_exit, "sched_process_exit", err, errlen) ||
-	       attach_one(s->progs.on_exit_mmap, &s->links.on_exit_mmap, "exit_mmap", err, errlen);
+		prog = bpf_object__find_program_by_name(c->skel->obj, hooks[i].program);
+		c->links[i] = prog ? bpf_program__attach_raw_tracepoint(prog, tp) : NULL;
+		if (c->links[i])
+			continue;
+		snprintf(err, errlen, "cannot attach to tracepoint %s: %s%s", tp, strerror(errno),
+			 errno == ENOENT ? " (not in this kernel)" : "");
+		return -1;
+	}
+	return 0;
 }
 
 /* Ledgers for the address spaces that predate us, after attaching so that no change is missed. */
@@ -365,16 +361,13 @@ static int seed_existing(struct collector *c, char *err, size_t errlen)
  */
 static int check_kernel_btf(const char *path, char *err, size_t errlen)
 {
-	static const char *const tracepoints[] = { "rss_stat", "sched_process_fork",
-						   "sched_process_exec", "sched_process_exit",
-						   "exit_mmap" };
 	struct btf *btf = btf__parse(path, NULL);
 	char name[64];
 	int rc = 0;
 
 	if (!btf) {
 		snprintf(err, errlen, "cannot read kernel BTF from %s: %s", path,
-			 errno > 4000 ? "not a BTF or ELF file" : strerror(errno));
+			 errno >= LIBBPF_ERRNO__LIBELF ? "not a BTF or ELF file" : strerror(errno));
 		return -1;
 	}
 	if (btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT) < 0 ||
@@ -384,12 +377,12 @@ static int check_kernel_btf(const char *path, char *err, size_t errlen)
 			 "or task_struct)", path);
 		rc = -1;
 	}
-	for (size_t i = 0; !rc && i < ARRAY_SIZE(tracepoints); i++) {
-		snprintf(name, sizeof(name), "btf_trace_%s", tracepoints[i]);
+	for (size_t i = 0; !rc && i < nhooks; i++) {
+		snprintf(name, sizeof(name), "btf_trace_%s", hooks[i].tracepoint);
 		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0)
 			continue;
 		snprintf(err, errlen, "unsupported kernel: the BTF in %s has no raw tracepoint %s",
-			 path, tracepoints[i]);
+			 path, hooks[i].tracepoint);
 		rc = -1;
 	}
 	btf__free(btf);
@@ -469,7 +462,7 @@ struct collector *collector_open(const struct collector_opts *o,
 					" (set MEMREAP_DEBUG=1 for the verifier log)");
 		goto fail;
 	}
-	if (attach_all(c, err, errlen))
+	if (attach_hooks(c, err, errlen))
 		goto fail;
 	watch_path(c);
 	if (seed_existing(c, err, errlen))
@@ -544,9 +537,6 @@ static void collect_stale(struct collector *c)
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
 		if (!kernel_ledger_ended(&k))
 			k.end_ns = now;
-		k.rss_at_end[MR_ANON] = k.cur[MR_MM_ANONPAGES] > 0 ? k.cur[MR_MM_ANONPAGES] : 0;
-		k.rss_at_end[MR_FILE] = k.cur[MR_MM_FILEPAGES] > 0 ? k.cur[MR_MM_FILEPAGES] : 0;
-		k.rss_at_end[MR_SHMEM] = k.cur[MR_MM_SHMEMPAGES] > 0 ? k.cur[MR_MM_SHMEMPAGES] : 0;
 		emit_end(c, &k);
 	}
 }
@@ -675,6 +665,7 @@ void collector_health(struct collector *c, struct health *h)
 	/* A lost fork may hide a ledger from a followed tree: counted as lost, never as fine. */
 	h->lost_ledgers = k->lost_ledgers + k->lost_forks + c->user_lost;
 	h->parked = k->parked + k->parked_forks;
+	h->unfollowed_releases = k->unfollowed_releases;
 }
 
 size_t collector_program_stats(struct collector *c, struct program_stats *out, size_t max)
@@ -713,6 +704,9 @@ void collector_close(struct collector *c)
 		return;
 	for (size_t i = 0; i < c->nprobes; i++)
 		bpf_link__destroy(c->probes[i]);
+	for (size_t i = 0; c->links && i < nhooks; i++)
+		bpf_link__destroy(c->links[i]);
+	free(c->links);
 	free(c->probes);
 	free(c->forks);
 	idmap_free(&c->watched);

@@ -13,16 +13,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
+#include "hooks.h"
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
-
-static const char *const hooks[] = {"rss_stat", "sched_process_fork", "sched_process_exec",
-				    "sched_process_exit", "exit_mmap"};
-static const char *const hook_use[] = {
-    "(mm, member): every RSS counter change",	   "(parent, child): binds a new mm to its process",
-    "(task, old_pid, bprm): a new image's mm",	   "(task): the thread group is dead",
-    "(mm): the teardown is over, the ledger ends",
-};
 
 static struct kernel_check *add(struct kernel_check *c, int *n, int max, const char *what, bool ok)
 {
@@ -164,15 +157,17 @@ int collector_kernel_checks(struct kernel_check *c, int max)
 		return n;
 	}
 	snprintf(k->result, sizeof(k->result), "%s (%u types)", path, btf__type_cnt(btf));
-	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
-		bool found = tracepoint_args(btf, hooks[i], args, sizeof(args));
+	for (size_t i = 0; i < nhooks; i++) {
+		bool found = tracepoint_args(btf, hooks[i].tracepoint, args, sizeof(args));
 
-		k = add(c, &n, max, hooks[i], found);
-		if (k)
+		k = add(c, &n, max, hooks[i].tracepoint, found);
+		if (k && found)
+			snprintf(k->result, sizeof(k->result), "raw tracepoint %s; memreap reads %s",
+				 args, hooks[i].reads);
+		else if (k)
 			snprintf(k->result, sizeof(k->result),
-				 "raw tracepoint %s; memreap reads %s",
-				 found ? args : "MISSING: no fallback hook, memreap cannot run",
-				 hook_use[i]);
+				 "raw tracepoint MISSING (in Linux since %s): no fallback hook, memreap "
+				 "cannot run; memreap reads %s", hooks[i].since, hooks[i].reads);
 	}
 	check_counters(btf, c, &n, max);
 	btf__free(btf);

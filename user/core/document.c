@@ -59,7 +59,8 @@ void document_totals(const struct document *d, struct ledger_sum *t)
 
 bool health_is_clean(const struct health *h)
 {
-	return !h->ringbuf_drops && !h->map_full && !h->unattributed_bytes && !h->lost_ledgers;
+	return !h->ringbuf_drops && !h->map_full && !h->unattributed_bytes && !h->lost_ledgers &&
+	       !h->unfollowed_releases;
 }
 
 static const char *group_key(const struct ledger *l, enum group_by by, char *buf, size_t len)

@@ -17,6 +17,8 @@ struct health {
 	uint64_t unattributed_bytes;
 	uint64_t lost_ledgers;
 	uint64_t parked; /* events the ring buffer could not take, kept in BPF maps: not lost */
+	/* Releases whose frees could not be followed (no release window): freed is short. */
+	uint64_t unfollowed_releases;
 };
 
 /* A BPF program's run time and runs (counted only while kernel.bpf_stats_enabled is 1). */

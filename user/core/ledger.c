@@ -28,13 +28,14 @@ static uint64_t clamp(int64_t v)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-/* A ledger still alive ends, for now, with what is resident. */
-static void alive_at_end(struct ledger *l, const struct mr_ledger *k)
+/* What is resident at the end: the counters' last values (0 after a complete teardown). */
+static void rss_at_end(struct ledger *l, const struct mr_ledger *k)
 {
 	l->bytes[CAT_RSS_AT_END][MR_ANON] = clamp(k->cur[MR_MM_ANONPAGES]);
 	l->bytes[CAT_RSS_AT_END][MR_FILE] = clamp(k->cur[MR_MM_FILEPAGES]);
 	l->bytes[CAT_RSS_AT_END][MR_SHMEM] = clamp(k->cur[MR_MM_SHMEMPAGES]);
-	l->swap_at_end = clamp(k->cur[MR_MM_SWAPENTS]);
+	if (l->end == MR_END_ALIVE)
+		l->swap_at_end = clamp(k->cur[MR_MM_SWAPENTS]);
 }
 
 void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boot_to_wall)
@@ -60,18 +61,16 @@ void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boo
 	for (int i = 0; i < MR_NKINDS; i++) {
 		l->bytes[CAT_BASELINE][i] = k->baseline[i];
 		l->bytes[CAT_FAULTED_IN][i] = k->faulted_in[i];
-		l->bytes[CAT_SELF_RELEASED][i] = k->self_released[i];
-		l->bytes[CAT_KERNEL_LIVE][i] = k->kernel_live[i];
-		l->bytes[CAT_KERNEL_EXIT][i] = k->kernel_exit[i];
-		l->bytes[CAT_KERNEL_EXEC][i] = k->kernel_exec[i];
-		l->bytes[CAT_RSS_AT_END][i] = k->rss_at_end[i];
+		for (int r = 0; r < MR_NRELEASES; r++) {
+			l->bytes[CAT_SELF_RELEASED + r][i] = k->released[r][i];
+			l->freed[CAT_SELF_RELEASED + r][i] = k->freed[r][i];
+		}
 	}
+	rss_at_end(l, k);
 	memcpy(l->by_call, k->by_call, sizeof(l->by_call));
 	l->shutdown_started_ns = k->shutdown_ns ? k->shutdown_ns + boot_to_wall : 0;
 	l->rss_at_shutdown = k->rss_at_shutdown;
 	memcpy(l->shutdown_released, k->shutdown_released, sizeof(l->shutdown_released));
-	if (l->end == MR_END_ALIVE)
-		alive_at_end(l, k);
 	l->exe = strdup("");
 	l->cgroup = strdup("");
 }
@@ -110,6 +109,24 @@ uint64_t ledger_released_total(const struct ledger *l)
 	return cat_total(l->bytes[CAT_SELF_RELEASED]) + ledger_kernel_total(l);
 }
 
+uint64_t ledger_freed_total(const struct ledger *l)
+{
+	uint64_t sum = 0;
+
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
+		sum += cat_total(l->freed[c]);
+	return sum;
+}
+
+int ledger_overfreed_category(const struct ledger *l)
+{
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
+		for (int k = 0; k < MR_NKINDS; k++)
+			if (l->freed[c][k] > l->bytes[c][k])
+				return c;
+	return -1;
+}
+
 int ledger_unbalanced_kind(const struct ledger *l)
 {
 	for (int k = 0; k < MR_NKINDS; k++) {
@@ -129,9 +146,13 @@ void ledger_sum_merge(struct ledger_sum *into, const struct ledger_sum *from)
 	into->ledgers += from->ledgers;
 	if (from->peak_rss > into->peak_rss)
 		into->peak_rss = from->peak_rss;
-	for (int c = 0; c < NCATEGORIES; c++)
-		for (int k = 0; k < MR_NKINDS; k++)
+	for (int c = 0; c < NCATEGORIES; c++) {
+		for (int k = 0; k < MR_NKINDS; k++) {
 			into->bytes[c][k] += from->bytes[c][k];
+			into->freed[c][k] += from->freed[c][k];
+		}
+	}
+	into->freed_unknown += from->freed_unknown;
 	for (int i = 0; i < MR_NCALLS; i++)
 		into->by_call[i] += from->by_call[i];
 	for (int k = 0; k < MR_NKINDS; k++)
@@ -140,9 +161,11 @@ void ledger_sum_merge(struct ledger_sum *into, const struct ledger_sum *from)
 
 void ledger_sum_add(struct ledger_sum *s, const struct ledger *l)
 {
-	struct ledger_sum one = { .ledgers = 1, .peak_rss = l->peak_rss };
+	struct ledger_sum one = { .ledgers = 1, .peak_rss = l->peak_rss,
+				  .freed_unknown = l->freed_unknown };
 
 	memcpy(one.bytes, l->bytes, sizeof(one.bytes));
+	memcpy(one.freed, l->freed, sizeof(one.freed));
 	memcpy(one.by_call, l->by_call, sizeof(one.by_call));
 	memcpy(one.shutdown_released, l->shutdown_released, sizeof(one.shutdown_released));
 	ledger_sum_merge(s, &one);

@@ -4,6 +4,9 @@
  *
  * Identity, per kind, to the byte:
  *   baseline + faulted_in = self_released + kernel_live + kernel_exit + kernel_exec + rss_at_end
+ * and of each release category (self_released ... kernel_exec), freed <= released: the part of
+ * it that went back to the page allocator; the rest stays in memory elsewhere (page cache,
+ * shmem, pages still shared with another address space).
  */
 #ifndef MR_LEDGER_H
 #define MR_LEDGER_H
@@ -23,6 +26,12 @@ enum category {
 	CAT_RSS_AT_END,
 	NCATEGORIES,
 };
+
+/* self_released, kernel_live, kernel_exit, kernel_exec: where resident bytes went. */
+static inline bool cat_is_release(int c)
+{
+	return c >= CAT_SELF_RELEASED && c <= CAT_KERNEL_EXEC;
+}
 
 extern const char *const category_names[NCATEGORIES];
 extern const char *const kind_names[MR_NKINDS];
@@ -45,6 +54,8 @@ struct ledger {
 	bool observed_from_start;
 	uint64_t peak_rss, vm_peak, vm_at_end, swap_at_end;
 	uint64_t bytes[NCATEGORIES][MR_NKINDS];
+	uint64_t freed[NCATEGORIES][MR_NKINDS]; /* of each release category (cat_is_release) */
+	bool freed_unknown; /* read from a recording made before memreap measured freed bytes */
 	uint64_t by_call[MR_NCALLS];
 	uint64_t shutdown_started_ns; /* wall clock; 0 = the interpreter never began its shutdown */
 	uint64_t rss_at_shutdown;
@@ -57,6 +68,8 @@ struct ledger_sum {
 	uint64_t ledgers;
 	uint64_t peak_rss; /* largest single peak */
 	uint64_t bytes[NCATEGORIES][MR_NKINDS];
+	uint64_t freed[NCATEGORIES][MR_NKINDS];
+	uint64_t freed_unknown; /* ledgers without freed figures (old recordings) */
 	uint64_t by_call[MR_NCALLS];
 	uint64_t shutdown_released[MR_NKINDS];
 };
@@ -70,8 +83,13 @@ uint64_t cat_total(const uint64_t bytes[MR_NKINDS]);
 uint64_t ledger_released_total(const struct ledger *l);
 uint64_t ledger_kernel_total(const struct ledger *l);
 
+/* Freed bytes of every release category (all kinds). */
+uint64_t ledger_freed_total(const struct ledger *l);
+
 /* Returns -1 when every kind balances, else the first kind that does not. */
 int ledger_unbalanced_kind(const struct ledger *l);
+/* Returns -1 when freed <= released in every category and kind, else the first category over. */
+int ledger_overfreed_category(const struct ledger *l);
 
 /* Its process exited or exec'd; exit_mmap has not closed it yet. */
 bool kernel_ledger_ended(const struct mr_ledger *k);

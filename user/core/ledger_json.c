@@ -35,6 +35,27 @@ static json_object *interp_to_json(const struct interp *i)
 	return o;
 }
 
+/*
+ * "freed": bytes per release category, "freed_by_kind": the same per kind; both null for a
+ * ledger read from a recording made before memreap measured freed bytes.
+ */
+static void freed_to_json(json_object *o, const uint64_t freed[NCATEGORIES][MR_NKINDS],
+			  bool unknown)
+{
+	json_object *sums = NULL, *kinds = NULL;
+
+	if (!unknown) {
+		sums = json_object_new_object();
+		kinds = json_object_new_object();
+		for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++) {
+			json_object_object_add(sums, category_names[c], u64(cat_total(freed[c])));
+			json_object_object_add(kinds, category_names[c], kinds_to_json(freed[c]));
+		}
+	}
+	json_object_object_add(o, "freed", sums);
+	json_object_object_add(o, "freed_by_kind", kinds);
+}
+
 json_object *ledger_to_json(const struct ledger *l)
 {
 	json_object *o = json_object_new_object();
@@ -61,6 +82,7 @@ json_object *ledger_to_json(const struct ledger *l)
 	json_object_object_add(o, "swap_at_end_bytes", u64(l->swap_at_end));
 	for (int c = 0; c < NCATEGORIES; c++)
 		json_object_object_add(o, category_names[c], kinds_to_json(l->bytes[c]));
+	freed_to_json(o, l->freed, l->freed_unknown);
 	for (int i = 0; i < MR_NCALLS; i++)
 		json_object_object_add(calls, call_names[i], u64(l->by_call[i]));
 	json_object_object_add(o, "self_released_by_call", calls);
@@ -146,6 +168,35 @@ static int get_kinds(json_object *o, const char *name, uint64_t bytes[MR_NKINDS]
 	return 0;
 }
 
+/* Absent or null (recordings made before freed bytes were measured): unknown, not zero. */
+static int freed_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	json_object *kinds;
+	char name[64];
+
+	if (!json_object_object_get_ex(o, "freed_by_kind", &kinds) || !kinds) {
+		l->freed_unknown = true;
+		return 0;
+	}
+	if (!json_object_is_type(kinds, json_type_object)) {
+		snprintf(err, errlen, "field \"freed_by_kind\" is not null or an object");
+		return -1;
+	}
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++) {
+		snprintf(name, sizeof(name), "freed_by_kind.%s", category_names[c]);
+		if (get_kinds(kinds, category_names[c], l->freed[c], err, errlen))
+			return -1;
+		for (int k = 0; k < MR_NKINDS; k++) {
+			if (l->freed[c][k] <= l->bytes[c][k])
+				continue;
+			snprintf(err, errlen, "field \"%s.%s\" is more than was released", name,
+				 kind_names[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int end_from_name(const char *name)
 {
 	for (int i = 0; i < 3; i++)
@@ -200,6 +251,8 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	for (int c = 0; c < NCATEGORIES; c++)
 		if (get_kinds(o, category_names[c], l->bytes[c], err, errlen))
 			return -1;
+	if (freed_from_json(o, l, err, errlen))
+		return -1;
 	if (get_field(o, "self_released_by_call", json_type_object, &calls, err, errlen))
 		return -1;
 	for (int i = 0; i < MR_NCALLS; i++)
@@ -288,6 +341,7 @@ json_object *health_to_json(const struct health *h)
 	json_object_object_add(o, "unattributed_bytes", u64(h->unattributed_bytes));
 	json_object_object_add(o, "lost_ledgers", u64(h->lost_ledgers));
 	json_object_object_add(o, "parked", u64(h->parked));
+	json_object_object_add(o, "unfollowed_releases", u64(h->unfollowed_releases));
 	return o;
 }
 
@@ -304,8 +358,12 @@ int health_from_json(json_object *o, struct health *h, char *err, size_t errlen)
 	    get_u64(o, "lost_ledgers", &h->lost_ledgers, err, errlen))
 		return -1;
 	/* Added in v1 after the first recordings: optional. */
-	if (json_object_object_get_ex(o, "parked", NULL))
-		return get_u64(o, "parked", &h->parked, err, errlen);
+	if (json_object_object_get_ex(o, "parked", NULL) &&
+	    get_u64(o, "parked", &h->parked, err, errlen))
+		return -1;
+	if (json_object_object_get_ex(o, "unfollowed_releases", NULL) &&
+	    get_u64(o, "unfollowed_releases", &h->unfollowed_releases, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -332,6 +390,7 @@ json_object *document_to_json(const struct document *d)
 	json_object_object_add(totals, "ledgers", u64(t.ledgers));
 	for (int c = CAT_FAULTED_IN; c <= CAT_KERNEL_EXEC; c++)
 		json_object_object_add(totals, category_names[c], kinds_to_json(t.bytes[c]));
+	freed_to_json(totals, t.freed, t.freed_unknown > 0);
 	json_object_object_add(o, "totals", totals);
 	return o;
 }

@@ -524,6 +524,10 @@ static void render_health(struct expo_buf *b, const struct metrics_state *s)
 	expo_family(b, "memreap_lost_ledgers_total", "counter",
 		    "Ended ledgers neither sent nor parked: their final numbers are missing.");
 	expo_sample(b, "memreap_lost_ledgers_total", "", s->health.lost_ledgers);
+	expo_family(b, "memreap_unfollowed_releases_total", "counter",
+		    "Releases whose page frees could not be followed (no release window): "
+		    "memreap_freed_bytes_total is short by what they freed.");
+	expo_sample(b, "memreap_unfollowed_releases_total", "", s->health.unfollowed_releases);
 }
 
 static void render_programs(struct expo_buf *b, const struct metrics_state *s)

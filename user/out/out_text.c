@@ -61,9 +61,13 @@ void out_text_health(FILE *f, const struct health *h)
 	char un[SZ];
 
 	fprintf(f, "health: %s: ring buffer drops %" PRIu64 ", map full %" PRIu64
-		   ", unattributed %s, lost ledgers %" PRIu64 "\n",
+		   ", unattributed %s, lost ledgers %" PRIu64,
 		health_is_clean(h) ? "ok" : "DEGRADED", h->ringbuf_drops, h->map_full,
 		human_bytes(h->unattributed_bytes, un, SZ), h->lost_ledgers);
+	if (h->unfollowed_releases)
+		fprintf(f, ", releases whose frees were not followed %" PRIu64,
+			h->unfollowed_releases);
+	fputc('\n', f);
 }
 
 /* Every table: a leading label (pid and comm and end, or a group key), then the same numbers. */

@@ -53,9 +53,12 @@ bool top_health(const struct top_model *m, char *buf, size_t len)
 		snprintf(buf, len, "health: ok");
 		return false;
 	}
-	snprintf(buf, len, "health: ringbuf drops %llu, map full %llu, unattributed %s, lost %llu",
+	snprintf(buf, len,
+		 "health: ringbuf drops %llu, map full %llu, unattributed %s, lost %llu, "
+		 "unfollowed %llu",
 		 (unsigned long long)h->ringbuf_drops, (unsigned long long)h->map_full,
-		 compact_bytes(h->unattributed_bytes, un, SZ), (unsigned long long)h->lost_ledgers);
+		 compact_bytes(h->unattributed_bytes, un, SZ), (unsigned long long)h->lost_ledgers,
+		 (unsigned long long)h->unfollowed_releases);
 	return true;
 }
 

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Freed, not just unmapped. A page that leaves an address space is freed only if that was its
+ * last reference: a file page stays in the page cache, an anonymous page shared copy-on-write
+ * with another address space stays there.
+ *
+ * The page allocator's mm_page_free tracepoint fires for every page it gets back, in the context
+ * of the task that dropped the last reference. A release lowers the RSS counters first and frees
+ * the pages after: zap_pte_range() books its counts (rss_stat) before the TLB flush that frees
+ * the pages it gathered, for munmap, brk, madvise, mremap, a MAP_FIXED mapping, and the exit and
+ * exec teardown alike; reclaim unmaps a page (rss_stat) before it frees it.
+ *
+ * So each task that releases memory keeps a release window in task storage: the ledger and
+ * category of its release and, per kind, a budget of the bytes it released that no free has
+ * matched yet. A user page freed in that task's context is matched against the budget of its
+ * kind, and what matches is that ledger's freed memory in that category: freed never exceeds
+ * released, by construction. The window closes when the task's state changes (another syscall,
+ * the end of its teardown, its exit): frees after that are not this release's.
+ *
+ * A page free costs a handful of instructions when its task has no window (no task storage).
+ */
+#ifndef RELEASE_WINDOW_BPF_H
+#define RELEASE_WINDOW_BPF_H
+
+/* The task state a window belongs to: the same call, the same own mm, the same flags. */
+#define WINDOW_FLAGS (PF_EXITING | PF_MEMALLOC)
+
+/* Frees matched in a window reach its live ledger at most this many bytes late. */
+#define WINDOW_FLUSH_BYTES (256u << 10)
+
+struct release_window {
+	__u64 mm;      /* the ledger's key */
+	__u64 ledger;  /* the ledger's id: an mm's address can be reused */
+	__s64 call;    /* the task's state when the window opened: syscall in progress, */
+	__u64 task_mm; /* its own mm, */
+	__u32 flags;   /* and WINDOW_FLAGS */
+	__u32 cat;     /* enum mr_release */
+	__u32 mixed;   /* opened in the same state while another ledger's budget was unmatched */
+	__u32 pad;
+	__u64 budget[MR_NKINDS];  /* released in this window, not matched by a free yet */
+	__u64 pending[MR_NKINDS]; /* matched, not added to the ledger yet */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct release_window);
+} windows SEC(".maps");
+
+static __always_inline bool window_state_is(struct release_window *w, struct task_struct *task)
+{
+	return w->task_mm == (__u64)task->mm && w->flags == (task->flags & WINDOW_FLAGS) &&
+	       w->call == syscall_nr(task);
+}
+
+/* What the window matched goes to its ledger, never beyond what that ledger released. */
+static __always_inline void window_flush(struct release_window *w, struct mr_ledger *l)
+{
+	__u32 cat = w->cat;
+
+	if (cat >= MR_NRELEASES)
+		return;
+	for (int k = 0; k < MR_NKINDS; k++) {
+		__u64 matched = w->pending[k], released = l->released[cat][k];
+		__u64 freed = l->freed[cat][k];
+		__u64 room = released > freed ? released - freed : 0;
+
+		if (!matched)
+			continue;
+		w->pending[k] = 0;
+		__sync_fetch_and_add(&l->freed[cat][k], matched < room ? matched : room);
+	}
+}
+
+/* Flush into the window's ledger, found again by key and id (it may have ended meanwhile). */
+static __noinline void window_settle(struct release_window *w)
+{
+	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &w->mm);
+
+	if (l && l->id == w->ledger)
+		window_flush(w, l);
+}
+
+static __noinline void window_open(struct release_window *w, struct task_struct *task,
+				   struct mr_ledger *l, __u32 cat)
+{
+	bool unmatched = w->budget[MR_ANON] | w->budget[MR_FILE] | w->budget[MR_SHMEM];
+	bool same_state = w->ledger && window_state_is(w, task);
+
+	if (w->ledger)
+		window_settle(w);
+	/*
+	 * Still in the same state (kswapd going from one address space to the next, say), with
+	 * pages of the last ledger not freed yet: the frees that follow could be either's.
+	 */
+	w->mixed = same_state && w->ledger != l->id && unmatched;
+	w->mm = l->mm;
+	w->ledger = l->id;
+	w->cat = cat;
+	w->call = syscall_nr(task);
+	w->task_mm = (__u64)task->mm;
+	w->flags = task->flags & WINDOW_FLAGS;
+	for (int k = 0; k < MR_NKINDS; k++) {
+		w->budget[k] = 0;
+		w->pending[k] = 0;
+	}
+}
+
+/* rss_stat: task released bytes of kind k from ledger l, in category cat. */
+static __always_inline void window_release(struct task_struct *task, struct mr_ledger *l, __u32 cat,
+					   int k, __u64 bytes)
+{
+	struct release_window *w;
+
+	w = bpf_task_storage_get(&windows, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w) {
+		__sync_fetch_and_add(&health.unfollowed_releases, 1);
+		return;
+	}
+	if (w->ledger != l->id || w->cat != cat || !window_state_is(w, task))
+		window_open(w, task, l, cat);
+	else
+		window_flush(w, l);
+	if (k >= 0 && k < MR_NKINDS)
+		w->budget[k] += bytes;
+}
+
+/* The task's window, or NULL; cheap when the task has no task storage at all. */
+static __always_inline struct release_window *window_of(struct task_struct *task)
+{
+	if (!task->bpf_storage)
+		return NULL;
+	return bpf_task_storage_get(&windows, task, 0, 0);
+}
+
+static __always_inline void window_close(struct task_struct *task, struct release_window *w)
+{
+	window_settle(w);
+	bpf_task_storage_delete(&windows, task);
+}
+
+/* exit_mmap: ledger l's teardown is over; the task that did it flushes what it matched. */
+static __always_inline void window_teardown_done(struct mr_ledger *l)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct release_window *w = window_of(task);
+
+	if (!w || w->ledger != l->id)
+		return;
+	window_flush(w, l);
+	bpf_task_storage_delete(&windows, task);
+}
+
+/*
+ * What a freed page was to the address spaces that mapped it: anonymous (the anon bit of its
+ * mapping is still set when mm_page_free fires), or a page cache page whose mapping was cleared
+ * when it left the cache (shmem and tmpfs pages are swap-backed). Page tables, slab and other
+ * kernel pages are none of these: -1.
+ */
+static __always_inline int freed_page_kind(struct page *page)
+{
+	__u64 flags = 0, mapping = (__u64)BPF_CORE_READ(page, mapping);
+
+	if (mapping & 1) /* PAGE_MAPPING_ANON */
+		return MR_ANON;
+	/* page->flags, the first word of struct page (unsigned long, memdesc_flags_t in 6.18) */
+	bpf_probe_read_kernel(&flags, sizeof(flags), page);
+	if (!(flags & (1ull << bpf_core_enum_value(enum pageflags, PG_uptodate))))
+		return -1;
+	if (flags & (1ull << bpf_core_enum_value(enum pageflags, PG_swapbacked)))
+		return MR_SHMEM;
+	return MR_FILE;
+}
+
+SEC("raw_tp/mm_page_free")
+int BPF_PROG(on_page_free, struct page *page, unsigned int order)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct release_window *w = window_of(task);
+	__u64 bytes, match;
+	int k;
+
+	if (!w || w->mixed)
+		return 0;
+	k = freed_page_kind(page);
+	if (k < 0 || k >= MR_NKINDS)
+		return 0;
+	if (!window_state_is(w, task)) {
+		window_close(task, w); /* its release is over: this free is not part of it */
+		return 0;
+	}
+	bytes = ((__u64)1 << page_shift) << (order & 31);
+	match = bytes < w->budget[k] ? bytes : w->budget[k];
+	w->budget[k] -= match;
+	w->pending[k] += match;
+	if (w->pending[MR_ANON] + w->pending[MR_FILE] + w->pending[MR_SHMEM] >= WINDOW_FLUSH_BYTES)
+		window_settle(w);
+	return 0;
+}
+
+#endif /* RELEASE_WINDOW_BPF_H */

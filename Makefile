@@ -26,7 +26,8 @@ DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zli
 		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd
 BENCH_PACKAGES := bpftrace strace linux-perf
-BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers)
+BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers \
+		pagecache)
 # make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
 DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.11
 

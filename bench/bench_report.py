@@ -434,6 +434,34 @@ def time_goes(res):
     return lines + [""]
 
 
+def hook_ns(progs, hook):
+    p = progs.get(hook, {})
+    return (p["ns"] / p["cnt"], p["cnt"]) if p.get("cnt") else (None, 0)
+
+
+def page_free_section(res):
+    """The freed-memory program (mm_page_free) against the floor's empty one, with and without
+    a release in progress."""
+    rows = [("scenario 1: frees inside munmap release windows", res["per_event"]),
+            ("page cache dropped by a process that maps nothing: no release window",
+             res.get("page_free"))]
+    lines = ["## Freed memory: the page-free program", "",
+             "memreap's mm_page_free program joins each freed page to the release in progress in "
+             "its task (README \"Freed, not just unmapped\"); the floor runs an empty program on "
+             "the same tracepoint. Time per run with kernel.bpf_stats_enabled=1 (which itself "
+             "adds to every run, the floor's too):", "",
+             "| workload | memreap ns per page free | floor ns per page free | memreap runs |",
+             "| --- | --- | --- | --- |"]
+    for what, pe in rows:
+        if not pe:
+            continue
+        mns, cnt = hook_ns(pe["memreap"]["hooks"], "mm_page_free")
+        fns, _ = hook_ns(pe["floor"]["hooks"], "mm_page_free")
+        fmt = lambda v: f"{v:.0f}" if v is not None else "not measured"
+        lines.append(f"| {what} | {fmt(mns)} | {fmt(fns)} | {cnt} |")
+    return lines + [""]
+
+
 def write(res, out_path, readme_path):
     rt = ratios(res)
     tg = targets(res, rt)
@@ -451,6 +479,7 @@ def write(res, out_path, readme_path):
              "under the scenario's noise (at least 0.5%) is not measurable: the ratio is then a "
              "bound.", ""] + ratio_table(res, rt) + [""]
     body += time_goes(res)
+    body += page_free_section(res)
     body += ["## The collector under the storm", "",
              "One system-wide `memreap record` with kernel.bpf_stats_enabled=1 while scenario 4's "
              "storm runs unpaced, then paced to 1,000 processes per second.", ""]

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The floor: empty programs on exactly the hooks memreap uses (the five raw tracepoints of
- * user/collect/collector.c attach_all, and the interpreter shutdown uprobe), and, for the design
+ * The floor: empty programs on exactly the hooks memreap uses (the raw tracepoints of the hooks
+ * table, user/collect/hooks.c, and the interpreter shutdown uprobe), and, for the design
  * comparison, an empty program on the classic kmem:rss_stat tracepoint (which formats a record and
  * sums the per-CPU counter before any program runs).
  */
@@ -21,6 +21,8 @@ SEC("raw_tp/sched_process_exit")
 int raw_exit(void *ctx) { return 0; }
 SEC("raw_tp/exit_mmap")
 int raw_exit_mmap(void *ctx) { return 0; }
+SEC("raw_tp/mm_page_free")
+int raw_page_free(void *ctx) { return 0; }
 
 SEC("tp/kmem/rss_stat")
 int classic_rss_stat(void *ctx) { return 0; }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * floor raw [FILE:OFFSET]... | floor classic: attach empty programs and wait for SIGINT/SIGTERM.
- *   raw      the five raw tracepoints of memreap's attach_all (user/collect/collector.c), and an empty
+ *   raw      the raw tracepoints of memreap's hooks table (user/collect/hooks.c), and an empty
  *            uprobe at each FILE:OFFSET (memreap's interpreter shutdown probes, as bpftool perf
  *            show lists them for a running memreap: bench/suite.py passes them)
  *   classic  only the classic kmem:rss_stat tracepoint (needs tracefs)

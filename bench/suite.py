@@ -9,6 +9,7 @@ Writes bench/results/overhead.md and the summary between the bench markers in RE
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import struct
@@ -66,16 +67,20 @@ def scenarios(m):
 
 # Observers ---------------------------------------------------------------------------------
 
+# memreap's raw tracepoints: the entries of its hooks table (user/collect/hooks.c).
+with open(os.path.join(ROOT, "user", "collect", "hooks.c")) as _f:
+    RAW_HOOKS = len(re.findall(r'^\t\{ "', _f.read(), re.M))
+
 def memreap_observer(extra=()):
     def ready(bg):
-        return os.path.exists(REC) and has_hooks(5, "raw_tracepoint")(bg)
+        return os.path.exists(REC) and has_hooks(RAW_HOOKS, "raw_tracepoint")(bg)
     if os.path.exists(REC):
         os.unlink(REC)
     return Background("memreap", [MEMREAP, "record", "-o", REC, *extra], ready, settle=0.5)
 
 
 def floor_observer(uprobes):
-    return Background("floor", [bench_bin("floor"), "raw", *uprobes], has_hooks(5 + len(uprobes)))
+    return Background("floor", [bench_bin("floor"), "raw", *uprobes], has_hooks(RAW_HOOKS + len(uprobes)))
 
 
 def bpftrace_observer():
@@ -192,6 +197,28 @@ def per_event(m, uprobes, health):
             hooks = {prog: name for _, name, prog in bg.hooks()}
             st0 = prog_stats(set(hooks))
             t = run_timed(argv, f"scenario 1 under {cfg}")
+            progs = stats_delta(st0, prog_stats(set(hooks)))
+            if cfg == "memreap":
+                stop_memreap(bg, health)
+            else:
+                bg.stop()
+            out[cfg] = {"timing": t, "hooks": {hooks[i]: p for i, p in progs.items()}}
+    return out
+
+
+def page_free_cost(uprobes, health):
+    """The page-free program's time per run where no release is in progress (a loop that drops
+    page cache it never mapped), for memreap and for the floor's empty program."""
+    path = os.path.join("/var/tmp", f"memreap-bench-pagecache-{os.getpid()}")  # not tmpfs
+    argv = [bench_bin("pagecache"), path, "20"]
+    out = {}
+    with BpfStats():
+        for cfg, make in (("floor", lambda: floor_observer(uprobes)),
+                          ("memreap", memreap_observer)):
+            bg = make().start()
+            hooks = {prog: name for _, name, prog in bg.hooks()}
+            st0 = prog_stats(set(hooks))
+            t = run_timed(argv, f"page cache drops under {cfg}")
             progs = stats_delta(st0, prog_stats(set(hooks)))
             if cfg == "memreap":
                 stop_memreap(bg, health)
@@ -372,6 +399,8 @@ def main():
         res["matrix"] = matrix(m, scen, configs, uprobes, health)
         print("bench: BPF time per event (scenario 1, kernel.bpf_stats_enabled=1)", flush=True)
         res["per_event"] = per_event(m, uprobes, health)
+        print("bench: page frees outside any release (kernel.bpf_stats_enabled=1)", flush=True)
+        res["page_free"] = page_free_cost(uprobes, health)
         print(f"bench: collector under the storm ({m.record_seconds} s + {m.paced_seconds} s)",
               flush=True)
         res["collector"] = collector_run(m, health)

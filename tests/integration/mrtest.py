@@ -47,12 +47,13 @@ def memreap(*args, input=None, timeout=120, env=None):
                           timeout=timeout, env=env)
 
 
-def run_json(cmd, extra=()):
-    """memreap run --json on cmd; returns (document, completed process)."""
+def run_json(cmd, extra=(), stdin=None):
+    """memreap run --json on cmd (stdin: text for its standard input); returns (document,
+    completed process)."""
     path = tmp("run.json")
     if os.path.exists(path):
         os.unlink(path)
-    p = memreap("run", "-q", "--json", path, *extra, "--", *cmd)
+    p = memreap("run", "-q", "--json", path, *extra, "--", *cmd, input=stdin)
     check(os.path.exists(path), f"no JSON written; rc={p.returncode} stderr={p.stderr}")
     with open(path) as f:
         return json.load(f), p
@@ -138,3 +139,31 @@ def check_truth(truth, led, self_expected=None):
         close(led["kernel_exit"][kind], at_exit[kind], MiB, f"kernel_exit.{kind}")
     if self_expected is not None:
         close(led["self_released"]["total"], self_expected, MiB, "self_released")
+
+
+def memory_cgroup(limit=None, name="memreap-test"):
+    """A memory cgroup (v2 or v1), limited to `limit` bytes if given; returns its directory."""
+    for base, knob in (("/sys/fs/cgroup", "memory.max"), ("/sys/fs/cgroup/unified", "memory.max"),
+                       ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")):
+        if os.path.exists(os.path.join(base, knob if "limit" in knob else "cgroup.controllers")):
+            if knob == "memory.max":
+                with open(os.path.join(base, "cgroup.controllers")) as f:
+                    if "memory" not in f.read().split():
+                        continue
+                with open(os.path.join(base, "cgroup.subtree_control"), "w") as f:
+                    f.write("+memory")
+            path = os.path.join(base, "%s-%d" % (name, os.getpid()))
+            os.makedirs(path, exist_ok=True)
+            if limit is not None:
+                with open(os.path.join(path, knob), "w") as f:
+                    f.write(str(limit))
+            return path
+    return None
+
+
+
+def memcg_anon(path):
+    """Anonymous memory charged to a memory cgroup: memory.stat anon (v2) or rss (v1)."""
+    with open(os.path.join(path, "memory.stat")) as f:
+        stat = dict(line.split() for line in f)
+    return int(stat["anon"] if "anon" in stat else stat["rss"])

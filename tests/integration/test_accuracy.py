@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from mrtest import (MEMREAP, MiB, PYTHON, SCRIPTS, baseline_lag, check, check_balanced, check_document, check_truth,
-                    close, memreap, run_json, tmp, total, truth_run, wl)
+                    close, memory_cgroup, memreap, run_json, tmp, total, truth_run, wl)
 
 
 def test_known_pattern_per_call():
@@ -193,25 +193,6 @@ def test_pages_taken_by_another_process_are_kernel_live():
     check([l["id"] for l in recorded["ledgers"]] == [l["id"] for l in doc["ledgers"]],
           "the recording holds the run's ledgers")
     check(recorded["ledgers"] == doc["ledgers"], "identical ledgers in JSON and recording")
-
-
-def memory_cgroup(limit):
-    """A memory cgroup (v2 or v1) limited to `limit` bytes; returns its cgroup.procs path."""
-    for base, knob in (("/sys/fs/cgroup", "memory.max"), ("/sys/fs/cgroup/unified", "memory.max"),
-                       ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")):
-        if os.path.exists(os.path.join(base, knob if "limit" in knob else "cgroup.controllers")):
-            if knob == "memory.max":
-                with open(os.path.join(base, "cgroup.controllers")) as f:
-                    if "memory" not in f.read().split():
-                        continue
-                with open(os.path.join(base, "cgroup.subtree_control"), "w") as f:
-                    f.write("+memory")
-            path = os.path.join(base, "memreap-test-%d" % os.getpid())
-            os.makedirs(path, exist_ok=True)
-            with open(os.path.join(path, knob), "w") as f:
-                f.write(str(limit))
-            return path
-    return None
 
 
 def test_reclaim_under_memory_pressure_is_kernel_live():

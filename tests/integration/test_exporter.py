@@ -136,6 +136,8 @@ def workloads():
     expr = f'sum(memreap_released_bytes_total{{by="kernel_exit",kind="anon",comm="{comm}"}})'
     s["kernel_exit_expr"] = expr
     s["kernel_exit_before"] = scalar(expr)
+    s["freed_expr"] = expr.replace("memreap_released_bytes_total", "memreap_freed_bytes_total")
+    s["freed_before"] = scalar(s["freed_expr"])
     p = subprocess.Popen([hog, "128", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     check(p.stdout.readline().startswith("ready"), "hog ready")
     p.communicate("go\n", timeout=30)
@@ -149,6 +151,10 @@ def test_prometheus_sees_128_mib_left_to_the_kernel():
     after = wait_for(s["kernel_exit_expr"], lambda v: v >= s["kernel_exit_before"] + 127 * MiB)
     close(after - s["kernel_exit_before"], 128 * MiB, MiB, "kernel_exit raised by the hog")
     print(f"     kernel_exit{{comm=mrexp128}} +{(after - s['kernel_exit_before']) / MiB:.3f} MiB")
+    # Its pages were its own: the kernel freed all of them at its exit.
+    freed = wait_for(s["freed_expr"], lambda v: v >= s["freed_before"] + 127 * MiB)
+    close(freed - s["freed_before"], 128 * MiB, MiB, "freed kernel_exit raised by the hog")
+    print(f"     freed kernel_exit{{comm=mrexp128}} +{(freed - s['freed_before']) / MiB:.3f} MiB")
     ended = wait_for('sum(memreap_address_spaces_ended_total{comm="mrexp128",end="exit"})',
                      lambda v: v >= 1)
     check(ended == 1, f"one exit of mrexp128, not {ended}")
@@ -169,7 +175,8 @@ def test_promtool_accepts_a_scrape():
     check(p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(),
           f"promtool check metrics: rc {p.returncode}\n{p.stdout}{p.stderr}")
     check(not re.search(r"\bpid=", text), "no pid label")
-    for family in ("memreap_released_bytes_total", "memreap_shutdown_released_bytes_total",
+    for family in ("memreap_released_bytes_total", "memreap_freed_bytes_total",
+                   "memreap_shutdown_released_bytes_total", "memreap_unfollowed_releases_total",
                    "memreap_faulted_in_bytes_total", "memreap_address_spaces_ended_total",
                    "memreap_exit_resident_bytes", "memreap_tracked_address_spaces",
                    "memreap_ringbuf_drops_total", "memreap_map_full_total",

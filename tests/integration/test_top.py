@@ -47,19 +47,20 @@ def test_batch_frames_show_the_row_and_the_end():
     first = fs[0]
     rows = [l.split() for l in first.splitlines() if re.match(rf"\s*{hog.pid} ", l)]
     check(rows, f"the hog's row in the first frame:\n{first}")
-    pid, comm, rss, peak, released, kernel, age = rows[0]
+    pid, comm, rss, peak, released, kernel, freed, age = rows[0]
     check(comm == "hog" and abs(size(rss) - 64 * MiB) < 2 * MiB, f"RSS {rss}")
     check(size(peak) >= 64 * MiB - MiB, f"PEAK {peak}")
     last = fs[-1]
-    check(not any(re.match(rf"\s*{hog.pid} hog +\S+ +\S+ +\S+ +\S+ +\S+$", l)
+    check(not any(re.match(rf"\s*{hog.pid} hog +\S+ +\S+ +\S+ +\S+ +\S+ +\S+$", l)
                   for l in last.split("RECENTLY ENDED")[0].splitlines()), "gone from the table")
     ended = [l.split() for l in last.split("RECENTLY ENDED")[1].splitlines()
              if re.match(rf"\s*{hog.pid} ", l)]
     check(ended, f"the hog in RECENTLY ENDED:\n{last}")
-    pid, comm, end, code, peak, self_, kernel, bar = ended[0]
+    pid, comm, end, code, peak, self_, kernel, freed, bar = ended[0]
     check(end == "exit" and code == "0", "end reason")
     check(abs(size(self_) - 16 * MiB) < 1.5 * MiB, f"SELF {self_}")
     check(abs(size(kernel) - 48 * MiB) < 2 * MiB, f"KERNEL {kernel}")
+    check(abs(size(freed) - 64 * MiB) < 2 * MiB, f"FREED {freed}: its pages were its own")
     check(bar.startswith("SSSS") and bar.endswith("KKKK"), f"split bar {bar}")
     check("health: ok" in last, "health line")
 

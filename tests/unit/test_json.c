@@ -48,6 +48,8 @@ static void round_trips_through_json(void **state)
 	o = ledger_to_json(&a);
 	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
 	assert_memory_equal(a.bytes, b.bytes, sizeof(a.bytes));
+	assert_memory_equal(a.freed, b.freed, sizeof(a.freed));
+	assert_false(b.freed_unknown);
 	assert_memory_equal(a.by_call, b.by_call, sizeof(a.by_call));
 	assert_int_equal(a.exit_code, b.exit_code);
 	assert_int_equal(a.signal, b.signal);
@@ -81,6 +83,78 @@ static void parse_errors_name_the_field(void **state)
 	ledger_free(&a);
 }
 
+static void freed_follows_the_contract(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger l;
+	json_object *o, *freed, *kinds;
+
+	ledger_from_kernel(&l, &k, 0);
+	o = ledger_to_json(&l);
+	freed = field(o, "freed");
+	kinds = field(o, "freed_by_kind");
+	assert_int_equal(json_object_get_uint64(field(freed, "self_released")), 40 * MiB);
+	assert_int_equal(json_object_get_uint64(field(freed, "kernel_exit")), 56 * MiB);
+	assert_int_equal(json_object_get_uint64(field(freed, "kernel_live")), 0);
+	assert_int_equal(json_object_get_uint64(field(freed, "kernel_exec")), 0);
+	assert_int_equal(json_object_get_uint64(field(field(kinds, "kernel_exit"), "anon")), 56 * MiB);
+	assert_int_equal(json_object_get_uint64(field(field(kinds, "kernel_exit"), "file")), 0);
+	assert_int_equal(json_object_object_length(freed), 4);
+	assert_int_equal(ledger_overfreed_category(&l), -1);
+	json_object_put(o);
+	ledger_free(&l);
+}
+
+/* Recordings made before freed bytes were measured: unknown, never 0. */
+static void freed_of_an_old_ledger_is_unknown(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct document d;
+	struct ledger a, b;
+	char err[200];
+	json_object *o, *doc;
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	json_object_object_del(o, "freed");
+	json_object_object_del(o, "freed_by_kind");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_true(b.freed_unknown);
+	json_object_put(o);
+	o = ledger_to_json(&b);
+	assert_null(field(o, "freed"));
+	assert_null(field(o, "freed_by_kind"));
+	document_init_local(&d);
+	document_add(&d, &a);
+	document_add(&d, &b);
+	doc = document_to_json(&d);
+	assert_null(field(field(doc, "totals"), "freed")); /* a sum with unknown parts is unknown */
+	json_object_put(doc);
+	json_object_put(o);
+	document_free(&d);
+	ledger_free(&a);
+	ledger_free(&b);
+}
+
+static void freed_beyond_released_is_an_error(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o, *at_exit;
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	at_exit = field(field(o, "freed_by_kind"), "kernel_exit");
+	json_object_object_add(at_exit, "anon", json_object_new_uint64(60 * MiB + 4096));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "field \"freed_by_kind.kernel_exit.anon\" is more than was released");
+	json_object_put(o);
+	a.freed[CAT_KERNEL_EXIT][MR_FILE] = 3 * MiB + 1;
+	assert_int_equal(ledger_overfreed_category(&a), CAT_KERNEL_EXIT);
+	ledger_free(&a);
+}
+
 static void document_has_totals(void **state)
 {
 	struct mr_ledger k = kernel_ledger_exit();
@@ -97,6 +171,7 @@ static void document_has_totals(void **state)
 	t = field(o, "totals");
 	assert_int_equal(json_object_get_uint64(field(t, "ledgers")), 2);
 	assert_int_equal(json_object_get_uint64(field(field(t, "self_released"), "anon")), 80 * MiB);
+	assert_int_equal(json_object_get_uint64(field(field(t, "freed"), "kernel_exit")), 112 * MiB);
 	assert_int_equal(json_object_array_length(field(o, "ledgers")), 2);
 	json_object_put(o);
 	ledger_free(&l);
@@ -109,6 +184,9 @@ int main(void)
 		cmocka_unit_test(ledger_fields_follow_the_contract),
 		cmocka_unit_test(round_trips_through_json),
 		cmocka_unit_test(parse_errors_name_the_field),
+		cmocka_unit_test(freed_follows_the_contract),
+		cmocka_unit_test(freed_of_an_old_ledger_is_unknown),
+		cmocka_unit_test(freed_beyond_released_is_an_error),
 		cmocka_unit_test(document_has_totals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

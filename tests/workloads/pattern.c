@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 {
 	size_t munmapped = 32 * MiB, madvised = 16 * MiB, brk_shrunk = 8 * MiB;
 	size_t mremapped = 4 * MiB, fixed = 4 * MiB;
-	char *big, *grow, *remap, *over, *top;
+	char *big, *remap, *over, *top;
 	FILE *out;
 
 	if (argc != 2) {

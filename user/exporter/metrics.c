@@ -39,6 +39,7 @@ static const char *interp_label(uint32_t index)
 
 struct values {
 	uint64_t released[NBY][MR_NKINDS];
+	uint64_t freed[NBY][MR_NKINDS]; /* the part of released that went back to the allocator */
 	uint64_t shutdown[MR_NKINDS];
 	uint64_t faulted[MR_NKINDS];
 };
@@ -130,8 +131,10 @@ static void values_of(struct values *v, const struct ledger *l)
 
 	memset(v, 0, sizeof(*v));
 	for (int k = 0; k < MR_NKINDS; k++) {
-		for (int b = 0; b < NBY; b++)
+		for (int b = 0; b < NBY; b++) {
 			v->released[b][k] = l->bytes[cats[b]][k];
+			v->freed[b][k] = l->freed[cats[b]][k];
+		}
 		v->shutdown[k] = l->shutdown_released[k];
 		v->faulted[k] = l->bytes[CAT_FAULTED_IN][k];
 	}
@@ -457,21 +460,34 @@ static void per_kind_series(struct expo_buf *b, struct metrics *m, char **labels
 	}
 }
 
-static void render_ledger_families(struct expo_buf *b, struct metrics *m, char **labels)
+/* One sample per by, kind and series, from a uint64_t[NBY][MR_NKINDS] at offset. */
+static void per_by_kind_series(struct expo_buf *b, struct metrics *m, char **labels,
+			       const char *name, size_t offset)
 {
 	char first[64];
 
-	expo_family(b, "memreap_released_bytes_total", "counter",
-		    "Bytes that left address spaces' resident sets, by who released them: the "
-		    "process itself by syscall (self), the kernel at exit, at exec, or while the "
-		    "process lived (kernel_live). The values of by are disjoint.");
 	for (int by = 0; by < NBY; by++)
 		for (int k = 0; k < MR_NKINDS; k++) {
 			snprintf(first, sizeof(first), "by=\"%s\",kind=\"%s\"",
 				 released_by_names[by], kind_names[k]);
-			per_series(b, m, labels, "memreap_released_bytes_total", first,
-				   SERIES_FIELD(sum.released[by][k]));
+			per_series(b, m, labels, name, first,
+				   offset + (by * MR_NKINDS + k) * sizeof(uint64_t));
 		}
+}
+
+static void render_ledger_families(struct expo_buf *b, struct metrics *m, char **labels)
+{
+	expo_family(b, "memreap_released_bytes_total", "counter",
+		    "Bytes that left address spaces' resident sets, by who released them: the "
+		    "process itself by syscall (self), the kernel at exit, at exec, or while the "
+		    "process lived (kernel_live). The values of by are disjoint.");
+	per_by_kind_series(b, m, labels, "memreap_released_bytes_total",
+			   SERIES_FIELD(sum.released));
+	expo_family(b, "memreap_freed_bytes_total", "counter",
+		    "The part of memreap_released_bytes_total (same by and kind) that went back to "
+		    "the page allocator; the rest stays in memory: page cache, shmem, pages shared "
+		    "with another process.");
+	per_by_kind_series(b, m, labels, "memreap_freed_bytes_total", SERIES_FIELD(sum.freed));
 	expo_family(b, "memreap_shutdown_released_bytes_total", "counter",
 		    "The part of by=\"self\" released after the interpreter began its own shutdown "
 		    "(Py_FinalizeEx, perl_destruct, ...).");
@@ -494,8 +510,8 @@ static void render_histogram(struct expo_buf *b, struct metrics *m)
 	char le[48];
 
 	expo_family(b, "memreap_exit_resident_bytes", "histogram",
-		    "Bytes the kernel reclaimed at the exit of each address space (kernel_exit per "
-		    "ledger).");
+		    "Bytes the kernel unmapped at the exit of each address space (kernel_exit per "
+		    "ledger; memreap_freed_bytes_total says how much of it was freed).");
 	for (int i = 0; i < NBUCKETS; i++, bound *= 4) {
 		snprintf(le, sizeof(le), "le=\"%llu\"", (unsigned long long)bound);
 		expo_sample(b, "memreap_exit_resident_bytes_bucket", le, m->buckets[i]);

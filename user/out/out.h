@@ -20,7 +20,10 @@ struct report_opts {
 void out_text_report(FILE *f, const struct document *d, const struct report_opts *o);
 void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid);
 void out_text_health(FILE *f, const struct health *h);
-const char *ledger_verdict(const struct ledger *l, char *buf, size_t len);
+
+/* verdict.c: who released l's memory, what of it was freed, where the rest is (parent: the
+ * ledger l was forked from, if known). */
+void out_verdict(FILE *f, const struct ledger *l, const struct ledger *parent);
 
 /* out_csv.c */
 void out_csv(FILE *f, const struct document *d, const struct report_opts *o);

@@ -25,18 +25,29 @@ static void csv_header(FILE *f, const char *lead)
 			fprintf(f, ",%s_%s", category_names[c], kind_names[k]);
 	for (int i = 0; i < MR_NCALLS; i++)
 		fprintf(f, ",self_released_by_%s", call_names[i]);
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
+		for (int k = 0; k < MR_NKINDS; k++)
+			fprintf(f, ",freed_%s_%s", category_names[c], kind_names[k]);
 	fputc('\n', f);
 }
 
-static void csv_numbers(FILE *f, uint64_t peak, const uint64_t bytes[NCATEGORIES][MR_NKINDS],
-			const uint64_t by_call[MR_NCALLS])
+/* The numbers of one row; the freed columns are empty when unknown (old recordings). */
+static void csv_numbers(FILE *f, const struct ledger_sum *s)
 {
-	fprintf(f, ",%" PRIu64, peak);
+	fprintf(f, ",%" PRIu64, s->peak_rss);
 	for (int c = 0; c < NCATEGORIES; c++)
 		for (int k = 0; k < MR_NKINDS; k++)
-			fprintf(f, ",%" PRIu64, bytes[c][k]);
+			fprintf(f, ",%" PRIu64, s->bytes[c][k]);
 	for (int i = 0; i < MR_NCALLS; i++)
-		fprintf(f, ",%" PRIu64, by_call[i]);
+		fprintf(f, ",%" PRIu64, s->by_call[i]);
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++) {
+		for (int k = 0; k < MR_NKINDS; k++) {
+			if (s->freed_unknown)
+				fputc(',', f);
+			else
+				fprintf(f, ",%" PRIu64, s->freed[c][k]);
+		}
+	}
 	fputc('\n', f);
 }
 
@@ -82,7 +93,10 @@ void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
 			csv_int_or_empty(f, l[i].exit_code);
 			csv_int_or_empty(f, l[i].signal);
 			fprintf(f, ",%s", l[i].observed_from_start ? "true" : "false");
-			csv_numbers(f, l[i].peak_rss, l[i].bytes, l[i].by_call);
+			struct ledger_sum one = { 0 };
+
+			ledger_sum_add(&one, &l[i]);
+			csv_numbers(f, &one);
 		}
 		free(l);
 		return;
@@ -94,7 +108,7 @@ void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
 	for (size_t i = 0; i < n && (o->top <= 0 || i < (size_t)o->top); i++) {
 		csv_str(f, g[i].key);
 		fprintf(f, ",%" PRIu64, g[i].sum.ledgers);
-		csv_numbers(f, g[i].sum.peak_rss, g[i].sum.bytes, g[i].sum.by_call);
+		csv_numbers(f, &g[i].sum);
 	}
 	groups_free(g, n);
 }

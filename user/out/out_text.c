@@ -19,43 +19,6 @@ static const char *end_text(const struct ledger *l, char *buf, size_t len)
 	return buf;
 }
 
-const char *ledger_verdict(const struct ledger *l, char *buf, size_t len)
-{
-	char peak[SZ], kexit[SZ], klive[SZ], kexec[SZ], rss[SZ], pct[8];
-	uint64_t released = ledger_released_total(l);
-	uint64_t self = cat_total(l->bytes[CAT_SELF_RELEASED]);
-	int n;
-
-	n = snprintf(buf, len, "%s (pid %u): peak %s; released %s itself", l->comm, l->pid,
-		     human_bytes(l->peak_rss, peak, SZ), percent(self, released, pct, sizeof(pct)));
-	if (l->interp.name[0] && n > 0 && (size_t)n < len) {
-		if (l->shutdown_unwatched && !l->shutdown_started_ns)
-			n += snprintf(buf + n, len - n,
-				      " (its interpreter's shutdown could not be watched)");
-		else if (l->shutdown_started_ns)
-			n += snprintf(buf + n, len - n, " (%s during interpreter shutdown)",
-				      percent(cat_total(l->shutdown_released), released, pct,
-					      sizeof(pct)));
-		else if (l->end != MR_END_ALIVE)
-			n += snprintf(buf + n, len - n, " (its interpreter never ran its shutdown)");
-	}
-	if (cat_total(l->bytes[CAT_KERNEL_LIVE]) && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, "; the kernel took %s while it ran",
-			      human_bytes(cat_total(l->bytes[CAT_KERNEL_LIVE]), klive, SZ));
-	if (n <= 0 || (size_t)n >= len)
-		return printable(buf);
-	if (l->end == MR_END_EXIT)
-		snprintf(buf + n, len - n, "; the kernel reclaimed %s at exit",
-			 human_bytes(cat_total(l->bytes[CAT_KERNEL_EXIT]), kexit, SZ));
-	else if (l->end == MR_END_EXEC)
-		snprintf(buf + n, len - n, "; the kernel reclaimed %s at exec",
-			 human_bytes(cat_total(l->bytes[CAT_KERNEL_EXEC]), kexec, SZ));
-	else
-		snprintf(buf + n, len - n, "; still alive with %s resident",
-			 human_bytes(cat_total(l->bytes[CAT_RSS_AT_END]), rss, SZ));
-	return printable(buf);
-}
-
 void out_text_health(FILE *f, const struct health *h)
 {
 	char un[SZ];
@@ -70,25 +33,49 @@ void out_text_health(FILE *f, const struct health *h)
 	fputc('\n', f);
 }
 
-/* Every table: a leading label (pid and comm and end, or a group key), then the same numbers. */
+/*
+ * Every table: a leading label (pid and comm and end, or a group key), then the same numbers:
+ * what left the address space (SELF, KERN-LIVE, KERN-END), and of that what was FREED and what
+ * is STILL-HELD elsewhere (page cache, shmem, pages shared with another process).
+ */
 static void print_header(FILE *f, const char *label, int width)
 {
-	fprintf(f, "%-*s %10s %10s %10s %10s %10s %5s\n", width, label, "PEAK", "FAULTED", "SELF",
-		"KERN-LIVE", "KERN-END", "SELF%");
+	fprintf(f, "%-*s %10s %10s %10s %10s %10s %10s %10s %5s\n", width, label, "PEAK", "FAULTED",
+		"SELF", "KERN-LIVE", "KERN-END", "FREED", "STILL-HELD", "SELF%");
 }
 
 static void print_row(FILE *f, const char *label, int width, const struct ledger_sum *s)
 {
-	char peak[SZ], in[SZ], self[SZ], live[SZ], kend[SZ], pct[8];
+	char peak[SZ], in[SZ], self[SZ], live[SZ], kend[SZ], freed[SZ] = "?", held[SZ] = "?";
+	char pct[8];
 	uint64_t vself = cat_total(s->bytes[CAT_SELF_RELEASED]);
 	uint64_t vlive = cat_total(s->bytes[CAT_KERNEL_LIVE]);
 	uint64_t vend = cat_total(s->bytes[CAT_KERNEL_EXIT]) + cat_total(s->bytes[CAT_KERNEL_EXEC]);
+	uint64_t vfreed = 0;
 
-	fprintf(f, "%-*.*s %10s %10s %10s %10s %10s %5s\n", width, width, label,
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
+		vfreed += cat_total(s->freed[c]);
+	if (!s->freed_unknown) { /* old recordings: unknown, never 0 */
+		human_bytes(vfreed, freed, SZ);
+		human_bytes(vself + vlive + vend - vfreed, held, SZ);
+	}
+	fprintf(f, "%-*.*s %10s %10s %10s %10s %10s %10s %10s %5s\n", width, width, label,
 		human_bytes(s->peak_rss, peak, SZ),
 		human_bytes(cat_total(s->bytes[CAT_FAULTED_IN]), in, SZ),
 		human_bytes(vself, self, SZ), human_bytes(vlive, live, SZ),
-		human_bytes(vend, kend, SZ), percent(vself, vself + vlive + vend, pct, sizeof(pct)));
+		human_bytes(vend, kend, SZ), freed, held,
+		percent(vself, vself + vlive + vend, pct, sizeof(pct)));
+}
+
+/* What the freed columns and the sums mean, under every table. */
+static void print_legend(FILE *f, bool sums)
+{
+	fprintf(f, "FREED went back to the page allocator; STILL-HELD left the address space but "
+		   "stays in memory\n(page cache, shmem, pages still shared with another process).");
+	if (sums)
+		fprintf(f, " Sums add resident sets: a page shared\nby several processes "
+			   "counts in each (FREED counts it once: a page is freed once).");
+	fputc('\n', f);
 }
 
 #define LEDGER_LABEL_WIDTH 40
@@ -117,36 +104,48 @@ static void print_tree_node(FILE *f, const struct tree *t, size_t i, int depth)
 	for (size_t c = 0; c < t->nchildren[i]; c++)
 		print_tree_node(f, t, t->kids[t->first_child[i] + c], depth + 1);
 	if (t->nchildren[i]) {
-		snprintf(label, sizeof(label), "%*s= subtree of %u: %llu ledgers", depth * 2 + 2, "",
-			 t->node[i]->pid, (unsigned long long)t->subtree[i].ledgers);
+		snprintf(label, sizeof(label), "%*s= sum of %llu ledgers under %u", depth * 2 + 2, "",
+			 (unsigned long long)t->subtree[i].ledgers, t->node[i]->pid);
 		print_row(f, label, LEDGER_LABEL_WIDTH, &t->subtree[i]);
 	}
 }
 
-/* Every ledger under its parent's image, with subtree totals. */
-static void print_tree(FILE *f, const struct document *d)
+/* Every ledger under its parent's image, with subtree sums; true if it printed any sum. */
+static bool print_tree(FILE *f, const struct document *d)
 {
+	bool sums = false;
 	struct tree t;
 
 	if (tree_build(&t, d))
-		return;
+		return false;
 	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
-	for (size_t i = 0; i < t.n; i++)
+	for (size_t i = 0; i < t.n; i++) {
+		sums |= t.nchildren[i] > 0;
 		if (t.parent[i] < 0)
 			print_tree_node(f, &t, i, 0);
+	}
 	tree_free(&t);
+	return sums;
+}
+
+static const struct ledger *ledger_by_id(const struct document *d, uint64_t id)
+{
+	for (size_t i = 0; id && i < d->n; i++)
+		if (d->ledgers[i].id == id)
+			return &d->ledgers[i];
+	return NULL;
 }
 
 void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid)
 {
-	char verdict[512];
-
 	fprintf(f, "\nmemreap: %zu address space%s observed\n", d->n, d->n == 1 ? "" : "s");
-	print_tree(f, d);
-	for (size_t i = 0; i < d->n; i++)
-		if (d->ledgers[i].pid == root_pid && d->ledgers[i].end != MR_END_EXEC)
-			fprintf(f, "verdict: %s\n",
-				ledger_verdict(&d->ledgers[i], verdict, sizeof(verdict)));
+	print_legend(f, print_tree(f, d));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ledger *l = &d->ledgers[i];
+
+		if (l->pid == root_pid && l->end != MR_END_EXEC)
+			out_verdict(f, l, ledger_by_id(d, l->parent_id));
+	}
 	out_text_health(f, &d->health);
 }
 
@@ -210,8 +209,9 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 		report_groups(f, d, o);
 	}
 	document_totals(d, &t);
-	snprintf(label, sizeof(label), "TOTAL (%" PRIu64 " ledgers)", t.ledgers);
+	snprintf(label, sizeof(label), "TOTAL, sum of %" PRIu64 " ledgers", t.ledgers);
 	fprintf(f, "\n");
 	print_row(f, label, LEDGER_LABEL_WIDTH, &t);
+	print_legend(f, true);
 	out_text_health(f, &d->health);
 }

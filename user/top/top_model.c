@@ -33,8 +33,10 @@ static void on_end(const struct ledger *l, void *ctx)
 	memcpy(e.comm, l->comm, sizeof(e.comm));
 	e.self = cat_total(l->bytes[CAT_SELF_RELEASED]);
 	e.kernel = ledger_kernel_total(l);
+	e.freed = ledger_freed_total(l);
 	pthread_mutex_lock(&m->lock);
 	m->ended.self += e.self;
+	m->ended.freed += e.freed;
 	m->ended.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
 	m->ended.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
 	m->ended.kernel_live += cat_total(l->bytes[CAT_KERNEL_LIVE]);
@@ -64,6 +66,7 @@ static void take_row(const struct ledger *l, void *ctx)
 	s->live.kernel_live += cat_total(l->bytes[CAT_KERNEL_LIVE]);
 	s->live.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
 	s->live.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
+	s->live.freed += ledger_freed_total(l);
 	if (!l->pid || !wanted(s->m, l->pid, l->comm))
 		return;
 	if (s->n == s->cap) {
@@ -86,6 +89,7 @@ static void take_row(const struct ledger *l, void *ctx)
 	r->peak = l->peak_rss;
 	r->self = cat_total(l->bytes[CAT_SELF_RELEASED]);
 	r->kernel_live = cat_total(l->bytes[CAT_KERNEL_LIVE]);
+	r->freed = ledger_freed_total(l);
 	r->start_ns = l->process_start_ns;
 }
 
@@ -118,12 +122,14 @@ static void snapshot(struct top_model *m)
 	t.kernel_exit += s.live.kernel_exit;
 	t.kernel_exec += s.live.kernel_exec;
 	t.kernel_live += s.live.kernel_live;
+	t.freed += s.live.freed;
 	old = m->totals;
 	dt = m->snapshot_ns ? now - m->snapshot_ns : 0;
 	m->rate.self = per_second(t.self, old.self, dt);
 	m->rate.kernel_exit = per_second(t.kernel_exit, old.kernel_exit, dt);
 	m->rate.kernel_exec = per_second(t.kernel_exec, old.kernel_exec, dt);
 	m->rate.kernel_live = per_second(t.kernel_live, old.kernel_live, dt);
+	m->rate.freed = per_second(t.freed, old.freed, dt);
 	m->rate.exits = per_second(t.exits, old.exits, dt);
 	m->totals = t;
 	stale = m->rows;

@@ -18,7 +18,7 @@ struct top_row {
 	char comm[MR_COMM_LEN];
 	char interp[16]; /* interpreter name; empty until interpreter detection exists (issue 8) */
 	char *exe, *cgroup;
-	uint64_t rss, peak, self, kernel_live, start_ns;
+	uint64_t rss, peak, self, kernel_live, freed, start_ns;
 };
 
 struct top_ended {
@@ -26,12 +26,12 @@ struct top_ended {
 	char comm[MR_COMM_LEN];
 	enum mr_end end;
 	int exit_code, signal;
-	uint64_t peak, self, kernel, end_ns;
+	uint64_t peak, self, kernel, freed, end_ns;
 };
 
 /* Bytes since the observer started: ended ledgers plus what live ones did so far. */
 struct top_totals {
-	uint64_t self, kernel_exit, kernel_exec, kernel_live, exits;
+	uint64_t self, kernel_exit, kernel_exec, kernel_live, freed, exits;
 };
 
 enum top_sort { SORT_PID, SORT_COMM, SORT_RSS, SORT_PEAK, SORT_RELEASED, SORT_KERNEL, SORT_AGE,

@@ -93,15 +93,16 @@ static void draw(struct screen *s)
 	put(y++, line, A_BOLD);
 	top_rates(m, line, sizeof(line));
 	put(y++, line, 0);
+	top_freed(m, line, sizeof(line));
+	put(y++, line, 0);
 	top_share(m, COLS, line, sizeof(line));
 	put(y++, line, 0);
-	put(y++, line, 0);
 	bool alert = top_health(m, line, sizeof(line));
-	put(y - 1, line, alert ? color(s, PAIR_ALERT) | A_BOLD : 0);
+	put(y++, line, alert ? color(s, PAIR_ALERT) | A_BOLD : 0);
 	rows = s->paused ? s->frozen : m->rows;
 	nrows = s->paused ? s->nfrozen : m->nrows;
 	top_sort_rows(rows, nrows, s->o->sort, s->o->ascending);
-	recent_h = LINES >= 24 ? (LINES - 6) / 3 : 3;
+	recent_h = LINES >= 24 ? (LINES - 7) / 3 : 3;
 	table_h = LINES - y - 2 - recent_h - 1;
 	top_table_header(line, sizeof(line));
 	put(y++, line, A_REVERSE);
@@ -123,7 +124,7 @@ static void draw(struct screen *s)
 	for (size_t i = 0, n = 0; i < m->nrecent && (int)n < recent_h - 1; i++) {
 		if (*s->filter && !strstr(m->recent[i].comm, s->filter))
 			continue;
-		top_recent_line(&m->recent[i], COLS - 56, line, sizeof(line));
+		top_recent_line(&m->recent[i], COLS - 63, line, sizeof(line));
 		draw_bar_line(s, y++, line);
 		n++;
 	}

@@ -11,6 +11,7 @@
 void top_title(const struct top_model *m, char *buf, size_t len);
 void top_rates(const struct top_model *m, char *buf, size_t len);
 /* "self share [####----] 80%": the bar takes what width leaves. */
+void top_freed(const struct top_model *m, char *buf, size_t len);
 void top_share(const struct top_model *m, int width, char *buf, size_t len);
 /* Returns true when health is not clean (shown in red). */
 bool top_health(const struct top_model *m, char *buf, size_t len);

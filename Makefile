@@ -188,7 +188,7 @@ test: deps
 	$(MAKE) fuzz-replay
 	$(MAKE) integration
 	$(MAKE) test-asan-fast
-	VMTEST_TESTS=test_accuracy,test_doctor $(MAKE) vmtest # the ledger tests; vmtest alone: all
+	VMTEST_TESTS=test_accuracy,test_doctor,test_freed $(MAKE) vmtest # the ledger tests; vmtest alone: all
 
 # --- hardening (README "Reliability") ---
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev

@@ -121,11 +121,10 @@ def test_shared_memory_is_freed_only_when_its_file_lets_go():
     check(p.returncode == 0, p.stderr)
     check_document(doc)
     led = [l for l in doc["ledgers"] if l["comm"] == "shmfree"][0]
-    check(led["self_released"]["shmem"] == 48 * MiB, f"both memfds left it: "
-          f"{led['self_released']}")
+    close(led["self_released"]["shmem"], 48 * MiB, MiB, "both memfds left it")
     # 32 MiB unmapped while its memfd stays open: not freed; 16 MiB truncated: freed
-    check(freed(led, "self_released", "shmem") == 16 * MiB,
-          f"only the truncated memfd's pages are freed: {led['freed_by_kind']['self_released']}")
+    close(freed(led, "self_released", "shmem"), 16 * MiB, MiB,
+          "only the truncated memfd's pages are freed")
 
 
 def test_memory_cgroup_charge_confirms_what_a_child_freed():

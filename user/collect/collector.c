@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "caps.h"
 #include "collector.h"
+#include "bpf_features.h"
 #include "hooks.h"
 #include "memreap.skel.h"
 #include "interp_detect.h"
@@ -392,12 +393,11 @@ static int check_kernel_btf(const char *path, char *err, size_t errlen)
 /* Helpers and maps older kernels lack: a clear error instead of a verifier log. */
 static int check_kernel_features(char *err, size_t errlen)
 {
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
-		snprintf(err, errlen, "unsupported kernel: no BPF ring buffer (needs Linux 5.8 or later)");
-		return -1;
-	}
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) != 1) {
-		snprintf(err, errlen, "unsupported kernel: no bpf_loop helper (needs Linux 5.17 or later)");
+	for (size_t i = 0; i < nfeatures; i++) {
+		if (features[i].probe() == 1)
+			continue;
+		snprintf(err, errlen, "unsupported kernel: no %s (%s; needs Linux %s or later)",
+			 features[i].name, features[i].what, features[i].since);
 		return -1;
 	}
 	return 0;

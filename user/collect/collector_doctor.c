@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
+#include "bpf_features.h"
 #include "hooks.h"
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -117,23 +118,21 @@ static void check_counters(const struct btf *btf, struct kernel_check *c, int *n
 
 static void check_features(struct kernel_check *c, int *n, int max)
 {
-	int rb = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-	int loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
-	struct kernel_check *k;
+	for (size_t i = 0; i < nfeatures; i++) {
+		int found = features[i].probe();
+		struct kernel_check *k = add(c, n, max, features[i].name, found == 1);
 
-	k = add(c, n, max, "ring buffer", rb == 1);
-	if (k)
-		snprintf(k->result, sizeof(k->result), "%s",
-			 rb == 1   ? "BPF_MAP_TYPE_RINGBUF (5.8+)"
-			 : rb == 0 ? "missing: needs 5.8 or later"
-				   : "cannot probe (root needed)");
-	k = add(c, n, max, "bpf_loop", loop == 1);
-	if (k)
-		snprintf(k->result, sizeof(k->result), "%s",
-			 loop == 1
-			     ? "helper present (5.17+): walks the existing processes at start-up"
-			 : loop == 0 ? "missing: needs 5.17 or later"
-				     : "cannot probe (root needed)");
+		if (!k)
+			continue;
+		if (found == 1)
+			snprintf(k->result, sizeof(k->result), "present: %s (%s+)", features[i].what,
+				 features[i].since);
+		else if (found == 0)
+			snprintf(k->result, sizeof(k->result), "missing: needs %s or later (%s)",
+				 features[i].since, features[i].what);
+		else
+			snprintf(k->result, sizeof(k->result), "cannot probe (root needed)");
+	}
 }
 
 int collector_kernel_checks(struct kernel_check *c, int max)

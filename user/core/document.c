@@ -125,6 +125,7 @@ enum sort_field {
 	SORT_KERNEL_LIVE,
 	SORT_KERNEL_EXEC,
 	SORT_FAULTED,
+	SORT_FREED,
 	SORT_LEDGERS,
 	SORT_PID,
 	SORT_START,
@@ -132,8 +133,8 @@ enum sort_field {
 };
 
 const char *const sort_fields[] = {
-	"peak", "self", "kernel", "kernel_exit", "kernel_live", "kernel_exec", "faulted", "ledgers",
-	"pid",	"start", "name", NULL,
+	"peak", "self", "kernel", "kernel_exit", "kernel_live", "kernel_exec", "faulted", "freed",
+	"ledgers", "pid", "start", "name", NULL,
 };
 
 int sort_field_index(const char *name)
@@ -142,6 +143,15 @@ int sort_field_index(const char *name)
 		if (!strcmp(name, sort_fields[i]))
 			return i;
 	return -1;
+}
+
+static uint64_t sum_freed(const struct ledger_sum *s)
+{
+	uint64_t n = 0;
+
+	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
+		n += cat_total(s->freed[c]);
+	return n;
 }
 
 static uint64_t sum_value(const struct ledger_sum *s, int field)
@@ -162,6 +172,8 @@ static uint64_t sum_value(const struct ledger_sum *s, int field)
 		return cat_total(s->bytes[CAT_KERNEL_EXEC]);
 	case SORT_FAULTED:
 		return cat_total(s->bytes[CAT_FAULTED_IN]);
+	case SORT_FREED:
+		return sum_freed(s);
 	case SORT_LEDGERS:
 		return s->ledgers;
 	}

@@ -123,9 +123,9 @@ static bool where_it_stays(const struct ledger *l, const struct ledger *parent, 
 			       anon, parent->pid);
 		else
 			APPEND(buf, len, &n,
-			       "%s anonymous pages not freed in its own context "
-			       "(shared with another address space, or held a moment longer in the "
-			       "kernel's per-CPU page batches)",
+			       "%s anonymous pages not freed in its own teardown (shared "
+			       "copy-on-write with a process that outlived it, or held a moment "
+			       "longer in per-CPU page batches)",
 			       anon);
 		sep = ", ";
 	}

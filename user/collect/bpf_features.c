@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <bpf/libbpf.h>
+#include "bpf_features.h"
+
+static int probe_ringbuf(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+}
+
+static int probe_loop(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
+}
+
+static int probe_task_storage(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL);
+}
+
+const struct feature features[] = {
+    {"ring buffer", "BPF_MAP_TYPE_RINGBUF, for ended ledgers and rare events", "5.8",
+     probe_ringbuf},
+    {"bpf_loop", "the helper that walks the existing processes at start-up", "5.17", probe_loop},
+    {"task storage", "BPF_MAP_TYPE_TASK_STORAGE, for the release windows that measure freed memory",
+     "5.11", probe_task_storage},
+};
+const size_t nfeatures = sizeof(features) / sizeof(features[0]);

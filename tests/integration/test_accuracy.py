@@ -186,6 +186,11 @@ def test_pages_taken_by_another_process_are_kernel_live():
           "process_madvise(MADV_PAGEOUT) from the parent is kernel_live")
     close(led["self_released_by_call"]["madvise"], out["paged_out_by_child"], MiB,
           "madvise(MADV_PAGEOUT) by the child itself is self_released")
+    # clean file pages paged out are dropped from the page cache: freed, whoever asked
+    close(led["freed_by_kind"]["kernel_live"]["file"], out["paged_out_by_parent"], MiB,
+          "the parent's pageout freed the file pages")
+    close(led["freed_by_kind"]["self_released"]["file"], out["paged_out_by_child"], MiB,
+          "the child's own pageout freed them")
     # run -o wrote the same ledgers to a recording
     p = memreap("report", rec, "--format", "json")
     check(p.returncode == 0 and not p.stderr, p.stderr)

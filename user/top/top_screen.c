@@ -61,8 +61,11 @@ static const char *help_text[] = {
 	"  arrows, PgUp, PgDn, Home   scroll the table",
 	"  ?          this help",
 	"",
-	"RELEASED: bytes the process gave back itself; KERNEL: taken by the kernel while it runs",
-	"(reclaim). Recently ended: S = released by the process, K = reclaimed by the kernel.",
+	"RELEASED: bytes the process gave back itself; KERNEL: taken by the kernel",
+	"while it runs (reclaim); FREED: of both, what went back to the page allocator",
+	"(the rest stays in the page cache, shmem, or shared with another process).",
+	"Recently ended: S = released by the process, K = unmapped by the kernel (at",
+	"exit, exec or while it ran).",
 	"",
 	"press any key",
 };

@@ -610,16 +610,13 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *task)
 {
-	struct release_window *w;
 	struct mm_struct *mm;
 	struct mr_ledger *l;
 	__u32 tgid;
 
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return 0;
-	w = window_of(bpf_get_current_task_btf()); /* task is the current one */
-	if (w)
-		window_close(bpf_get_current_task_btf(), w);
+	window_task_exit(); /* task is the current one */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* other threads of the group live on */
 	tgid = BPF_CORE_READ(task, tgid);

@@ -140,6 +140,16 @@ static __always_inline void window_close(struct task_struct *task, struct releas
 	bpf_task_storage_delete(&windows, task);
 }
 
+/* sched_process_exit: the exiting task's releases are over. */
+static __always_inline void window_task_exit(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct release_window *w = window_of(task);
+
+	if (w)
+		window_close(task, w);
+}
+
 /* exit_mmap: ledger l's teardown is over; the task that did it flushes what it matched. */
 static __always_inline void window_teardown_done(struct mr_ledger *l)
 {

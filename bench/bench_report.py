@@ -512,6 +512,27 @@ def write(res, out_path, readme_path):
     return text
 
 
+def per_event_summary(res):
+    """Machine-independent figures: BPF time per event and collector CPU per process."""
+    pe, pf = res["per_event"], res.get("page_free")
+    rows = [("rss_stat (scenario 1's page faults)", pe, "rss_stat"),
+            ("page free inside a release (scenario 1's munmaps)", pe, "mm_page_free"),
+            ("page free with no release in progress (page-cache drops)", pf, "mm_page_free")]
+    lines = ["| per event, programs alone (kernel.bpf_stats_enabled=1) | memreap | floor |",
+             "| --- | --- | --- |"]
+    for what, d, hook in rows:
+        if not d:
+            continue
+        m, _ = hook_ns(d["memreap"]["hooks"], hook)
+        f, _ = hook_ns(d["floor"]["hooks"], hook)
+        if m is not None and f is not None:
+            lines.append(f"| {what} | {m:.0f} ns | {f:.0f} ns |")
+    c = res["collector"]["storm"]
+    lines.append(f"| collector CPU per process (fork + exec + exit; the storm) | "
+                 f"{c['collector_cpu'] / max(c['timing']['ops'], 1) * 1e6:.0f} µs | |")
+    return lines
+
+
 def update_readme(path, res, tg):
     with open(path) as f:
         text = f.read()
@@ -523,7 +544,8 @@ def update_readme(path, res, tg):
                f"From {kind}, {time.strftime('%Y-%m-%d', time.gmtime())}, Linux "
                f"{platform.release()}, {os.cpu_count()} CPUs; every figure, the method and the "
                "anchors in [bench/results/overhead.md](bench/results/overhead.md).", ""]
-    summary += matrix_table(res) + [""] + targets_table(tg) + [README_END]
+    summary += matrix_table(res) + [""] + targets_table(tg) + [""] + per_event_summary(res)
+    summary += [README_END]
     head, rest = text.split(README_BEGIN, 1)
     tail = rest.split(README_END, 1)[1]
     with open(path, "w") as f:

@@ -475,7 +475,7 @@ SEC("raw_tp/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
 	struct mr_ledger *l;
-	__s64 value, delta;
+	__s64 delta;
 	__u64 rss;
 	int k;
 
@@ -488,9 +488,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 		account_untracked(mm, member);
 		return 0;
 	}
-	member &= MR_NMEMBERS - 1; /* in range (checked above); proven to the verifier */
-	value = rss_counter_bytes(mm, member, page_shift);
-	delta = value - __sync_lock_test_and_set(&l->cur[member], value);
+	delta = rss_counter_change(mm, member, l, page_shift);
 	k = kind_of(member);
 	if (delta == 0 || k < 0)
 		return 0;
@@ -645,6 +643,35 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	return 0;
 }
 
+/*
+ * The teardown is over and nothing changes the counters any more: what the ledger still books
+ * as resident is checked against one full sum (per-CPU counters book changes CPU by CPU; see
+ * rss_counter.bpf.h), and a difference is booked as faulted in or as the end's release.
+ */
+static __always_inline void reconcile(struct mr_ledger *l, struct mm_struct *mm)
+{
+	__u32 cat = l->state == MR_STATE_EXECED ? MR_REL_EXEC : MR_REL_EXIT;
+
+	if (counters_are_atomic())
+		return; /* read directly: exact at every event */
+	for (int m = 0; m < MR_NMEMBERS; m++) {
+		__s64 value, diff;
+		int k = kind_of(m);
+
+		if (!l->cur[m])
+			continue; /* the usual end: everything booked as released */
+		value = rss_counter_bytes(mm, m, page_shift);
+		diff = value - __sync_lock_test_and_set(&l->cur[m], value);
+		if (k < 0 || !diff)
+			continue;
+		if (diff > 0)
+			__sync_fetch_and_add(&l->faulted_in[k], diff);
+		else
+			__sync_fetch_and_add(&l->released[cat][k], -diff);
+		__sync_fetch_and_add(&paths.reconciled, 1);
+	}
+}
+
 /* The ring buffer is full: keep the ledger for user space rather than lose it. */
 static __always_inline void park(struct mr_ledger *l)
 {
@@ -675,6 +702,7 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 			read_vm(l, mm);
 		}
 	}
+	reconcile(l, mm);
 	window_teardown_done(l);
 	/* A deleted entry can be reused at once by another CPU: copy the ledger out first. */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -94,7 +94,8 @@ struct mr_ledger {
 	__u8 end;
 	__u8 pad;
 	char comm[MR_COMM_LEN];
-	__s64 cur[MR_NMEMBERS]; /* last value seen of each kernel counter, bytes */
+	__s64 cur[MR_NMEMBERS];	   /* each kernel counter's value as booked, bytes */
+	__s64 shared[MR_NMEMBERS]; /* per-CPU counters: the shared count as booked, pages */
 	__u64 baseline[MR_NKINDS];
 	__u64 faulted_in[MR_NKINDS];
 	__u64 released[MR_NRELEASES][MR_NKINDS];
@@ -177,6 +178,7 @@ struct mr_paths {
 	__u32 reserved;
 	__u64 exits_before_exit_mm;  /* sched_process_exit still saw the mm */
 	__u64 exits_after_exit_mm;   /* it did not: the teardown came first */
+	__u64 reconciled; /* counters whose booked value a full sum corrected at a ledger's end */
 };
 
 #endif /* MEMREAP_H */

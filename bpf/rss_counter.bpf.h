@@ -1,19 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exact value of one of an mm's RSS counters, read from a raw tracepoint.
+ * The change of an mm's RSS counter since a ledger last booked it, read from a raw tracepoint.
  *
- * Since 6.2 each counter is a struct percpu_counter: a shared count plus a small per-CPU delta.
- * Summing it needs each CPU's per-CPU offset. This kernel exports neither __per_cpu_offset nor
+ * Before 6.2 each counter is an atomic (struct mm_rss_stat): read it, swap it into the ledger.
+ *
+ * Since 6.2 each counter is a struct percpu_counter: a shared count plus a small delta per CPU,
+ * and an exact value is a sum over every possible CPU. Summing on every event would cost O(CPUs)
+ * per page fault. Instead each CPU keeps a shadow, per mm it saw, of its own delta as last booked,
+ * and the ledger keeps the shared count as last booked. An event on CPU c books the change of c's
+ * delta and of the shared count: the kernel changed one of them (percpu_counter_add on c) and
+ * fired the tracepoint right after, on c. Over all events the booked changes telescope to the
+ * counter's value. A CPU with no shadow of the mm (its first event there, or a slot another mm
+ * took) books the difference to a full sum once and starts its shadow from it. Where a ledger
+ * ends, a counter it still books as non-zero is reconciled with one full sum.
+ *
+ * What concurrency can shift, never lose: a change whose task migrated between the add and the
+ * tracepoint is booked by the next event of that counter on the CPU that made it (in that
+ * event's category); a full sum taken while another CPU's event is in flight books that change
+ * once more, and the end's reconciliation takes it back. The totals stay exact.
+ *
+ * Summing needs each CPU's per-CPU offset. This kernel exports neither __per_cpu_offset nor
  * per-CPU variables in kallsyms, so the offsets are learnt from a per-CPU array map of our own:
  * the map's per-CPU base (bpf_array.pptrs[0]) and bpf_map_lookup_percpu_elem() for each CPU
  * differ by exactly that CPU's offset. Learnt once, then cached.
- *
- * Before 6.2 the counters were plain atomics (struct mm_rss_stat).
  */
 #ifndef RSS_COUNTER_BPF_H
 #define RSS_COUNTER_BPF_H
 
 #define MR_MAX_CPUS 1024
+#define MR_SHADOW_SLOTS 1024 /* per CPU; a power of two */
 
 const volatile __u32 nr_cpus = 1; /* possible CPUs, set by the loader (<= MR_MAX_CPUS) */
 
@@ -31,6 +46,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } percpu_probe SEC(".maps");
+
+/* This CPU's per-CPU deltas of one mm's counters, as it last booked them (pages). */
+struct counter_shadow {
+	__u64 mm;
+	__u64 ledger; /* an mm's address can be reused: the ledger's id tells them apart */
+	__s32 local[MR_NMEMBERS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MR_SHADOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct counter_shadow);
+} shadows SEC(".maps");
 
 __u64 percpu_offset[MR_MAX_CPUS];
 __u32 percpu_offset_ready;
@@ -63,36 +92,110 @@ static __noinline int learn_percpu_offsets(void)
 	return 0;
 }
 
-static __noinline __s64 percpu_counter_value(struct percpu_counter *fbc)
+/* CPU cpu's delta of a per-CPU counter. */
+static __always_inline __s32 percpu_local(struct percpu_counter *fbc, __u32 cpu)
+{
+	__u64 counters = (__u64)BPF_CORE_READ(fbc, counters);
+	__s32 local = 0;
+
+	if (cpu < MR_MAX_CPUS)
+		bpf_probe_read_kernel(&local, sizeof(local), (void *)(counters + percpu_offset[cpu]));
+	return local;
+}
+
+/* The exact value, summed over every possible CPU; *shared gets the shared count it used. */
+static __noinline __s64 percpu_counter_value(struct percpu_counter *fbc, __s64 *shared)
 {
 	__s64 sum = BPF_CORE_READ(fbc, count);
-	__u64 counters = (__u64)BPF_CORE_READ(fbc, counters);
 
+	*shared = sum;
 	if (!percpu_offset_ready && learn_percpu_offsets())
 		return sum;
-	for (__u32 cpu = 0; cpu < MR_MAX_CPUS && cpu < nr_cpus; cpu++) {
-		__s32 local = 0;
-
-		bpf_probe_read_kernel(&local, sizeof(local), (void *)(counters + percpu_offset[cpu]));
-		sum += local;
-	}
+	for (__u32 cpu = 0; cpu < MR_MAX_CPUS && cpu < nr_cpus; cpu++)
+		sum += percpu_local(fbc, cpu);
 	return sum;
 }
 
-/* Bytes resident (or swapped, for MM_SWAPENTS) according to counter `member` of mm. */
+static __always_inline bool counters_are_atomic(void)
+{
+	return bpf_core_type_exists(struct mm_rss_stat___old);
+}
+
+/* Bytes resident (or swapped, for MM_SWAPENTS) according to counter `member` of mm: exact. */
 static __always_inline __s64 rss_counter_bytes(struct mm_struct *mm, int member, __u32 shift)
 {
-	__s64 pages;
+	__s64 pages, shared;
 
 	member &= MR_NMEMBERS - 1; /* callers check the range; this proves it to the verifier */
-	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+	if (counters_are_atomic()) {
 		struct mm_struct___old *old = (void *)mm;
 
 		pages = BPF_CORE_READ(old, rss_stat.count[member].counter);
 	} else {
-		pages = percpu_counter_value(&mm->rss_stat[member]);
+		pages = percpu_counter_value(&mm->rss_stat[member], &shared);
 	}
 	return pages << shift;
+}
+
+static __always_inline __u32 shadow_slot(__u64 mm)
+{
+	return (__u32)((mm * 0x9E3779B97F4A7C15ull) >> 54) & (MR_SHADOW_SLOTS - 1);
+}
+
+/* No shadow of l on this CPU: book the difference to a full sum and start one from it. */
+static __noinline __s64 percpu_rebook(struct mm_struct *mm, __u32 member, struct mr_ledger *l,
+				      struct counter_shadow *sh, __u32 shift)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__s64 shared, value;
+
+	member &= MR_NMEMBERS - 1;
+	value = percpu_counter_value(&mm->rss_stat[member], &shared) << shift;
+	__sync_lock_test_and_set(&l->shared[member], shared);
+	if (sh) {
+		sh->mm = l->mm;
+		sh->ledger = l->id;
+		for (int m = 0; m < MR_NMEMBERS; m++)
+			sh->local[m] = percpu_local(&mm->rss_stat[m], cpu);
+	}
+	return value - __sync_lock_test_and_set(&l->cur[member], value);
+}
+
+/*
+ * The change of counter `member` of mm since ledger l last booked it, in bytes; l->cur[member]
+ * moves by as much. O(1) per event, whatever the number of CPUs.
+ */
+static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member,
+						 struct mr_ledger *l, __u32 shift)
+{
+	struct percpu_counter *fbc;
+	struct counter_shadow *sh;
+	__u32 cpu, slot;
+	__s64 shared, change;
+	__s32 local;
+
+	member &= MR_NMEMBERS - 1;
+	if (counters_are_atomic()) {
+		__s64 value = rss_counter_bytes(mm, member, shift);
+
+		return value - __sync_lock_test_and_set(&l->cur[member], value);
+	}
+	if (!percpu_offset_ready && learn_percpu_offsets())
+		return 0;
+	fbc = &mm->rss_stat[member];
+	slot = shadow_slot(l->mm);
+	sh = bpf_map_lookup_elem(&shadows, &slot);
+	if (!sh || sh->mm != l->mm || sh->ledger != l->id)
+		return percpu_rebook(mm, member, l, sh, shift);
+	cpu = bpf_get_smp_processor_id();
+	shared = BPF_CORE_READ(fbc, count);
+	local = percpu_local(fbc, cpu);
+	change = (__s64)(local - sh->local[member]) +
+		 (shared - __sync_lock_test_and_set(&l->shared[member], shared));
+	sh->local[member] = local;
+	change <<= shift;
+	__sync_fetch_and_add(&l->cur[member], change);
+	return change;
 }
 
 #endif /* RSS_COUNTER_BPF_H */

@@ -20,7 +20,7 @@ def test_doctor_reports_the_paths_this_kernel_gets():
     check(p.returncode == 0, f"rc {p.returncode}: {p.stdout}{p.stderr}")
     found = lines(p.stdout)
     for hook in ("rss_stat", "sched_process_fork", "sched_process_exec", "sched_process_exit",
-                 "exit_mmap"):
+                 "exit_mmap", "mm_page_free"):
         check(found.get(hook, ("",))[0] == "ok", f"hook {hook}: {found.get(hook)}")
         check(found[hook][1].startswith("raw tracepoint (struct "), f"{hook} arguments")
     check(found["rss_stat"][1].startswith("raw tracepoint (struct mm_struct *, int"),
@@ -29,12 +29,13 @@ def test_doctor_reports_the_paths_this_kernel_gets():
     atomic = found["rss counters"][1].startswith("atomic")
     chose = found["counter path"][1]
     check(chose == ("CO-RE chose the atomic counters" if atomic else
-                    "CO-RE chose the percpu_counter sums"), f"counter path: {chose}")
+                    "CO-RE chose the percpu_counters, booked per CPU"), f"counter path: {chose}")
     m = re.match(r"sched_process_exit (before|after) exit_mm \((\d+) of (\d+) exits",
                  found["exit order"][1])
     check(m and int(m.group(2)) >= 1, f"exit order observed: {found['exit order']}")
     check(found["self-test"][0] == "ok" and "exit code 7" in found["self-test"][1],
           f"self-test: {found['self-test']}")
+    check(found["task storage"][0] == "ok", f"task storage: {found['task storage']}")
     check(p.stdout.rstrip().endswith("verdict: memreap works on this kernel"), "verdict")
 
 

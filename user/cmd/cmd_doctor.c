@@ -101,7 +101,7 @@ static void print_paths(struct collector *c)
 	print_check("counter path", p.counter_layout != MR_COUNTERS_UNKNOWN,
 		    p.counter_layout == MR_COUNTERS_ATOMIC ? "CO-RE chose the atomic counters"
 		    : p.counter_layout == MR_COUNTERS_PERCPU
-			? "CO-RE chose the percpu_counter sums"
+			? "CO-RE chose the percpu_counters, booked per CPU"
 			: "unknown (the seeding program did not run)");
 	if (p.exits_after_exit_mm > p.exits_before_exit_mm)
 		snprintf(

@@ -111,8 +111,10 @@ static void check_counters(const struct btf *btf, struct kernel_check *c, int *n
 	else
 		snprintf(
 		    k->result, sizeof(k->result),
-		    "percpu_counter per member (6.2 and later): shared count plus the deltas of "
-		    "%d possible CPUs, offsets learnt from a per-CPU map",
+		    "percpu_counter per member (6.2 and later): an event books its CPU's delta and "
+		    "the shared count (O(1)); a full sum over the %d possible CPUs only at a CPU's "
+		    "first event of an mm and to reconcile a ledger's end (offsets learnt from a "
+		    "per-CPU map)",
 		    libbpf_num_possible_cpus());
 }
 

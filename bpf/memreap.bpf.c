@@ -234,8 +234,9 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	set_owner(l, owner);
 	if (origin == MR_ORIGIN_EXISTING) {
 		for (int m = 0; m < MR_NMEMBERS; m++) {
-			l->cur[m] = rss_counter_bytes(mm, m, page_shift);
 			int k = kind_of(m);
+
+			rss_counter_seed(mm, m, l, page_shift);
 			if (k >= 0)
 				l->baseline[k] = l->cur[m];
 		}

@@ -7,15 +7,18 @@
  * Since 6.2 each counter is a struct percpu_counter: a shared count plus a small delta per CPU,
  * and an exact value is a sum over every possible CPU. Summing on every event would cost O(CPUs)
  * per page fault. Instead each CPU keeps a shadow, per mm it saw, of its own delta as last booked,
- * and the ledger keeps the shared count as last booked. An event on CPU c books the change of c's
- * delta and of the shared count: the kernel changed one of them (percpu_counter_add on c) and
- * fired the tracepoint right after, on c. Over all events the booked changes telescope to the
- * counter's value. A CPU with no shadow of the mm (its first event there, or a slot another mm
+ * and the ledger keeps the shared count as last booked. percpu_counter_add() on CPU c changes c's
+ * delta, or, when the delta would reach the batch, flushes it and the change into the shared
+ * count and leaves c's delta at zero; the tracepoint fires right after, on c. So an event books
+ * the change of its CPU's delta and, when that delta is back at zero (a flush), the change of the
+ * shared count: each change is booked by the event of the task that made it. Over all events the
+ * booked changes telescope to the counter's value. A CPU with no shadow of the mm (its first event there, or a slot another mm
  * took) books the difference to a full sum once and starts its shadow from it. Where a ledger
  * ends, a counter it still books as non-zero is reconciled with one full sum.
  *
  * What concurrency can shift, never lose: a change whose task migrated between the add and the
- * tracepoint is booked by the next event of that counter on the CPU that made it (in that
+ * tracepoint is booked by the next event of that counter on the CPU that made it, a flush whose
+ * event another CPU's flush-marked event beats to the shared count by the latter (each in that
  * event's category); a full sum taken while another CPU's event is in flight books that change
  * once more, and the end's reconciliation takes it back. The totals stay exact.
  *
@@ -121,25 +124,66 @@ static __always_inline bool counters_are_atomic(void)
 	return bpf_core_type_exists(struct mm_rss_stat___old);
 }
 
+/*
+ * Before 6.2. A function of its own: the compiler may hoist a field offset above the branch that
+ * guards it, and on a newer kernel that offset's relocation fails.
+ */
+static __noinline __s64 atomic_counter_pages(struct mm_struct *mm, __u32 member)
+{
+	struct mm_struct___old *old = (void *)mm;
+
+	return BPF_CORE_READ(old, rss_stat.count[member & (MR_NMEMBERS - 1)].counter);
+}
+
 /* Bytes resident (or swapped, for MM_SWAPENTS) according to counter `member` of mm: exact. */
 static __always_inline __s64 rss_counter_bytes(struct mm_struct *mm, int member, __u32 shift)
 {
 	__s64 pages, shared;
 
 	member &= MR_NMEMBERS - 1; /* callers check the range; this proves it to the verifier */
-	if (counters_are_atomic()) {
-		struct mm_struct___old *old = (void *)mm;
-
-		pages = BPF_CORE_READ(old, rss_stat.count[member].counter);
-	} else {
+	if (counters_are_atomic())
+		pages = atomic_counter_pages(mm, member);
+	else
 		pages = percpu_counter_value(&mm->rss_stat[member], &shared);
-	}
 	return pages << shift;
+}
+
+/* A ledger that starts from what is resident: its counters' values, and the shared counts. */
+static __always_inline void rss_counter_seed(struct mm_struct *mm, int member, struct mr_ledger *l,
+					     __u32 shift)
+{
+	__s64 shared = 0;
+
+	member &= MR_NMEMBERS - 1;
+	if (counters_are_atomic()) {
+		l->cur[member] = atomic_counter_pages(mm, member) << shift;
+		return;
+	}
+	l->cur[member] = percpu_counter_value(&mm->rss_stat[member], &shared) << shift;
+	l->shared[member] = shared;
 }
 
 static __always_inline __u32 shadow_slot(__u64 mm)
 {
 	return (__u32)((mm * 0x9E3779B97F4A7C15ull) >> 54) & (MR_SHADOW_SLOTS - 1);
+}
+
+/*
+ * The shared count's change since it was last booked. Swapped in with compare-and-swap, never
+ * with a value read before another CPU booked a newer one: the booked values follow each other
+ * in time, so the changes telescope and none is booked twice.
+ */
+static __always_inline __s64 shared_change(struct percpu_counter *fbc, struct mr_ledger *l,
+					   __u32 member)
+{
+	member &= MR_NMEMBERS - 1;
+	for (int try = 0; try < 16; try++) {
+		__s64 booked = l->shared[member], now = BPF_CORE_READ(fbc, count);
+
+		if (__sync_val_compare_and_swap(&l->shared[member], booked, now) == booked)
+			return now - booked;
+	}
+	return 0; /* sixteen CPUs in a row were faster: a later event books it */
 }
 
 /* No shadow of l on this CPU: book the difference to a full sum and start one from it. */
@@ -171,7 +215,7 @@ static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member
 	struct percpu_counter *fbc;
 	struct counter_shadow *sh;
 	__u32 cpu, slot;
-	__s64 shared, change;
+	__s64 change;
 	__s32 local;
 
 	member &= MR_NMEMBERS - 1;
@@ -188,11 +232,12 @@ static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member
 	if (!sh || sh->mm != l->mm || sh->ledger != l->id)
 		return percpu_rebook(mm, member, l, sh, shift);
 	cpu = bpf_get_smp_processor_id();
-	shared = BPF_CORE_READ(fbc, count);
 	local = percpu_local(fbc, cpu);
-	change = (__s64)(local - sh->local[member]) +
-		 (shared - __sync_lock_test_and_set(&l->shared[member], shared));
+	change = (__s64)(local - sh->local[member]);
 	sh->local[member] = local;
+	/* A delta back at zero marks a flush into the shared count by this CPU's add. */
+	if (local == 0)
+		change += shared_change(fbc, l, member);
 	change <<= shift;
 	__sync_fetch_and_add(&l->cur[member], change);
 	return change;

@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # MEMREAP_BIN: another build of memreap (make test-asan); the workloads stay in build/
@@ -122,11 +123,14 @@ def check_document(doc, clean=True):
               f"health not clean: {h}")
 
 
-def baseline_lag():
-    """Bytes a start-up baseline may miss: before 6.2 each thread caches up to 64 page faults
-    before its mm's counter sees them (SPLIT_RSS_COUNTING; `memreap doctor` says so)."""
+def baseline_lag(kind="anon"):
+    """Bytes a start-up baseline may miss, per counter: before 6.2 each thread caches up to 64
+    page faults before its mm's counter sees them (SPLIT_RSS_COUNTING; `memreap doctor` says
+    so). An anonymous fault maps one page, a file or shmem fault up to 16 (fault-around)."""
     p = memreap("doctor")
-    return 64 * os.sysconf("SC_PAGE_SIZE") if "SPLIT_RSS_COUNTING" in p.stdout else 0
+    if "SPLIT_RSS_COUNTING" not in p.stdout:
+        return 0
+    return 64 * (1 if kind == "anon" else 16) * os.sysconf("SC_PAGE_SIZE")
 
 
 def check_truth(truth, led, self_expected=None):
@@ -167,3 +171,14 @@ def memcg_anon(path):
     with open(os.path.join(path, "memory.stat")) as f:
         stat = dict(line.split() for line in f)
     return int(stat["anon"] if "anon" in stat else stat["rss"])
+
+
+def wait_for_header(path, proc, timeout=20):
+    """memreap writes the file header once it is loaded and attached."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path) and os.path.getsize(path) > 16:
+            return
+        check(proc.poll() is None, f"memreap exited early: {proc.returncode}")
+        time.sleep(0.05)
+    raise AssertionError(f"no recording header in {path} after {timeout}s")

@@ -8,20 +8,9 @@ import subprocess
 import tempfile
 import time
 
-from mrtest import MEMREAP, check, check_document, memreap, tmp, wl
+from mrtest import MEMREAP, check, check_document, memreap, tmp, wait_for_header, wl
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def wait_for_header(path, proc, timeout=20):
-    """memreap writes the file header once it is loaded and attached."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path) and os.path.getsize(path) > 16:
-            return
-        check(proc.poll() is None, f"memreap exited early: {proc.returncode}")
-        time.sleep(0.05)
-    raise AssertionError(f"no recording header in {path} after {timeout}s")
 
 
 def start(args, path, **kw):

@@ -10,6 +10,7 @@
 # Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
 # $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
 # arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
+# $VMTEST_SMP: the guest's CPUs (default 2).
 # Exit status 0 only if every kernel passed.
 set -euo pipefail
 
@@ -25,6 +26,7 @@ GUEST_TESTS+=,test_interpreters.test_not_an_interpreter
 GUEST_TESTS+=,test_top.test_batch,test_top.test_top_refuses
 TESTS=${VMTEST_TESTS:-$GUEST_TESTS}
 MEMORY=${VMTEST_MEMORY:-2048}
+SMP=${VMTEST_SMP:-2} # vCPUs: -smp N gives the guest N real CPUs (TCG runs one thread each)
 TIMEOUT=${VMTEST_TIMEOUT:-900}
 PY=python3.11
 
@@ -122,7 +124,7 @@ boot() {
 	cat "$WORK/common.cpio" "$WORK/mod-$ver.cpio" >"$WORK/initrd-$ver.cpio"
 	rm -f "$disk" && truncate -s 512M "$disk" && mkfs.ext4 -q -F "$disk"
 	start=$(date +%s)
-	timeout "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot -m "$MEMORY" -smp 2 \
+	timeout "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot -m "$MEMORY" -smp "$SMP" \
 		-cpu max -kernel "$kdir/boot/vmlinuz-$ver" -initrd "$WORK/initrd-$ver.cpio" \
 		-drive "file=$disk,if=virtio,format=raw" \
 		-append "console=ttyS0 panic=-1 quiet mitigations=off memreap.tests=$TESTS ${VMTEST_APPEND:-}" \

@@ -98,11 +98,17 @@ static void print_paths(struct collector *c)
 	char result[320];
 
 	collector_paths(c, &p);
-	print_check("counter path", p.counter_layout != MR_COUNTERS_UNKNOWN,
-		    p.counter_layout == MR_COUNTERS_ATOMIC ? "CO-RE chose the atomic counters"
-		    : p.counter_layout == MR_COUNTERS_PERCPU
-			? "CO-RE chose the percpu_counters, booked per CPU"
-			: "unknown (the seeding program did not run)");
+	if (p.counter_layout == MR_COUNTERS_PERCPU)
+		snprintf(result, sizeof(result),
+			 "CO-RE chose the percpu_counters, booked per CPU (%llu counters reconciled "
+			 "at a ledger's end so far)",
+			 (unsigned long long)p.reconciled);
+	else
+		snprintf(result, sizeof(result), "%s",
+			 p.counter_layout == MR_COUNTERS_ATOMIC
+				 ? "CO-RE chose the atomic counters"
+				 : "unknown (the seeding program did not run)");
+	print_check("counter path", p.counter_layout != MR_COUNTERS_UNKNOWN, result);
 	if (p.exits_after_exit_mm > p.exits_before_exit_mm)
 		snprintf(
 		    result, sizeof(result),

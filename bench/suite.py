@@ -342,6 +342,42 @@ def width_scaling(m, uprobes, health):
     return {"times": times, "rss_stat_ns": per_run}
 
 
+VMTEST_CPUS = (2, 8, 32)
+
+
+def cpucost_lines(text):
+    """bench/cpucost.py's lines in a guest's console: {observer: {hook: ns per run}}."""
+    out = {}
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) == 6 and f[0] == "cpucost:":
+            out.setdefault(f[2], {})[f[3]] = {"cnt": int(f[4]), "ns": float(f[5])}
+    return out
+
+
+def cpu_count_scaling(m):
+    """The BPF time per event against the number of CPUs: Debian's 6.12 under qemu with -smp N
+    (TCG: N real CPUs in the guest), bench/cpucost.py inside. A boot that crashes before the
+    guest reports (TCG's text patching with many vCPUs) is tried again, three times at most."""
+    out = {}
+    env = dict(os.environ, VMTEST_KERNELS="6.12", VMTEST_BENCH="1", VMTEST_MEMORY="2048")
+    for n in VMTEST_CPUS:
+        for attempt in range(3):
+            p = subprocess.run([os.path.join(ROOT, "tests", "vmtest", "vmtest.sh")],
+                               env=dict(env, VMTEST_SMP=str(n)), capture_output=True, text=True,
+                               timeout=1800)
+            got = cpucost_lines(p.stdout)
+            if p.returncode == 0 and "memreap" in got and "floor" in got:
+                out[n] = got
+                break
+            print(f"  {n} CPUs: guest attempt {attempt + 1} gave no figures", flush=True)
+        if n not in out:
+            raise BenchError(f"the {n}-CPU guest never reported (tests/vmtest/vmtest.sh)")
+        print(f"  {n} CPUs: rss_stat memreap {out[n]['memreap']['rss_stat']['ns']:.0f} ns, "
+              f"floor {out[n]['floor']['rss_stat']['ns']:.0f} ns", flush=True)
+    return out
+
+
 def sleeper_scaling(m, health):
     """Scenario 1 with 100, 1k, 10k sleeping processes (tracked address spaces): overhead, the
     rss_stat program's time per event, and the collector's peak RSS (record and top)."""
@@ -410,6 +446,9 @@ def main():
         res["width"] = width_scaling(m, uprobes, health)
         print("bench: 100 / 1k / 10k sleeping processes", flush=True)
         res["sleepers"] = sleeper_scaling(m, health)
+        print(f"bench: BPF time per event with {VMTEST_CPUS} CPUs (qemu, Debian's 6.12)",
+              flush=True)
+        res["cpus"] = cpu_count_scaling(m)
     except (BenchError, subprocess.SubprocessError, OSError) as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1

@@ -10,7 +10,8 @@
 # Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
 # $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
 # arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
-# $VMTEST_SMP: the guest's CPUs (default 2).
+# $VMTEST_SMP: the guest's CPUs (default 2). $VMTEST_BENCH=1: the guest runs bench/cpucost.py
+# (make bench's time per event by CPU count) instead of the tests; make bench builds its binaries.
 # Exit status 0 only if every kernel passed.
 set -euo pipefail
 
@@ -29,6 +30,7 @@ MEMORY=${VMTEST_MEMORY:-2048}
 SMP=${VMTEST_SMP:-2} # vCPUs: -smp N gives the guest N real CPUs (TCG runs one thread each)
 TIMEOUT=${VMTEST_TIMEOUT:-900}
 PY=python3.11
+BPFTOOL=${BPFTOOL:-$(command -v bpftool || echo /usr/sbin/bpftool)}
 
 [ $# -gt 0 ] && KERNELS="$*"
 
@@ -99,7 +101,20 @@ build_common() {
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
 	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
+	[ -z "${VMTEST_BENCH:-}" ] || build_bench "$r"
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
+}
+
+# make bench's part: its scripts, workloads and floor, and bpftool for the programs' run times.
+build_bench() {
+	local r=$1
+
+	[ -x "$ROOT/build/bench/floor" ] || die "build/bench is missing: run make bench"
+	mkdir -p "$r/memreap/bench" "$r/memreap/build/bench"
+	cp "$ROOT"/bench/*.py "$r/memreap/bench/"
+	cp "$ROOT/build/bench/floor" "$ROOT/build/bench/pagefault" "$r/memreap/build/bench/"
+	cp "$BPFTOOL" "$r/usr/sbin/bpftool"
+	copy_libs "$r/usr/sbin/bpftool" "$r/memreap/build/bench/floor"
 }
 
 # The modules a kernel needs for the scratch disk, as a second cpio appended to the common one.
@@ -117,6 +132,10 @@ build_modules() {
 	(cd "$m" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/mod-$ver.cpio"
 }
 
+bench_arg() {
+	[ -z "${VMTEST_BENCH:-}" ] || echo memreap.bench=1
+}
+
 # Boot one kernel; prints the guest's console to $WORK/<ver>.log. Returns the tests' status.
 boot() {
 	local kdir=$1 ver=$2 log=$WORK/$2.log disk=$WORK/scratch-$2.img start rc
@@ -127,11 +146,11 @@ boot() {
 	timeout "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot -m "$MEMORY" -smp "$SMP" \
 		-cpu max -kernel "$kdir/boot/vmlinuz-$ver" -initrd "$WORK/initrd-$ver.cpio" \
 		-drive "file=$disk,if=virtio,format=raw" \
-		-append "console=ttyS0 panic=-1 quiet mitigations=off memreap.tests=$TESTS ${VMTEST_APPEND:-}" \
+		-append "console=ttyS0 panic=-1 quiet mitigations=off memreap.tests=$TESTS $(bench_arg) ${VMTEST_APPEND:-}" \
 		</dev/null >"$log" 2>&1 || true
 	tr -d '\r' <"$log" >"$log.txt"
 	sed -n '/vmtest: kernel/,/^vmtest: doctor exit/{s/.*\(vmtest: kernel\)/\1/;p}' "$log.txt"
-	grep -E '^(ok|FAIL|skip) |^[0-9]+ passed|Failure: |^vmtest: tests' "$log.txt" || true
+	grep -E '^(ok|FAIL|skip) |^[0-9]+ passed|Failure: |^vmtest: tests|^cpucost: ' "$log.txt" || true
 	echo "vmtest: $ver: booted and tested in $(($(date +%s) - start)) s (log: $log.txt)"
 	rc=$(sed -n 's/^vmtest: result \([0-9]*\)$/\1/p' "$log.txt")
 	[ -n "$rc" ] || { echo "vmtest: $ver: the guest never reported a result" >&2; return 1; }

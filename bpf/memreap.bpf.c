@@ -231,6 +231,7 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	l->start_ns = bpf_ktime_get_boot_ns();
 	l->exit_code = -1;
 	l->origin = origin;
+	l->zero_start = origin != MR_ORIGIN_EXISTING;
 	set_owner(l, owner);
 	if (origin == MR_ORIGIN_EXISTING) {
 		for (int m = 0; m < MR_NMEMBERS; m++) {
@@ -602,6 +603,9 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	e->file_ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	e->file_size = BPF_CORE_READ(bprm, file, f_inode, i_size);
+	e->file_dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
 	bpf_ringbuf_submit(e, ringbuf_flags());
 	return 0;
 }

@@ -92,10 +92,12 @@ struct mr_ledger {
 	__u8 state;
 	__u8 origin;
 	__u8 end;
-	__u8 pad;
+	__u8 zero_start; /* its counters started at zero (a new mm): see rss_counter.bpf.h */
 	char comm[MR_COMM_LEN];
 	__s64 cur[MR_NMEMBERS];	   /* each kernel counter's value as booked, bytes */
 	__s64 shared[MR_NMEMBERS]; /* per-CPU counters: the shared count as booked, pages */
+	__u64 percpu[MR_NMEMBERS]; /* and where their per-CPU deltas live (0: not known yet) */
+	__u64 cpus_booked;	   /* bit cpu % 64: that CPU started a shadow of this ledger */
 	__u64 baseline[MR_NKINDS];
 	__u64 faulted_in[MR_NKINDS];
 	__u64 released[MR_NRELEASES][MR_NKINDS];
@@ -140,6 +142,11 @@ struct mr_event_exec {
 	__u64 ledger;
 	__u64 old_ledger;
 	__u64 ts_ns;
+	/* The executable's identity: user space names it once, then knows it by these. */
+	__u64 file_ino;
+	__u64 file_size;
+	__u32 file_dev;
+	__u32 pad;
 	char comm[MR_COMM_LEN];
 	char filename[MR_FILENAME_LEN];
 };
@@ -179,6 +186,7 @@ struct mr_paths {
 	__u64 exits_before_exit_mm;  /* sched_process_exit still saw the mm */
 	__u64 exits_after_exit_mm;   /* it did not: the teardown came first */
 	__u64 reconciled; /* counters whose booked value a full sum corrected at a ledger's end */
+	__u64 full_sums;  /* per-CPU counters summed whole: a CPU's first event of an mm */
 };
 
 #endif /* MEMREAP_H */

@@ -134,10 +134,29 @@ static __always_inline struct release_window *window_of(struct task_struct *task
 	return bpf_task_storage_get(&windows, task, 0, 0);
 }
 
+/*
+ * A window ends. A live task's storage goes, so that its page frees take the fast path again; an
+ * exiting task keeps it closed (no ledger) for its teardown to reuse, and the kernel frees it
+ * with the task: one allocation per process, not one per window.
+ */
+static __always_inline void window_end(struct task_struct *task, struct release_window *w)
+{
+	if (!(task->flags & PF_EXITING)) {
+		bpf_task_storage_delete(&windows, task);
+		return;
+	}
+	w->ledger = 0;
+	w->mixed = 0;
+	for (int k = 0; k < MR_NKINDS; k++) {
+		w->budget[k] = 0;
+		w->pending[k] = 0;
+	}
+}
+
 static __always_inline void window_close(struct task_struct *task, struct release_window *w)
 {
 	window_settle(w);
-	bpf_task_storage_delete(&windows, task);
+	window_end(task, w);
 }
 
 /* sched_process_exit: the exiting task's releases are over. */
@@ -146,7 +165,7 @@ static __always_inline void window_task_exit(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct release_window *w = window_of(task);
 
-	if (w)
+	if (w && w->ledger)
 		window_close(task, w);
 }
 
@@ -159,7 +178,7 @@ static __always_inline void window_teardown_done(struct mr_ledger *l)
 	if (!w || w->ledger != l->id)
 		return;
 	window_flush(w, l);
-	bpf_task_storage_delete(&windows, task);
+	window_end(task, w);
 }
 
 /*
@@ -191,8 +210,8 @@ int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 	__u64 bytes, match;
 	int k;
 
-	if (!w || w->mixed)
-		return 0;
+	if (!w || w->mixed || !w->ledger)
+		return 0; /* no window, or a closed one an exiting task keeps */
 	k = freed_page_kind(page);
 	if (k < 0 || k >= MR_NKINDS)
 		return 0;

@@ -12,9 +12,10 @@
  * count and leaves c's delta at zero; the tracepoint fires right after, on c. So an event books
  * the change of its CPU's delta and, when that delta is back at zero (a flush), the change of the
  * shared count: each change is booked by the event of the task that made it. Over all events the
- * booked changes telescope to the counter's value. A CPU with no shadow of the mm (its first event there, or a slot another mm
- * took) books the difference to a full sum once and starts its shadow from it. Where a ledger
- * ends, a counter it still books as non-zero is reconciled with one full sum.
+ * booked changes telescope to the counter's value. A CPU with no shadow of the mm starts one:
+ * from zero for a new mm it never booked (a bit per CPU, modulo 64, in the ledger says so), else
+ * (an mm that predates memreap, a slot another mm took) from a full sum, booking the difference.
+ * Where a ledger ends, a counter it still books as non-zero is reconciled with one full sum.
  *
  * What concurrency can shift, never lose: a change whose task migrated between the add and the
  * tracepoint is booked by the next event of that counter on the CPU that made it, a flush whose
@@ -34,6 +35,7 @@
 #define MR_SHADOW_SLOTS 1024 /* per CPU; a power of two */
 
 const volatile __u32 nr_cpus = 1; /* possible CPUs, set by the loader (<= MR_MAX_CPUS) */
+extern struct mr_paths paths;	   /* memreap.bpf.c: what memreap doctor reports */
 
 struct mm_rss_stat___old {
 	atomic_long_t count[4];
@@ -95,15 +97,19 @@ static __noinline int learn_percpu_offsets(void)
 	return 0;
 }
 
-/* CPU cpu's delta of a per-CPU counter. */
-static __always_inline __s32 percpu_local(struct percpu_counter *fbc, __u32 cpu)
+/* CPU cpu's delta of a per-CPU counter whose per-CPU array is at counters. */
+static __always_inline __s32 percpu_delta(__u64 counters, __u32 cpu)
 {
-	__u64 counters = (__u64)BPF_CORE_READ(fbc, counters);
 	__s32 local = 0;
 
 	if (cpu < MR_MAX_CPUS)
 		bpf_probe_read_kernel(&local, sizeof(local), (void *)(counters + percpu_offset[cpu]));
 	return local;
+}
+
+static __always_inline __s32 percpu_local(struct percpu_counter *fbc, __u32 cpu)
+{
+	return percpu_delta((__u64)BPF_CORE_READ(fbc, counters), cpu);
 }
 
 /* The exact value, summed over every possible CPU; *shared gets the shared count it used. */
@@ -186,6 +192,28 @@ static __always_inline __s64 shared_change(struct percpu_counter *fbc, struct mr
 	return 0; /* sixteen CPUs in a row were faster: a later event books it */
 }
 
+/*
+ * A ledger whose counters started at zero (a new mm), on a CPU that never booked it: what that
+ * CPU booked of it is zero, so its shadow starts at zero and no full sum is needed. Returns false
+ * when that is not known (an mm that predates memreap, or a CPU whose shadow was evicted).
+ */
+static __noinline bool shadow_start(struct mm_struct *mm, struct mr_ledger *l,
+				    struct counter_shadow *sh)
+{
+	__u64 bit = 1ull << (bpf_get_smp_processor_id() & 63);
+
+	if (!l->zero_start || (l->cpus_booked & bit))
+		return false;
+	__sync_fetch_and_or(&l->cpus_booked, bit);
+	for (int m = 0; m < MR_NMEMBERS; m++) {
+		l->percpu[m] = (__u64)BPF_CORE_READ(&mm->rss_stat[m], counters);
+		sh->local[m] = 0;
+	}
+	sh->mm = l->mm;
+	sh->ledger = l->id;
+	return true;
+}
+
 /* No shadow of l on this CPU: book the difference to a full sum and start one from it. */
 static __noinline __s64 percpu_rebook(struct mm_struct *mm, __u32 member, struct mr_ledger *l,
 				      struct counter_shadow *sh, __u32 shift)
@@ -194,13 +222,19 @@ static __noinline __s64 percpu_rebook(struct mm_struct *mm, __u32 member, struct
 	__s64 shared, value;
 
 	member &= MR_NMEMBERS - 1;
+	__sync_fetch_and_or(&l->cpus_booked, 1ull << (cpu & 63));
+	__sync_fetch_and_add(&paths.full_sums, 1);
 	value = percpu_counter_value(&mm->rss_stat[member], &shared) << shift;
 	__sync_lock_test_and_set(&l->shared[member], shared);
+	for (int m = 0; m < MR_NMEMBERS; m++) {
+		/* The per-CPU array is the mm's for its whole life: read its address once. */
+		l->percpu[m] = (__u64)BPF_CORE_READ(&mm->rss_stat[m], counters);
+		if (sh)
+			sh->local[m] = percpu_delta(l->percpu[m], cpu);
+	}
 	if (sh) {
 		sh->mm = l->mm;
 		sh->ledger = l->id;
-		for (int m = 0; m < MR_NMEMBERS; m++)
-			sh->local[m] = percpu_local(&mm->rss_stat[m], cpu);
 	}
 	return value - __sync_lock_test_and_set(&l->cur[member], value);
 }
@@ -229,10 +263,13 @@ static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member
 	fbc = &mm->rss_stat[member];
 	slot = shadow_slot(l->mm);
 	sh = bpf_map_lookup_elem(&shadows, &slot);
-	if (!sh || sh->mm != l->mm || sh->ledger != l->id)
+	if (!sh)
+		return percpu_rebook(mm, member, l, sh, shift);
+	if ((sh->mm != l->mm || sh->ledger != l->id || !l->percpu[member]) &&
+	    !shadow_start(mm, l, sh))
 		return percpu_rebook(mm, member, l, sh, shift);
 	cpu = bpf_get_smp_processor_id();
-	local = percpu_local(fbc, cpu);
+	local = percpu_delta(l->percpu[member], cpu);
 	change = (__s64)(local - sh->local[member]);
 	sh->local[member] = local;
 	/* A delta back at zero marks a flush into the shared count by this CPU's add. */

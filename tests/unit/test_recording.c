@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Recording round trip; files cut at every byte; corrupt, foreign and future files. */
+/*
+ * Recording round trip; files cut at every byte; corrupt, foreign and future files; binary
+ * ledgers; version 1 files (JSON ledgers) and record types newer than the reader.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <cmocka.h>
 #include "fixtures.h"
+#include "ledger_bin.h"
+#include "ledger_json.h"
 #include "recording.h"
 
 static char path[] = "/tmp/memreap-unit-XXXXXX";
@@ -130,6 +136,126 @@ static void foreign_and_future_files(void **state)
 	assert_non_null(strstr(err, "version 99"));
 }
 
+static struct ledger sample_ledger(void)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger l;
+
+	ledger_from_kernel(&l, &k, 0);
+	free(l.exe);
+	l.exe = strdup("/usr/bin/python3.11");
+	free(l.cgroup);
+	l.cgroup = strdup("/user.slice/user-0.slice/session-1.scope");
+	snprintf(l.interp.name, sizeof(l.interp.name), "python");
+	snprintf(l.interp.version, sizeof(l.interp.version), "3.11.2");
+	l.shutdown_started_ns = 4000;
+	l.signal = -1;
+	return l;
+}
+
+static void binary_ledger_round_trip(void **state)
+{
+	static unsigned char buf[LEDGER_BIN_MAX];
+	struct ledger a = sample_ledger(), b;
+	char err[200];
+	size_t n = ledger_to_bin(&a, buf);
+
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_memory_equal(a.bytes, b.bytes, sizeof(a.bytes));
+	assert_memory_equal(a.freed, b.freed, sizeof(a.freed));
+	assert_memory_equal(a.by_call, b.by_call, sizeof(a.by_call));
+	assert_int_equal(b.id, 7);
+	assert_int_equal(b.exit_code, 1);
+	assert_int_equal(b.signal, -1);
+	assert_int_equal(b.shutdown_started_ns, 4000);
+	assert_true(b.observed_from_start);
+	assert_string_equal(b.comm, "python3.11");
+	assert_string_equal(b.exe, "/usr/bin/python3.11");
+	assert_string_equal(b.cgroup, a.cgroup);
+	assert_string_equal(b.interp.version, "3.11.2");
+	ledger_free(&b);
+	/* A payload cut inside a field, and numbers the JSON reader refuses, are errors. */
+	assert_int_equal(ledger_from_bin(buf, 58, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "binary ledger ends inside field \"peak_rss_bytes\"");
+	a.freed[CAT_KERNEL_EXIT][MR_ANON] = 61 * MiB;
+	n = ledger_to_bin(&a, buf);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "binary ledger: freed is more than was released");
+	ledger_free(&a);
+}
+
+static void put_le32(FILE *f, uint32_t v)
+{
+	unsigned char b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+
+	fwrite(b, 1, 4, f);
+}
+
+static void put_frame(FILE *f, uint32_t type, const char *payload)
+{
+	unsigned char head[8];
+	uint32_t n = (uint32_t)strlen(payload);
+	uLong crc;
+
+	for (int i = 0; i < 4; i++) {
+		head[i] = (n >> (8 * i)) & 0xff;
+		head[4 + i] = (type >> (8 * i)) & 0xff;
+	}
+	crc = crc32(crc32(0L, head, 8), (const unsigned char *)payload, n);
+	fwrite(head, 1, 8, f);
+	fputs(payload, f);
+	put_le32(f, (uint32_t)crc);
+}
+
+/* A file as memreap wrote them before binary ledgers: version 1, JSON ledgers, no freed. */
+static void write_version(uint32_t version, uint32_t extra_type)
+{
+	struct document d;
+	struct ledger l = sample_ledger();
+	json_object *o;
+	FILE *f = fopen(path, "wb");
+
+	document_init_local(&d);
+	fwrite("MEMREAP\0", 1, 8, f);
+	put_le32(f, version);
+	put_le32(f, 0);
+	o = meta_to_json(&d.meta);
+	put_frame(f, REC_HEADER, json_object_to_json_string(o));
+	json_object_put(o);
+	o = ledger_to_json(&l);
+	json_object_object_del(o, "freed");
+	json_object_object_del(o, "freed_by_kind");
+	put_frame(f, REC_LEDGER, json_object_to_json_string(o));
+	json_object_put(o);
+	if (extra_type)
+		put_frame(f, extra_type, "{\"from\": \"a newer memreap\"}");
+	put_frame(f, REC_END, "{\"ended_ns\": 9, \"health\": {\"ringbuf_drops\": 0, "
+			      "\"map_full\": 0, \"unattributed_bytes\": 0, \"lost_ledgers\": 0}}");
+	fclose(f);
+	ledger_free(&l);
+}
+
+static void older_files_and_newer_records(void **state)
+{
+	struct document d;
+	char note[256], err[256];
+
+	write_version(1, 0);
+	assert_int_equal(read_path(&d, note, err), 0);
+	assert_int_equal(d.n, 1);
+	assert_true(d.ledgers[0].freed_unknown); /* never 0: unknown */
+	assert_int_equal(d.ledgers[0].bytes[CAT_KERNEL_EXIT][MR_ANON], 60 * MiB);
+	document_free(&d);
+	write_version(2, 9); /* a record type added later within version 2: skipped */
+	assert_int_equal(read_path(&d, note, err), 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.meta.ended_ns, 9);
+	document_free(&d);
+	write_version(1, 9); /* version 1 had types 1 to 4 only */
+	assert_int_equal(read_path(&d, note, err), -1);
+	assert_non_null(strstr(err, "unknown type"));
+}
+
 static int cleanup(void **state)
 {
 	unlink(path);
@@ -143,6 +269,8 @@ int main(void)
 		cmocka_unit_test(cut_at_every_byte),
 		cmocka_unit_test(flipped_byte_is_an_error_with_offset),
 		cmocka_unit_test(foreign_and_future_files),
+		cmocka_unit_test(binary_ledger_round_trip),
+		cmocka_unit_test(older_files_and_newer_records),
 	};
 	int fd = mkstemp(path);
 

@@ -39,6 +39,8 @@ struct collector {
 	struct mr_event_fork *forks; /* pulled, not yet handled (oldest first) */
 	size_t nforks, forks_cap;
 	uint64_t last_stale_scan;
+	struct idmap exec_exe;	  /* an exec'd file's identity -> its path */
+	struct idmap exec_interp; /* the same identity -> "name version" of its interpreter */
 	struct idmap watched;	 /* identities of files checked for a shutdown probe */
 	struct idmap unwatched;	 /* identities of executables whose probe failed */
 	struct bpf_link **probes;
@@ -284,6 +286,53 @@ static void emit_end(struct collector *c, const struct mr_ledger *k)
 	ledger_free(&l);
 }
 
+/* An executable by its identity (device, inode, size) as the exec event gives it; 0 if none. */
+static uint64_t exec_file_key(const struct mr_event_exec *e)
+{
+	if (!e->file_ino)
+		return 0;
+	return (((uint64_t)e->file_dev << 40) ^ (e->file_ino << 8) ^ (e->file_size << 24)) | 1;
+}
+
+/* Bounded: executables replaced by upgrades add entries; forget them all now and then. */
+#define EXEC_FILES_MAX 8192
+
+/*
+ * An exec: name the new image. The first exec of a file resolves its path and its interpreter
+ * (and watches it for shutdown); later ones of the same file cost no system call.
+ */
+static void handle_exec(struct collector *c, const struct mr_event_exec *e)
+{
+	uint64_t key = exec_file_key(e);
+	const char *exe = key ? idmap_get(&c->exec_exe, key) : NULL;
+	char filename[MR_FILENAME_LEN], buf[4096];
+	struct interp it;
+
+	if (exe) {
+		const char *interp = idmap_get(&c->exec_interp, key);
+
+		idmap_put(&c->exe, e->ledger, exe);
+		idmap_put(&c->interp, e->ledger, interp ? interp : "");
+		return;
+	}
+	snprintf(filename, sizeof(filename), "%.*s", MR_FILENAME_LEN - 1, e->filename);
+	if (filename[0] == '/')
+		exe_of_filename(filename, buf, sizeof(buf));
+	else
+		exe_of_pid(e->tgid, buf, sizeof(buf));
+	idmap_put(&c->exe, e->ledger, buf);
+	interp_of_exe(buf, &it);
+	remember_interp(c, e->ledger, &it, buf);
+	if (!key || !*buf)
+		return;
+	if (c->exec_exe.len >= EXEC_FILES_MAX) {
+		idmap_free(&c->exec_exe);
+		idmap_free(&c->exec_interp);
+	}
+	idmap_put(&c->exec_exe, key, buf);
+	idmap_put(&c->exec_interp, key, idmap_get(&c->interp, e->ledger));
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -297,18 +346,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		release_forks(c, ((struct mr_event_fork *)data)->ts_ns);
 		handle_fork(c, data);
 	} else if (type == MR_EV_EXEC && size >= sizeof(struct mr_event_exec)) {
-		const struct mr_event_exec *e = data;
-		char filename[MR_FILENAME_LEN];
-
-		release_forks(c, e->ts_ns);
-		snprintf(filename, sizeof(filename), "%.*s", MR_FILENAME_LEN - 1, e->filename);
-		if (filename[0] == '/')
-			exe_of_filename(filename, buf, sizeof(buf));
-		else
-			exe_of_pid(e->tgid, buf, sizeof(buf));
-		idmap_put(&c->exe, e->ledger, buf);
-		interp_of_exe(buf, &it);
-		remember_interp(c, e->ledger, &it, buf);
+		release_forks(c, ((struct mr_event_exec *)data)->ts_ns);
+		handle_exec(c, data);
 	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
 		const struct mr_event_new *e = data;
 
@@ -711,6 +750,8 @@ void collector_close(struct collector *c)
 	free(c->forks);
 	idmap_free(&c->watched);
 	idmap_free(&c->unwatched);
+	idmap_free(&c->exec_exe);
+	idmap_free(&c->exec_interp);
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);
 	idmap_free(&c->exe);

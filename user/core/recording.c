@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "ledger_bin.h"
 #include "ledger_json.h"
 #include "recording.h"
 #include "util.h"
@@ -42,21 +43,36 @@ static int buf_reserve(struct rec_writer *w, size_t more)
 	return 0;
 }
 
+/* Room for a record of up to max payload bytes: where its payload goes, or NULL. */
+static unsigned char *frame_begin(struct rec_writer *w, size_t max)
+{
+	if (w->error || max > REC_MAX_PAYLOAD || buf_reserve(w, FRAME_HEADER_LEN + max + 4))
+		return NULL;
+	return (unsigned char *)w->buf + w->len + FRAME_HEADER_LEN;
+}
+
+/* The payload of n bytes is in place: frame it and check-sum it. */
+static void frame_end(struct rec_writer *w, enum rec_type type, size_t n)
+{
+	unsigned char *p = (unsigned char *)w->buf + w->len;
+	uLong crc;
+
+	put_u32(p, (uint32_t)n);
+	put_u32(p + 4, type);
+	crc = crc32(0L, p, (uInt)(FRAME_HEADER_LEN + n));
+	put_u32(p + FRAME_HEADER_LEN + n, (uint32_t)crc);
+	w->len += FRAME_HEADER_LEN + n + 4;
+}
+
 static void add_record(struct rec_writer *w, enum rec_type type, json_object *payload)
 {
 	const char *text = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
 	size_t n = strlen(text);
-	unsigned char *p;
-	uLong crc;
+	unsigned char *p = frame_begin(w, n);
 
-	if (!w->error && n <= REC_MAX_PAYLOAD && !buf_reserve(w, FRAME_HEADER_LEN + n + 4)) {
-		p = (unsigned char *)w->buf + w->len;
-		put_u32(p, (uint32_t)n);
-		put_u32(p + 4, type);
-		memcpy(p + FRAME_HEADER_LEN, text, n);
-		crc = crc32(0L, p, (uInt)(FRAME_HEADER_LEN + n));
-		put_u32(p + FRAME_HEADER_LEN + n, (uint32_t)crc);
-		w->len += FRAME_HEADER_LEN + n + 4;
+	if (p) {
+		memcpy(p, text, n);
+		frame_end(w, type, n);
 	}
 	json_object_put(payload);
 }
@@ -82,7 +98,10 @@ int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta
 
 void rec_add_ledger(struct rec_writer *w, const struct ledger *l)
 {
-	add_record(w, REC_LEDGER, ledger_to_json(l));
+	unsigned char *p = frame_begin(w, LEDGER_BIN_MAX);
+
+	if (p)
+		frame_end(w, REC_LEDGER_BIN, ledger_to_bin(l, p));
 }
 
 void rec_add_health(struct rec_writer *w, const struct health *h)
@@ -136,6 +155,7 @@ int rec_close(struct rec_writer *w)
 
 struct reader {
 	FILE *f;
+	uint32_t version; /* the file's format version */
 	uint64_t offset;
 	char *payload;
 	char *err;
@@ -156,7 +176,8 @@ static int read_frame(struct reader *r, uint32_t *type, uint32_t *len)
 		return READ_SHORT;
 	*len = get_u32(head);
 	*type = get_u32(head + 4);
-	if (*len > REC_MAX_PAYLOAD || *type < REC_HEADER || *type > REC_END) {
+	/* Version 1 knew types 1 to 4; version 2 skips types newer than its own (see below). */
+	if (*len > REC_MAX_PAYLOAD || *type < REC_HEADER || (r->version == 1 && *type > REC_END)) {
 		snprintf(r->err, r->errlen, "corrupt record at byte offset %llu (%s)",
 			 (unsigned long long)r->offset,
 			 *len > REC_MAX_PAYLOAD ? "impossible length" : "unknown type");
@@ -173,6 +194,21 @@ static int read_frame(struct reader *r, uint32_t *type, uint32_t *len)
 	}
 	r->payload[*len] = '\0';
 	return READ_OK;
+}
+
+static int apply_binary_ledger(struct reader *r, struct document *d, uint32_t len)
+{
+	char why[200];
+	struct ledger l;
+
+	if (ledger_from_bin((unsigned char *)r->payload, len, &l, why, sizeof(why))) {
+		snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
+			 (unsigned long long)r->offset, why);
+		return -1;
+	}
+	document_add(d, &l);
+	ledger_free(&l);
+	return 0;
 }
 
 static json_object *parse_payload(struct reader *r, uint32_t len)
@@ -231,6 +267,25 @@ static int apply_record(struct reader *r, struct document *d, uint32_t type, jso
 	return -1;
 }
 
+/* One whole record: JSON (types 1 to 4), a binary ledger (5), or a newer type (skipped). */
+static int read_record(struct reader *r, struct document *d, uint32_t type, uint32_t len,
+		       bool *ended)
+{
+	json_object *o;
+	int rc;
+
+	if (type == REC_LEDGER_BIN)
+		return apply_binary_ledger(r, d, len);
+	if (type > REC_LEDGER_BIN)
+		return 0; /* a record type a newer memreap added within format version 2 */
+	o = parse_payload(r, len);
+	if (!o)
+		return -1;
+	rc = apply_record(r, d, type, o, ended);
+	json_object_put(o);
+	return rc;
+}
+
 static int read_file_header(struct reader *r, struct document *d)
 {
 	unsigned char head[FILE_HEADER_LEN];
@@ -243,9 +298,11 @@ static int read_file_header(struct reader *r, struct document *d)
 		snprintf(r->err, r->errlen, "not a memreap recording (bad magic at byte offset 0)");
 		return -1;
 	}
-	if (get_u32(head + 8) != REC_VERSION) {
-		snprintf(r->err, r->errlen, "recording format version %u is not supported (this is %d)",
-			 get_u32(head + 8), REC_VERSION);
+	r->version = get_u32(head + 8);
+	if (r->version < 1 || r->version > REC_VERSION) {
+		snprintf(r->err, r->errlen,
+			 "recording format version %u is not supported (this reads 1 to %d)",
+			 r->version, REC_VERSION);
 		return -1;
 	}
 	r->offset = sizeof(head);
@@ -289,13 +346,8 @@ int rec_read(FILE *f, struct document *d, char *note, size_t notelen, char *err,
 	if (read_file_header(&r, d))
 		goto out;
 	while ((status = read_frame(&r, &type, &len)) == READ_OK) {
-		json_object *o = parse_payload(&r, len);
-
-		if (!o || apply_record(&r, d, type, o, &ended)) {
-			json_object_put(o);
+		if (read_record(&r, d, type, len, &ended))
 			goto out;
-		}
-		json_object_put(o);
 		r.offset += FRAME_HEADER_LEN + len + 4;
 		if (ended)
 			break;

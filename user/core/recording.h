@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Recording file format, version 1 (all integers little-endian):
+ * Recording file format, version 2 (all integers little-endian):
  *
  *   "MEMREAP\0"  u32 format_version  u32 reserved
  *   record*:     u32 payload_length  u32 type  payload  u32 crc32(length, type, payload)
  *
  * Types: 1 header (JSON doc_meta, first record), 2 ledger (JSON ledger), 3 health snapshot
- * (JSON health), 4 end (JSON {"ended_ns", "health"}). Records are appended as ledgers end, so a
- * file cut short (SIGKILL, full disk) reads up to its last whole record.
+ * (JSON health), 4 end (JSON {"ended_ns", "health"}), 5 ledger (binary: ledger_bin.h). A
+ * version 2 reader skips types above 5 (added later within version 2); version 1 files have
+ * types 1 to 4 and still read. Records are appended as ledgers end, so a file cut short
+ * (SIGKILL, full disk) reads up to its last whole record.
  */
 #ifndef MR_RECORDING_H
 #define MR_RECORDING_H
@@ -16,7 +18,7 @@
 #include "document.h"
 
 #define REC_MAGIC	    "MEMREAP"
-#define REC_VERSION	    1
+#define REC_VERSION	    2
 #define REC_MAX_PAYLOAD	    (1u << 20)
 
 enum rec_type {
@@ -24,6 +26,7 @@ enum rec_type {
 	REC_LEDGER = 2,
 	REC_HEALTH = 3,
 	REC_END = 4,
+	REC_LEDGER_BIN = 5,
 };
 
 struct rec_writer {

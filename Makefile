@@ -189,6 +189,7 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) test-asan-fast
 	VMTEST_TESTS=test_accuracy,test_doctor,test_freed $(MAKE) vmtest # the ledger tests; vmtest alone: all
+	VMTEST_KERNELS=6.12 VMTEST_SMP=8 VMTEST_TESTS=test_accuracy.test_threads_faulting $(MAKE) vmtest
 
 # --- hardening (README "Reliability") ---
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev

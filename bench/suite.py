@@ -262,6 +262,23 @@ def collector_run(m, health):
     return out
 
 
+def front_ends_cpu(m):
+    """`top --batch` and the exporter under the storm paced to 1,000 processes/s: their CPU per
+    process (each process is a fork, an exec and an exit; top refreshes every second, the
+    exporter renders every second; nothing scrapes it)."""
+    out = {}
+    for name, argv in (("top", [MEMREAP, "top", "--batch", "-d", "1", "-n", "100000"]),
+                       ("exporter", [MEMREAP, "exporter", "--listen", "127.0.0.1:0"])):
+        bg = Background(name, argv, has_hooks(RAW_HOOKS, "raw_tracepoint"), settle=1).start()
+        cpu0 = cpu_seconds(bg.proc.pid)
+        t = run_timed([bench_bin("exitstorm"), "exec", str(-m.paced_seconds), "8", "1000"],
+                      f"the paced storm under {name}", timeout=m.paced_seconds + 120)
+        time.sleep(0.3)
+        out[name] = {"timing": t, "collector_cpu": cpu_seconds(bg.proc.pid) - cpu0}
+        bg.stop()
+    return out
+
+
 def profile_collector(pid, seconds):
     """perf record on the collector while the storm runs paced to 1,000/s: where its CPU goes,
     by library and by function (perf's own sampling is why this is a separate window)."""
@@ -440,6 +457,7 @@ def main():
         print(f"bench: collector under the storm ({m.record_seconds} s + {m.paced_seconds} s)",
               flush=True)
         res["collector"] = collector_run(m, health)
+        res["front_ends"] = front_ends_cpu(m)
         print("bench: exit-rate ladder", flush=True)
         res["ladder"] = exit_ladder(m, health)
         print("bench: 1 and 2 busy CPUs", flush=True)

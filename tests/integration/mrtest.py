@@ -182,3 +182,20 @@ def wait_for_header(path, proc, timeout=20):
         check(proc.poll() is None, f"memreap exited early: {proc.returncode}")
         time.sleep(0.05)
     raise AssertionError(f"no recording header in {path} after {timeout}s")
+
+
+def recorded_ledgers(path, comm):
+    """The ledgers of comm in a recording that is still being written (read to its last record)."""
+    p = memreap("report", path, "--format", "json")
+    return [l for l in json.loads(p.stdout)["ledgers"] if l["comm"] == comm] if p.stdout else []
+
+
+def wait_for_ledgers(path, comm, count, proc, timeout=30):
+    """Until a recording being written holds count ledgers of comm (each one ended)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if len([l for l in recorded_ledgers(path, comm) if l["end"] != "alive"]) >= count:
+            return
+        check(proc.poll() is None, f"memreap exited early: {proc.returncode}")
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never held {count} ledgers of {comm}")

@@ -7,7 +7,7 @@ import time
 
 from mrtest import (MEMREAP, MiB, PYTHON, SCRIPTS, baseline_lag, check, check_balanced, check_document, check_truth,
                     close, memory_cgroup, memreap, run_json, tmp, total, truth_run,
-                    wait_for_header, wl)
+                    wait_for_header, wait_for_ledgers, wl)
 
 
 def test_known_pattern_per_call():
@@ -158,7 +158,7 @@ def test_process_started_before_memreap():
     hog.stdin.write("go\n")
     hog.stdin.flush()
     hog.wait()
-    time.sleep(0.5)
+    wait_for_ledgers(out, "hog", 1, rec)
     rec.send_signal(signal.SIGINT)
     _, err = rec.communicate(timeout=30)
     check(rec.returncode == 0, f"record rc {rec.returncode}: {err}")

@@ -8,7 +8,8 @@ import signal
 import subprocess
 import time
 
-from mrtest import (MEMREAP, MiB, check, check_document, memreap, tmp, wl)
+from mrtest import (MEMREAP, MiB, check, check_document, memreap, tmp, wait_for_header,
+                    wait_for_ledgers, wl)
 
 
 def test_exit_status_is_the_commands():
@@ -127,9 +128,9 @@ def test_damaged_recordings():
 def test_sigkill_of_the_recorder_leaves_a_readable_file():
     out = tmp("killed.rec")
     rec = subprocess.Popen([MEMREAP, "record", "-o", out], stderr=subprocess.PIPE)
-    time.sleep(1.0)
+    wait_for_header(out, rec)  # loaded and attached
     subprocess.run([wl("storm"), "200", "4"], capture_output=True)
-    time.sleep(0.5)
+    wait_for_ledgers(out, "storm", 201, rec)
     rec.send_signal(signal.SIGKILL)
     rec.wait()
     p = memreap("report", out, "--format", "json")
@@ -143,7 +144,7 @@ def test_sigkill_of_the_recorder_leaves_a_readable_file():
 def test_sigterm_finishes_the_file():
     out = tmp("term.rec")
     rec = subprocess.Popen([MEMREAP, "record", "-o", out], stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    wait_for_header(out, rec)  # its handlers are in place
     rec.send_signal(signal.SIGTERM)
     _, err = rec.communicate(timeout=30)
     check(rec.returncode == 0, err)

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from mrtest import (MEMREAP, MiB, PYTHON, SCRIPTS, check, check_document, check_truth, close, memreap, tmp,
-                    run_json, total, truth_run)
+                    run_json, total, truth_run, wait_for_header, wait_for_ledgers)
 
 
 def finalized(led):
@@ -134,12 +134,12 @@ def test_interpreter_binary_appearing_later_is_watched():
         os.unlink(newbin)
     rec = subprocess.Popen([MEMREAP, "record", "-o", out, "--comm", "late-python"],
                            stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    wait_for_header(out, rec)
     shutil.copy(PYTHON, newbin)  # a new file: not in PATH, not running at start-up
     for _ in range(2):
         subprocess.run([newbin, "-c", "import time; x = bytearray(16 << 20); time.sleep(0.3)"],
                        check=True)
-    time.sleep(0.3)
+    wait_for_ledgers(out, "late-python", 2, rec)
     rec.send_signal(signal.SIGINT)
     rec.communicate(timeout=30)
     doc = json.loads(memreap("report", out, "--format", "json").stdout)

@@ -8,7 +8,8 @@ import subprocess
 import tempfile
 import time
 
-from mrtest import MEMREAP, check, check_document, memreap, tmp, wait_for_header, wl
+from mrtest import (MEMREAP, check, check_document, memreap, recorded_ledgers, tmp,
+                    wait_for_header, wl)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -91,12 +92,6 @@ def test_run_finishes_its_recording_on_every_stop_signal():
         doc = report_json(out, complete=True)
         check([l["signal"] for l in doc["ledgers"] if l["comm"] == "sleep"] == [sig],
               f"{sig.name}: one sleep ledger, killed by it")
-
-
-def recorded_ledgers(path, comm):
-    """The ledgers of comm in a recording that is still being written (read to its last record)."""
-    p = memreap("report", path, "--format", "json")
-    return [l for l in json.loads(p.stdout)["ledgers"] if l["comm"] == comm] if p.stdout else []
 
 
 def test_sigkill_of_run_leaves_a_readable_file():

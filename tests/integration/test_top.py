@@ -38,9 +38,14 @@ def test_batch_frames_show_the_row_and_the_end():
     hog = start_hog(64, 16)
     top = subprocess.Popen([MEMREAP, "top", "--batch", "-n", "6", "-d", "0.5", "--comm", "hog"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.2)
+    seen = []
+    for line in top.stdout:  # until a frame shows the hog alive
+        seen.append(line)
+        if re.match(rf"\s*{hog.pid} hog ", line):  # it has not ended: a row of the table
+            break
     finish_hog(hog)
     out, err = top.communicate(timeout=30)
+    out = "".join(seen) + out
     check(top.returncode == 0, err)
     fs = frames(out)
     check(len(fs) == 6, f"{len(fs)} frames")

@@ -187,22 +187,44 @@ def test_burst_of_2000_short_processes():
     doc, p = run_json([wl("storm"), "2000", "8"])
     check(p.returncode == 0, p.stderr)
     check_document(doc)
-    kids = [l for l in doc["ledgers"] if l["comm"] == "storm" and l["ppid"] != 0]
     storm = json.loads(p.stdout)
     check(storm["started"] == 2000, "storm started 2000")
-    ended = [l for l in doc["ledgers"] if l["end"] == "exit"]
-    check(len(ended) >= 2001, f"{len(ended)} ended ledgers for 2000 children + parent")
+    ids = {l["id"] for l in doc["ledgers"]}
+    parent = [l for l in doc["ledgers"] if l["parent_id"] not in ids]  # CMD, the storm itself
+    check(len(parent) == 1 and parent[0]["comm"] == "storm", f"one storm parent: {parent}")
+    kids = [l for l in doc["ledgers"] if l["parent_id"] == parent[0]["id"]]
+    check(len(kids) == 2000 and all(k["end"] == "exit" and k["exit_code"] == 0 for k in kids),
+          f"{len(kids)} children forked from the storm, each ended by exit 0")
+    check(len(doc["ledgers"]) == 2001, f"{len(doc['ledgers'])} ledgers for 2000 children and "
+          "their parent, and nothing else")
+
+
+def user_processes():
+    """Thread group ids of the processes that have an address space (not kernel threads)."""
+    pids = set()
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/statm") as f:
+                if d.isdigit() and int(f.read().split()[0]) > 0:
+                    pids.add(int(d))
+        except (OSError, ValueError):
+            pass
+    return pids
 
 
 def test_system_wide_recording_balances():
     out = tmp("system.rec")
+    before = user_processes()
     p = memreap("record", "-o", out, "--duration", "2")
     check(p.returncode == 0, p.stderr)
+    throughout = before & user_processes()
     p = memreap("report", out, "--format", "json")
     check(p.returncode == 0, p.stderr)
     doc = json.loads(p.stdout)
     check_document(doc)
-    check(len(doc["ledgers"]) > 5, "a system-wide recording sees the machine's processes")
+    seen = {l["pid"] for l in doc["ledgers"] if l["end"] == "alive"}
+    check(throughout <= seen, f"every process alive throughout has a live ledger; missing: "
+          f"{sorted(throughout - seen)}")
     alive = [l for l in doc["ledgers"] if l["end"] == "alive"]
     check(alive and all(not l["observed_from_start"] or l["baseline"]["total"] == 0
                         for l in alive), "alive ledgers")

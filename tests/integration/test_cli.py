@@ -94,6 +94,15 @@ def test_record_then_report_in_every_format():
     check(len(rows) == 1 and rows[0]["comm"] == "pattern", "csv row")
     check(int(rows[0]["self_released_by_munmap"]) == led["self_released_by_call"]["munmap"],
           "csv matches json")
+    for column, key in (("id", "id"), ("parent_id", "parent_id")):
+        check(int(rows[0][column]) == led[key], f"csv {column} is the ledger's")
+    check(rows[0]["shutdown_watched"] == "true", "csv shutdown_watched")
+    check(int(rows[0]["freed_kernel_exit_anon"]) == led["freed_by_kind"]["kernel_exit"]["anon"],
+          "csv freed matches json")
+    p = memreap("report", out, "--format", "csv", "--by", "comm")
+    groups = list(csv.DictReader(io.StringIO(p.stdout)))
+    check(groups and groups[0]["comm"] == "pattern" and groups[0]["ledgers"] == "1",
+          f"the grouped csv's first column is named after the grouping: {p.stdout[:80]!r}")
     p = memreap("report", out)
     check(p.returncode == 0 and "pattern" in p.stdout and "health: ok" in p.stdout, p.stdout)
     p = memreap("report", out, "--by", "comm", "--sort", "kernel", "--top", "1")

@@ -1,8 +1,9 @@
 """Environments memreap cannot work in give one line and status 1, never a document with wrong
 numbers (missing BTF, tracefs and a missing tracepoint are in test_cli)."""
+import json
 import os
 
-from mrtest import ROOT, check, memreap, tmp
+from mrtest import MiB, ROOT, check, check_document, memreap, tmp, wl
 
 
 def refuses(env_btf, *expected):
@@ -33,8 +34,17 @@ def test_kernel_btf_copied_elsewhere_works():
     path = tmp("vmlinux.btf")
     with open("/sys/kernel/btf/vmlinux", "rb") as src, open(path, "wb") as dst:
         dst.write(src.read())
-    p = memreap("run", "-q", "--", "true", env=dict(os.environ, MEMREAP_BTF=path))
+    out = tmp("btf-copy.json")
+    p = memreap("run", "-q", "--json", out, "--", wl("hog"), "8", "0", input="go\n",
+                env=dict(os.environ, MEMREAP_BTF=path))
     check(p.returncode == 0, p.stderr)
+    with open(out) as f:
+        doc = json.load(f)
+    check_document(doc)
+    hog = [l for l in doc["ledgers"] if l["comm"] == "hog"]
+    check(len(hog) == 1 and hog[0]["end"] == "exit" and hog[0]["exit_code"] == 0,
+          f"the command's ledger: {hog}")
+    check(hog[0]["kernel_exit"]["anon"] >= 8 * MiB, f"its 8 MiB left at exit: {hog[0]}")
 
 
 def test_hostile_names_cannot_break_lines_or_drive_the_terminal():

@@ -16,7 +16,8 @@ static void csv_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void csv_header(FILE *f, const char *lead)
+/* lead, the numbers' columns, then tail (may be ""). */
+static void csv_header(FILE *f, const char *lead, const char *tail)
 {
 	fputs(lead, f);
 	fputs(",peak_rss_bytes", f);
@@ -28,7 +29,7 @@ static void csv_header(FILE *f, const char *lead)
 	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
 		for (int k = 0; k < MR_NKINDS; k++)
 			fprintf(f, ",freed_%s_%s", category_names[c], kind_names[k]);
-	fputc('\n', f);
+	fprintf(f, "%s\n", tail);
 }
 
 /* The numbers of one row; the freed columns are empty when unknown (old recordings). */
@@ -48,7 +49,6 @@ static void csv_numbers(FILE *f, const struct ledger_sum *s)
 				fprintf(f, ",%" PRIu64, s->freed[c][k]);
 		}
 	}
-	fputc('\n', f);
 }
 
 static void csv_int_or_empty(FILE *f, int v)
@@ -59,56 +59,80 @@ static void csv_int_or_empty(FILE *f, int v)
 		fputc(',', f);
 }
 
-void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
+static void csv_ledger_row(FILE *f, const struct ledger *l)
 {
+	struct ledger_sum one = { 0 };
+
+	fprintf(f, "%u,%u,", l->pid, l->ppid);
+	csv_str(f, l->comm);
+	fputc(',', f);
+	csv_str(f, l->exe);
+	fputc(',', f);
+	csv_str(f, l->cgroup);
+	fputc(',', f);
+	csv_str(f, l->interp.name);
+	fputc(',', f);
+	csv_str(f, l->interp.version);
+	fprintf(f, ",%" PRIu64 ",", l->start_ns);
+	if (l->end != MR_END_ALIVE)
+		fprintf(f, "%" PRIu64, l->end_ns);
+	fprintf(f, ",%s", end_names[l->end]);
+	csv_int_or_empty(f, l->exit_code);
+	csv_int_or_empty(f, l->signal);
+	fprintf(f, ",%s", l->observed_from_start ? "true" : "false");
+	ledger_sum_add(&one, l);
+	csv_numbers(f, &one);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s\n", l->id, l->parent_id,
+		l->shutdown_unwatched ? "false" : "true");
+}
+
+/* One row per ledger (a tree is its rows: id and parent_id, pid and ppid say where they go). */
+static void csv_ledgers(FILE *f, const struct document *d, const struct report_opts *o)
+{
+	struct ledger *l = malloc(d->n * sizeof(*l) + 1);
+	size_t n;
+
+	if (!l)
+		return;
+	if (d->n) /* an empty recording has no array at all */
+		memcpy(l, d->ledgers, d->n * sizeof(*l));
+	sort_ledgers(l, d->n, o->sort, o->ascending);
+	n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
+	csv_header(f, "pid,ppid,comm,exe,cgroup,interpreter,interpreter_version,start_ns,end_ns,"
+		      "end,exit_code,signal,observed_from_start",
+		   ",id,parent_id,shutdown_watched");
+	for (size_t i = 0; i < n; i++)
+		csv_ledger_row(f, &l[i]);
+	free(l);
+}
+
+/* One row per group; the first column is named after the grouping. */
+static void csv_groups(FILE *f, const struct document *d, const struct report_opts *o)
+{
+	static const char *const keys[] = {
+		[BY_COMM] = "comm,ledgers", [BY_EXE] = "exe,ledgers",
+		[BY_CGROUP] = "cgroup,ledgers", [BY_INTERPRETER] = "interpreter,ledgers",
+	};
 	struct group *g;
 	size_t n;
 
-	if (o->by == BY_LEDGER || o->by == BY_TREE) { /* a tree is its rows with pid and ppid */
-		struct ledger *l = malloc(d->n * sizeof(*l) + 1);
-
-		if (!l)
-			return;
-		if (d->n) /* an empty recording has no array at all */
-			memcpy(l, d->ledgers, d->n * sizeof(*l));
-		sort_ledgers(l, d->n, o->sort, o->ascending);
-		n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
-		csv_header(f, "pid,ppid,comm,exe,cgroup,interpreter,interpreter_version,start_ns,"
-			      "end_ns,end,exit_code,signal,observed_from_start");
-		for (size_t i = 0; i < n; i++) {
-			fprintf(f, "%u,%u,", l[i].pid, l[i].ppid);
-			csv_str(f, l[i].comm);
-			fputc(',', f);
-			csv_str(f, l[i].exe);
-			fputc(',', f);
-			csv_str(f, l[i].cgroup);
-			fputc(',', f);
-			csv_str(f, l[i].interp.name);
-			fputc(',', f);
-			csv_str(f, l[i].interp.version);
-			fprintf(f, ",%" PRIu64 ",", l[i].start_ns);
-			if (l[i].end != MR_END_ALIVE)
-				fprintf(f, "%" PRIu64, l[i].end_ns);
-			fprintf(f, ",%s", end_names[l[i].end]);
-			csv_int_or_empty(f, l[i].exit_code);
-			csv_int_or_empty(f, l[i].signal);
-			fprintf(f, ",%s", l[i].observed_from_start ? "true" : "false");
-			struct ledger_sum one = { 0 };
-
-			ledger_sum_add(&one, &l[i]);
-			csv_numbers(f, &one);
-		}
-		free(l);
-		return;
-	}
 	if (document_group(d, o->by, &g, &n))
 		return;
 	sort_groups(g, n, o->sort, o->ascending);
-	csv_header(f, "key,ledgers");
+	csv_header(f, keys[o->by], "");
 	for (size_t i = 0; i < n && (o->top <= 0 || i < (size_t)o->top); i++) {
 		csv_str(f, g[i].key);
 		fprintf(f, ",%" PRIu64, g[i].sum.ledgers);
 		csv_numbers(f, &g[i].sum);
+		fputc('\n', f);
 	}
 	groups_free(g, n);
+}
+
+void out_csv(FILE *f, const struct document *d, const struct report_opts *o)
+{
+	if (o->by == BY_LEDGER || o->by == BY_TREE)
+		csv_ledgers(f, d, o);
+	else
+		csv_groups(f, d, o);
 }

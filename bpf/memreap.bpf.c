@@ -116,6 +116,18 @@ static __always_inline int kind_of(int member)
 	return -1;
 }
 
+static __always_inline __u64 clamped(__s64 bytes)
+{
+	return bytes > 0 ? bytes : 0;
+}
+
+/* Resident bytes as booked; user space's rss_at_end reads cur[] the same way, clamped at 0. */
+static __always_inline __u64 resident_bytes(const struct mr_ledger *l)
+{
+	return clamped(l->cur[MR_MM_ANONPAGES]) + clamped(l->cur[MR_MM_FILEPAGES]) +
+	       clamped(l->cur[MR_MM_SHMEMPAGES]);
+}
+
 static __always_inline long syscall_nr(struct task_struct *task)
 {
 	struct pt_regs *regs;
@@ -241,8 +253,7 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 			if (k >= 0)
 				l->baseline[k] = l->cur[m];
 		}
-		l->peak_rss = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] +
-			      l->cur[MR_MM_SHMEMPAGES];
+		l->peak_rss = resident_bytes(l);
 	}
 	err = bpf_map_update_elem(&ledgers, &key, l, BPF_NOEXIST);
 	if (err && err != -EEXIST) { /* EEXIST: another CPU created it */
@@ -331,7 +342,7 @@ static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct
 	l->state = MR_STATE_EXITING;
 	l->end_ns = bpf_ktime_get_boot_ns();
 	l->exit_code = BPF_CORE_READ(task, exit_code);
-	l->swap_at_end = l->cur[MR_MM_SWAPENTS] > 0 ? l->cur[MR_MM_SWAPENTS] : 0;
+	l->swap_at_end = clamped(l->cur[MR_MM_SWAPENTS]);
 	l->cgroup_id = task_cgroup_id(task);
 	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
 	read_vm(l, mm);
@@ -467,8 +478,7 @@ int BPF_KPROBE(on_shutdown) /* a uprobe: libbpf 1.1 has no BPF_UPROBE yet */
 		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);
 	if (!l || l->shutdown_ns)
 		return 0; /* the first call counts (a runtime may finalize twice) */
-	l->rss_at_shutdown = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] +
-			     l->cur[MR_MM_SHMEMPAGES];
+	l->rss_at_shutdown = resident_bytes(l);
 	l->shutdown_ns = bpf_ktime_get_boot_ns();
 	return 0;
 }
@@ -499,7 +509,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 		return 0;
 	}
 	__sync_fetch_and_add(&l->faulted_in[k], delta);
-	rss = l->cur[MR_MM_ANONPAGES] + l->cur[MR_MM_FILEPAGES] + l->cur[MR_MM_SHMEMPAGES];
+	rss = resident_bytes(l);
 	if (rss > l->peak_rss)
 		l->peak_rss = rss;
 	return 0;

@@ -58,6 +58,20 @@ def test_perl_and_node():
     check(i == {"name": "node", "version": v.lstrip("v")}, f"{i} (expected {v})")
 
 
+def test_ruby_php_and_lua():
+    """Debian's ruby, php-cli and lua5.4 (make deps installs them): name and version against
+    each one's own version output."""
+    cases = (("ruby", ["/usr/bin/ruby", "-e", "1"], "ruby",
+              ["/usr/bin/ruby", "-e", "print RUBY_VERSION"]),
+             ("php", ["/usr/bin/php", "-r", "1;"], "php", ["/usr/bin/php", "-r", "echo PHP_VERSION;"]),
+             ("lua", ["/usr/bin/lua5.4", "-e", "x = 1"], "lua5.4", ["/usr/bin/lua5.4", "-v"]))
+    for name, cmd, comm, ask in cases:
+        i = interpreter_of(cmd, comm)
+        v = subprocess.run(ask, capture_output=True, text=True).stdout.split()
+        v = v[1] if name == "lua" else v[0]  # "Lua 5.4.4  Copyright ..."
+        check(i == {"name": name, "version": v}, f"{name}: {i} (expected {v})")
+
+
 def test_not_an_interpreter_is_null():
     check(interpreter_of(["/bin/sleep", "0"], "sleep") is None, "sleep is no interpreter")
 

@@ -76,6 +76,27 @@ def test_perl_destruct_is_seen():
     check(finalized(led), "perl_destruct seen")
 
 
+def test_ruby_php_and_lua_shutdowns_are_seen():
+    """ruby_sig_finalize (after the at_exit blocks), php_module_shutdown, lua_close: each seen
+    on a normal exit, not when the process is killed with SIGKILL."""
+    cases = ((["/usr/bin/ruby", "-e"], "ruby", "x = 'a' * (8 << 20)",
+              "Process.kill(:KILL, $$)"),
+             (["/usr/bin/php", "-r"], "php", "$x = str_repeat('a', 8 << 20);",
+              "exec('kill -9 ' . getmypid());"),
+             (["/usr/bin/lua5.4", "-e"], "lua5.4", "x = string.rep('a', 8 << 20)",
+              "os.execute('kill -9 $PPID')"))
+    for cmd, comm, normal, killed in cases:
+        doc, p = run_json([*cmd, normal])
+        check(p.returncode == 0, p.stderr)
+        led = [l for l in doc["ledgers"] if l["comm"] == comm][0]
+        check(finalized(led) and led["shutdown_watched"], f"{comm}: its shutdown seen")
+        check(0 < led["shutdown_released"]["total"] <= led["self_released"]["total"],
+              f"{comm}: shutdown_released {led['shutdown_released']}")
+        doc, p = run_json([*cmd, killed])
+        led = [l for l in doc["ledgers"] if l["comm"] == comm][0]
+        check(led["signal"] == 9 and not finalized(led), f"{comm}: killed, no shutdown: {led}")
+
+
 def test_node_free_environment_and_process_exit():
     if not shutil.which("node"):
         return "skip: node not installed"

@@ -58,7 +58,7 @@ static void idmap_survives_churn(void **state)
 			assert_string_equal(got, v);
 		}
 	}
-	assert_int_equal(m.len, 2500);
+	assert_int_equal(m.map.len, 2500);
 	idmap_put(&m, 0, "zero is never stored");
 	assert_null(idmap_get(&m, 0));
 	idmap_free(&m);

@@ -39,10 +39,7 @@ struct record_args {
 	const char *output;
 	double duration;
 	struct collector_opts copts;
-	char **comms;
-	size_t ncomms;
-	uint32_t *pids;
-	size_t npids;
+	struct scope scope;
 	char **cmd;
 };
 
@@ -58,7 +55,6 @@ static int parse(int argc, char **argv, struct record_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	long long pid;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "+o:d:p:c:h", opts, NULL)) != -1) {
@@ -72,18 +68,9 @@ static int parse(int argc, char **argv, struct record_args *a)
 				return usage_error(usage, "--duration needs a positive number of seconds, not '%s'", optarg);
 			break;
 		case 'p':
-			pid = parse_count(optarg);
-			if (pid <= 0 || pid > 0x7fffffff)
-				return usage_error(usage, "--pid needs a process id, not '%s'", optarg);
-			a->pids = realloc(a->pids, (a->npids + 1) * sizeof(*a->pids));
-			a->pids[a->npids++] = (uint32_t)pid;
-			break;
 		case 'c':
-			if (!*optarg || strlen(optarg) >= MR_COMM_LEN)
-				return usage_error(usage, "--comm needs a name of 1 to %d characters", MR_COMM_LEN - 1);
-			a->comms = realloc(a->comms, (a->ncomms + 2) * sizeof(*a->comms));
-			a->comms[a->ncomms++] = optarg;
-			a->comms[a->ncomms] = NULL;
+			if ((rc = scope_option(&a->scope, opt, optarg, usage)))
+				return rc;
 			break;
 		default:
 			if ((rc = common_option(opt, usage, &a->copts, argv)) == 0)
@@ -98,24 +85,42 @@ static int parse(int argc, char **argv, struct record_args *a)
 	return 0;
 }
 
-static int start_cmd(struct session *s, struct spawn *child, char **cmd)
+/* A health record every second, so that a cut recording still says what was lost. */
+static void record_health(struct session *s, uint64_t *last)
 {
-	int e;
+	struct health h;
 
-	if (spawn_paused(child, cmd)) {
-		fprintf(stderr, "memreap: cannot fork: %s\n", strerror(errno));
-		return EXIT_FAILURE_MEMREAP;
-	}
-	s->cmd_pid = (uint32_t)child->pid;
-	e = spawn_release(child);
-	if (e) {
-		int status;
+	if (clock_ns(CLOCK_MONOTONIC) - *last <= 1000000000ull)
+		return;
+	*last = clock_ns(CLOCK_MONOTONIC);
+	collector_health(s->collector, &h);
+	if (!s->write_error)
+		rec_add_health(s->rec, &h);
+}
 
-		fprintf(stderr, "memreap: cannot run %s: %s\n", cmd[0], strerror(e));
-		spawn_wait(child, &status, 0);
-		return EXIT_CANNOT_RUN;
+/* Record until a signal, --duration or CMD's end; returns true when CMD was reaped. */
+static bool record_loop(struct session *s, const struct record_args *a, struct spawn *child,
+			int *status)
+{
+	uint64_t deadline = 0, last_health = 0;
+	bool cmd_done = false;
+
+	if (a->duration > 0)
+		deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(a->duration * 1e9);
+	while (!stop && !(deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)) {
+		if (a->cmd && (cmd_done = spawn_wait(child, status, 1)))
+			break;
+		session_poll(s, 100);
+		if (s->write_error && !a->cmd)
+			break;
+		record_health(s, &last_health);
 	}
-	return 0;
+	/* Stopped by a signal: CMD gets it too. Stopped by --duration: CMD runs on. */
+	if (a->cmd && !cmd_done && stop) {
+		kill(child->pid, stop);
+		cmd_done = spawn_wait(child, status, 0);
+	}
+	return cmd_done;
 }
 
 int cmd_record(int argc, char **argv)
@@ -124,18 +129,15 @@ int cmd_record(int argc, char **argv)
 	struct session s = { 0 };
 	struct rec_writer rec;
 	struct spawn child = { .pid = -1 };
-	uint64_t deadline = 0, last_health = 0;
 	int rc, status = 0;
-	bool cmd_done = false;
+	bool cmd_done;
 	char err[512];
 
 	rc = parse(argc, argv, &a);
 	if (rc)
 		goto out_args;
-	s.filtered = a.npids || a.ncomms;
-	s.comms = a.comms;
-	for (size_t i = 0; i < a.npids; i++)
-		follow_add(&s.tree, a.pids[i]);
+	s.scope = a.scope; /* the session owns it from here */
+	a.scope = (struct scope){ 0 };
 	if (session_open(&s, &a.copts, err, sizeof(err))) {
 		fprintf(stderr, "memreap: %s\n", err);
 		rc = EXIT_FAILURE_MEMREAP;
@@ -148,33 +150,12 @@ int cmd_record(int argc, char **argv)
 	}
 	s.rec = &rec;
 	catch_stop_signals();
-	if (a.cmd && (rc = start_cmd(&s, &child, a.cmd)))
+	if (a.cmd && (rc = session_start_cmd(&s, &child, a.cmd, false)))
 		goto out_rec;
 	/* The file is open and CMD forked with every capability: drop what is not needed now. */
 	if (caps_drop(a.cmd ? CAPS_KEEP_COMMAND : CAPS_KEEP_OBSERVE, err, sizeof(err)))
 		fprintf(stderr, "memreap: warning: %s\n", err);
-	if (a.duration > 0)
-		deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(a.duration * 1e9);
-	while (!stop && !(deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)) {
-		if (a.cmd && (cmd_done = spawn_wait(&child, &status, 1)))
-			break;
-		session_poll(&s, 100);
-		if (s.write_error && !a.cmd)
-			break;
-		if (clock_ns(CLOCK_MONOTONIC) - last_health > 1000000000ull) {
-			struct health h;
-
-			last_health = clock_ns(CLOCK_MONOTONIC);
-			collector_health(s.collector, &h);
-			if (!s.write_error)
-				rec_add_health(s.rec, &h);
-		}
-	}
-	/* Stopped by a signal: CMD gets it too. Stopped by --duration: CMD runs on. */
-	if (a.cmd && !cmd_done && stop) {
-		kill(child.pid, stop);
-		cmd_done = spawn_wait(&child, &status, 0);
-	}
+	cmd_done = record_loop(&s, &a, &child, &status);
 	session_finish(&s);
 	rc = cmd_done ? spawn_exit_code(status) : 0;
 	if (s.write_error && !a.cmd)
@@ -190,7 +171,6 @@ out_rec:
 out:
 	session_close(&s);
 out_args:
-	free(a.pids);
-	free(a.comms);
+	scope_free(&a.scope);
 	return rc;
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <unistd.h>
 #include "caps.h"
 #include "collector.h"
@@ -59,27 +58,14 @@ static int write_json(FILE *f, const char *path, const struct document *d)
 	return rc ? -1 : 0;
 }
 
-/* CMD's interpreter must be watched before CMD starts, or its shutdown could be missed. */
-static void watch_cmd(struct session *s, const char *cmd)
-{
-	char path[PATH_MAX], *dirs, *save = NULL;
+struct run_args {
+	struct collector_opts copts;
+	const char *json, *recording;
+	bool quiet;
+	char **cmd;
+};
 
-	if (strchr(cmd, '/')) {
-		collector_watch(s->collector, cmd);
-		return;
-	}
-	dirs = strdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(path, sizeof(path), "%s/%s", d, cmd);
-		if (!access(path, X_OK)) {
-			collector_watch(s->collector, path);
-			break;
-		}
-	}
-	free(dirs);
-}
-
-int cmd_run(int argc, char **argv)
+static int parse(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
@@ -90,88 +76,99 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct collector_opts copts = { 0 };
-	struct session s = { .filtered = true, .keep = true };
-	struct rec_writer rec;
-	const char *json = NULL, *recording = NULL;
-	FILE *json_file = NULL;
-	bool quiet = false;
-	char err[512];
-	struct spawn child;
-	int opt, status = 0, e, rc;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "+qj:o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
-			quiet = true;
+			a->quiet = true;
 			break;
 		case 'j':
-			json = optarg;
+			a->json = optarg;
 			break;
 		case 'o':
-			recording = optarg;
+			a->recording = optarg;
 			break;
 		default:
-			if ((rc = common_option(opt, usage, &copts, argv)) >= 0)
-				return rc;
+			if ((rc = common_option(opt, usage, &a->copts, argv)) >= 0)
+				return rc ? rc : -1; /* -1: --help, done */
 		}
 	}
 	if (optind >= argc)
 		return usage_error(usage, "run needs a command");
-	if (session_open(&s, &copts, err, sizeof(err))) {
-		fprintf(stderr, "memreap: %s\n", err);
-		return EXIT_FAILURE_MEMREAP;
-	}
-	if (recording) {
-		if (rec_open(&rec, recording, &s.doc.meta)) {
-			fprintf(stderr, "memreap: cannot write recording %s: %s\n", recording,
-				strerror(errno));
-			session_close(&s);
-			return EXIT_FAILURE_MEMREAP;
-		}
-		s.rec = &rec;
-	}
-	if (json && !(json_file = open_json(json))) {
-		if (s.rec)
-			rec_close(s.rec);
-		session_close(&s);
-		return EXIT_FAILURE_MEMREAP;
-	}
-	relay_signals();
-	if (spawn_paused(&child, argv + optind)) {
-		fprintf(stderr, "memreap: cannot fork: %s\n", strerror(errno));
-		session_close(&s);
-		return EXIT_FAILURE_MEMREAP;
-	}
-	s.cmd_pid = (uint32_t)child.pid;
-	if (caps_drop(CAPS_KEEP_COMMAND, err, sizeof(err))) /* CMD was forked with them all */
-		fprintf(stderr, "memreap: warning: %s\n", err);
-	watch_cmd(&s, argv[optind]);
-	follow_add(&s.tree, s.cmd_pid);
-	e = spawn_release(&child);
-	if (e) {
-		fprintf(stderr, "memreap: cannot run %s: %s\n", argv[optind], strerror(e));
-		spawn_wait(&child, &status, 0);
-		session_close(&s);
-		return EXIT_CANNOT_RUN;
-	}
-	while (!spawn_wait(&child, &status, 1)) {
+	a->cmd = argv + optind;
+	return 0;
+}
+
+/* Until CMD ends, passing it SIGTERM and SIGHUP; its wait status. */
+static int follow_cmd(struct session *s, struct spawn *child)
+{
+	int status = 0;
+
+	while (!spawn_wait(child, &status, 1)) {
 		if (forward_signal) {
-			kill(child.pid, forward_signal);
+			kill(child->pid, forward_signal);
 			forward_signal = 0;
 		}
-		session_poll(&s, 100);
+		session_poll(s, 100);
 	}
-	session_finish(&s);
-	rc = spawn_exit_code(status);
-	if (!quiet)
-		out_text_run_summary(stderr, &s.doc, s.cmd_pid);
-	if (json_file && write_json(json_file, json, &s.doc))
+	return status;
+}
+
+/* The summary, the JSON document and the recording's end: CMD's status, or 1 if one failed. */
+static int report(struct session *s, const struct run_args *a, FILE *json, int status)
+{
+	int rc = spawn_exit_code(status);
+
+	session_finish(s);
+	if (!a->quiet)
+		out_text_run_summary(stderr, &s->doc, s->cmd_pid);
+	if (json && write_json(json, a->json, &s->doc))
 		rc = EXIT_FAILURE_MEMREAP;
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	struct session s = { .keep = true };
+	struct rec_writer rec;
+	struct spawn child;
+	FILE *json = NULL;
+	char err[512];
+	int rc;
+
+	rc = parse(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = EXIT_FAILURE_MEMREAP;
+	if (session_open(&s, &a.copts, err, sizeof(err))) {
+		fprintf(stderr, "memreap: %s\n", err);
+		goto out;
+	}
+	if (a.recording && rec_open(&rec, a.recording, &s.doc.meta)) {
+		fprintf(stderr, "memreap: cannot write recording %s: %s\n", a.recording,
+			strerror(errno));
+		goto out;
+	}
+	s.rec = a.recording ? &rec : NULL;
+	if (a.json && !(json = open_json(a.json)))
+		goto out_rec;
+	relay_signals();
+	/* CMD is forked with every capability; memreap keeps what observing and signals need. */
+	rc = session_start_cmd(&s, &child, a.cmd, true);
+	if (caps_drop(CAPS_KEEP_COMMAND, err, sizeof(err)))
+		fprintf(stderr, "memreap: warning: %s\n", err);
+	if (!rc)
+		rc = report(&s, &a, json, follow_cmd(&s, &child));
+	else if (json && json != stdout)
+		fclose(json);
+out_rec:
 	if (s.rec && rec_close(s.rec) && !s.write_error) {
-		fprintf(stderr, "memreap: writing %s: %s\n", recording, strerror(rec.error));
+		fprintf(stderr, "memreap: writing %s: %s\n", a.recording, strerror(rec.error));
 		rc = EXIT_FAILURE_MEMREAP;
 	}
+out:
 	session_close(&s);
 	return rc;
 }

@@ -17,7 +17,7 @@ static const char usage[] =
 
 static int sort_by_name(const char *name)
 {
-	for (int i = 0; i < NTOP_SORTS; i++)
+	for (int i = 0; i < TOP_NSORTS; i++)
 		if (!strcmp(name, top_sort_names[i]))
 			return i;
 	return -1;
@@ -44,7 +44,15 @@ static int batch(struct top_model *m, struct top_options *o, long long iteration
 	return 0;
 }
 
-int cmd_top(int argc, char **argv)
+struct top_args {
+	struct top_options o;
+	struct collector_opts copts;
+	long long iterations;
+	bool batch;
+};
+
+/* Returns -1 when the arguments are good, else the exit code. */
+static int parse_top_args(int argc, char **argv, struct top_args *a, struct top_model *m)
 {
 	static const struct option opts[] = {
 		{ "delay", required_argument, NULL, 'd' },  { "pid", required_argument, NULL, 'p' },
@@ -54,13 +62,6 @@ int cmd_top(int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct top_options o = { .sort = SORT_RSS, .color = true };
-	struct top_model m = { .refresh_ns = 1000000000ull };
-	struct collector_opts copts = { 0 };
-	long long iterations = 0, pid;
-	bool is_batch = false;
-	size_t ncomms = 0;
-	char err[512];
 	double delay;
 	int opt, rc;
 
@@ -69,59 +70,64 @@ int cmd_top(int argc, char **argv)
 		case 'd':
 			if ((delay = parse_seconds(optarg)) < 0.1 || delay > 3600)
 				return usage_error(usage, "-d needs seconds from 0.1 to 3600, not '%s'", optarg);
-			m.refresh_ns = (uint64_t)(delay * 1e9);
+			m->refresh_ns = (uint64_t)(delay * 1e9);
 			break;
 		case 'p':
-			if ((pid = parse_count(optarg)) <= 0 || pid > 0x7fffffff)
-				return usage_error(usage, "--pid needs a process id, not '%s'", optarg);
-			m.pids = realloc(m.pids, (m.npids + 1) * sizeof(*m.pids));
-			m.pids[m.npids++] = (uint32_t)pid;
-			break;
 		case 'c':
-			m.comms = realloc(m.comms, (ncomms + 2) * sizeof(*m.comms));
-			m.comms[ncomms++] = optarg;
-			m.comms[ncomms] = NULL;
+			if ((rc = scope_option(&m->scope, opt, optarg, usage)))
+				return rc;
 			break;
 		case 's':
 			if ((rc = sort_by_name(optarg)) < 0)
 				return usage_error(usage, "unknown --sort field '%s'", optarg);
-			o.sort = rc;
+			a->o.sort = rc;
 			break;
 		case 'b':
-			is_batch = true;
+			a->batch = true;
 			break;
 		case 'n':
-			if ((iterations = parse_count(optarg)) <= 0)
+			if ((a->iterations = parse_count(optarg)) <= 0)
 				return usage_error(usage, "-n needs a positive count, not '%s'", optarg);
 			break;
 		case 'C':
-			o.color = false;
+			a->o.color = false;
 			break;
 		default:
-			if ((rc = common_option(opt, usage, &copts, argv)) >= 0)
+			if ((rc = common_option(opt, usage, &a->copts, argv)) >= 0)
 				return rc;
 		}
 	}
 	if (optind < argc)
 		return usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (iterations && !is_batch)
+	if (a->iterations && !a->batch)
 		return usage_error(usage, "-n goes with --batch");
-	if (!is_batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+	if (!a->batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		return usage_error(usage, "top needs a terminal; use --batch for a pipe or a log");
-	o.ascending = o.sort == SORT_PID || o.sort == SORT_COMM;
-	if (top_model_start(&m, &copts, err, sizeof(err))) {
-		fprintf(stderr, "memreap: %s\n", err);
-		rc = EXIT_FAILURE_MEMREAP;
-		goto out;
+	a->o.ascending = a->o.sort == TOP_SORT_PID || a->o.sort == TOP_SORT_COMM;
+	return -1;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top_args a = { .o = { .sort = TOP_SORT_RSS, .color = true } };
+	struct top_model m = { .refresh_ns = 1000000000ull };
+	char err[512];
+	int rc;
+
+	if ((rc = parse_top_args(argc, argv, &a, &m)) >= 0) {
+		scope_free(&m.scope);
+		return rc;
 	}
-	rc = is_batch ? batch(&m, &o, iterations) : top_screen_run(&m, &o);
+	if (top_model_start(&m, &a.copts, err, sizeof(err))) {
+		fprintf(stderr, "memreap: %s\n", err);
+		scope_free(&m.scope);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	rc = a.batch ? batch(&m, &a.o, a.iterations) : top_screen_run(&m, &a.o);
 	if (rc < 0) {
 		fprintf(stderr, "memreap: cannot initialise the terminal\n");
 		rc = EXIT_FAILURE_MEMREAP;
 	}
 	top_model_stop(&m);
-out:
-	free(m.pids);
-	free(m.comms);
 	return rc;
 }

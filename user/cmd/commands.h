@@ -19,6 +19,9 @@ int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(p
 /* Parse --map-entries (opt M) or --ringbuf-size (opt R); 0, or -1 after printing why. */
 struct collector_opts;
 int parse_collector_opt(struct collector_opts *o, int opt, const char *value);
+/* --pid (opt 'p') or --comm ('c') into a scope; 0, or EXIT_USAGE after the one-line error. */
+struct scope;
+int scope_option(struct scope *s, int opt, const char *value, const char *usage);
 /*
  * The end of every command's option switch: --help, --map-entries and --ringbuf-size (when copts
  * is given), and the one-line error for anything else. Returns -1 when parsing goes on, else the

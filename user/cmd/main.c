@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "collector.h"
 #include "commands.h"
+#include "scope.h"
 #include "document.h"
 #include "metrics.h"
 #include "recording.h"
@@ -74,6 +75,24 @@ int parse_collector_opt(struct collector_opts *o, int opt, const char *value)
 		return -1;
 	}
 	o->ringbuf_bytes = (uint32_t)v;
+	return 0;
+}
+
+int scope_option(struct scope *s, int opt, const char *value, const char *usage)
+{
+	long long pid;
+
+	if (opt == 'p') {
+		pid = parse_count(value);
+		if (pid <= 0 || pid > 0x7fffffff)
+			return usage_error(usage, "--pid needs a process id, not '%s'", value);
+		scope_add_pid(s, (uint32_t)pid);
+		return 0;
+	}
+	if (!*value || strlen(value) >= MR_COMM_LEN)
+		return usage_error(usage, "--comm needs a name of 1 to %d characters", MR_COMM_LEN - 1);
+	if (scope_add_comm(s, value))
+		return usage_error(usage, "out of memory");
 	return 0;
 }
 

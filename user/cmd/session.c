@@ -1,20 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "commands.h"
 #include "session.h"
+#include "util.h"
 
 static bool accepts(const struct session *s, const struct ledger *l)
 {
-	if (l->id == s->exclude_ledger)
-		return false;
-	if (!s->filtered || follow_has(&s->tree, l->pid))
-		return true;
-	for (char **c = s->comms; c && *c; c++)
-		if (!strcmp(*c, l->comm))
-			return true;
-	return false;
+	return l->id != s->exclude_ledger && scope_accepts(&s->scope, l->pid, l->comm);
 }
 
 static void take(struct session *s, const struct ledger *l)
@@ -33,10 +31,10 @@ static void on_ledger_end(const struct ledger *l, void *ctx)
 	struct session *s = ctx;
 
 	if (s->finishing)
-		idmap_put(&s->ended_late, l->id, "");
+		u64map_put(&s->ended_late, l->id, 1, NULL);
 	take(s, l);
 	if (l->end == MR_END_EXIT)
-		follow_exit(&s->tree, l->pid, l->id);
+		scope_exit(&s->scope, l->pid, l->id);
 }
 
 static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void *ctx)
@@ -45,7 +43,7 @@ static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void
 
 	if (parent == s->spawner && child == s->cmd_pid)
 		s->exclude_ledger = child_ledger;
-	follow_fork(&s->tree, parent, child, child_ledger);
+	scope_fork(&s->scope, parent, child, child_ledger);
 }
 
 /* Nothing silent: an interpreter that cannot be probed has unknown shutdown fields. */
@@ -109,10 +107,10 @@ void session_finish(struct session *s)
 	collector_for_each_live(s->collector, hold_live, s, true);
 	collector_drain(s->collector);
 	for (size_t i = 0; i < s->alive.n; i++)
-		if (!idmap_get(&s->ended_late, s->alive.ledgers[i].id))
+		if (!u64map_get(&s->ended_late, s->alive.ledgers[i].id, NULL))
 			take(s, &s->alive.ledgers[i]);
 	document_free(&s->alive);
-	idmap_free(&s->ended_late);
+	u64map_free(&s->ended_late);
 	collector_health(s->collector, &s->doc.health);
 	s->doc.meta.ended_ns = clock_ns(CLOCK_REALTIME);
 	if (s->rec && !s->write_error)
@@ -120,10 +118,50 @@ void session_finish(struct session *s)
 	flush(s);
 }
 
+/* CMD's interpreter must be watched before CMD starts, or its shutdown could be missed. */
+static void watch_cmd(struct session *s, const char *cmd)
+{
+	char path[PATH_MAX], *dirs, *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		collector_watch(s->collector, cmd);
+		return;
+	}
+	dirs = strdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", d, cmd);
+		if (!access(path, X_OK)) {
+			collector_watch(s->collector, path);
+			break;
+		}
+	}
+	free(dirs);
+}
+
+int session_start_cmd(struct session *s, struct spawn *child, char **cmd, bool follow)
+{
+	int e, status;
+
+	if (spawn_paused(child, cmd)) {
+		fprintf(stderr, "memreap: cannot fork: %s\n", strerror(errno));
+		return EXIT_FAILURE_MEMREAP;
+	}
+	s->cmd_pid = (uint32_t)child->pid;
+	watch_cmd(s, cmd[0]);
+	if (follow)
+		scope_add_pid(&s->scope, s->cmd_pid);
+	e = spawn_release(child);
+	if (!e)
+		return 0;
+	fprintf(stderr, "memreap: cannot run %s: %s\n", cmd[0], strerror(e));
+	spawn_wait(child, &status, 0);
+	return EXIT_CANNOT_RUN;
+}
+
 void session_close(struct session *s)
 {
 	collector_close(s->collector);
 	s->collector = NULL;
-	follow_free(&s->tree);
+	scope_free(&s->scope);
 	document_free(&s->doc);
 }

@@ -7,14 +7,13 @@
 #define MR_SESSION_H
 
 #include "collector.h"
-#include "follow.h"
 #include "recording.h"
+#include "scope.h"
+#include "spawn.h"
 
 struct session {
 	struct collector *collector;
-	bool filtered;		/* false: every ledger on the machine */
-	struct follow tree;	/* followed thread groups */
-	char **comms;		/* accepted comms (NULL-terminated), or NULL */
+	struct scope scope;	/* which processes it keeps */
 	uint32_t spawner;	/* memreap itself: its pre-exec copy of CMD is not CMD */
 	uint32_t cmd_pid;
 	uint64_t exclude_ledger;
@@ -23,7 +22,7 @@ struct session {
 	struct rec_writer *rec;
 	uint64_t accepted;
 	struct document alive;	/* at the end: listed alive, kept unless they end meanwhile */
-	struct idmap ended_late;	/* ledgers that ended after the live listing began */
+	struct u64map ended_late;	/* ledgers that ended after the live listing began */
 	bool finishing;
 	int write_error;	/* errno of the first failed recording write */
 	bool warned_unwatched;	/* an interpreter could not be probed: said once */
@@ -34,6 +33,11 @@ int session_open(struct session *s, const struct collector_opts *o, char *err, s
 void session_poll(struct session *s, int timeout_ms);
 /* Drain, add the ledgers still alive, close the recording with an end record. */
 void session_finish(struct session *s);
+/*
+ * Start CMD paused, watch its interpreter for shutdown, follow its tree if follow, let it exec.
+ * 0, or the exit status to return (after a one-line error).
+ */
+int session_start_cmd(struct session *s, struct spawn *child, char **cmd, bool follow);
 void session_close(struct session *s);
 
 #endif

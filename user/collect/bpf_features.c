@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <bpf/libbpf.h>
 #include "bpf_features.h"
 
@@ -18,10 +19,19 @@ static int probe_task_storage(void)
 }
 
 const struct feature features[] = {
-    {"ring buffer", "BPF_MAP_TYPE_RINGBUF, for ended ledgers and rare events", "5.8",
-     probe_ringbuf},
-    {"bpf_loop", "the helper that walks the existing processes at start-up", "5.17", probe_loop},
-    {"task storage", "BPF_MAP_TYPE_TASK_STORAGE, for the release windows that measure freed memory",
-     "5.11", probe_task_storage},
+	{ "ring buffer", "BPF_MAP_TYPE_RINGBUF, for ended ledgers and rare events", "5.8",
+	  probe_ringbuf },
+	{ "bpf_loop", "the helper that walks the existing processes at start-up", "5.17",
+	  probe_loop },
+	{ "task storage",
+	  "BPF_MAP_TYPE_TASK_STORAGE, for the release windows that measure freed memory", "5.11",
+	  probe_task_storage },
 };
 const size_t nfeatures = sizeof(features) / sizeof(features[0]);
+
+const char *kernel_btf_path(void)
+{
+	const char *env = getenv("MEMREAP_BTF");
+
+	return env && *env ? env : "/sys/kernel/btf/vmlinux";
+}

@@ -18,4 +18,7 @@ struct feature {
 extern const struct feature features[];
 extern const size_t nfeatures;
 
+/* The kernel's BTF: /sys/kernel/btf/vmlinux, or MEMREAP_BTF=FILE (kernels that expose none). */
+const char *kernel_btf_path(void);
+
 #endif

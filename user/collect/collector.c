@@ -22,7 +22,6 @@
 #include "procinfo.h"
 #include "util.h"
 
-#define BTF_PATH "/sys/kernel/btf/vmlinux"
 #define MAX_CPUS 1024
 
 struct collector {
@@ -41,7 +40,8 @@ struct collector {
 	uint64_t last_stale_scan;
 	struct idmap exec_exe;	  /* an exec'd file's identity -> its path */
 	struct idmap exec_interp; /* the same identity -> "name version" of its interpreter */
-	struct idmap watched;	 /* identities of files checked for a shutdown probe */
+	struct idmap watched;	 /* identities of executables checked for a shutdown probe */
+	struct idmap probed;	 /* identities of the files a shutdown probe is attached to */
 	struct idmap unwatched;	 /* identities of executables whose probe failed */
 	struct bpf_link **probes;
 	size_t nprobes;
@@ -120,7 +120,7 @@ static void to_user_ledger(struct collector *c, struct ledger *l, const struct m
 		remember_interp(c, k->id, &l->interp, l->exe);
 	}
 	/* Never "it did not shut down" when its shutdown could not be seen. */
-	if (c->unwatched.len && l->interp.name[0] && !l->shutdown_started_ns)
+	if (c->unwatched.map.len && l->interp.name[0] && !l->shutdown_started_ns)
 		l->shutdown_unwatched = idmap_get(&c->unwatched, file_identity(l->exe)) != NULL;
 }
 
@@ -147,8 +147,8 @@ int collector_watch(struct collector *c, const char *exe)
 	idmap_put(&c->watched, id, exe);
 	if (interp_shutdown_probe(exe, path, sizeof(path), symbol, sizeof(symbol)))
 		return 0;
-	target = file_identity(path) ^ 2; /* the library may serve several executables */
-	if (idmap_get(&c->watched, target))
+	target = file_identity(path); /* a library may serve several executables */
+	if (idmap_get(&c->probed, target))
 		return 0;
 	opts.func_name = symbol;
 	link = bpf_program__attach_uprobe_opts(c->skel->progs.on_shutdown, -1, path, 0, &opts);
@@ -169,7 +169,7 @@ int collector_watch(struct collector *c, const char *exe)
 	}
 	c->probes = grown;
 	c->probes[c->nprobes++] = link;
-	idmap_put(&c->watched, target, path);
+	idmap_put(&c->probed, target, path);
 	return 0;
 }
 
@@ -325,7 +325,7 @@ static void handle_exec(struct collector *c, const struct mr_event_exec *e)
 	remember_interp(c, e->ledger, &it, buf);
 	if (!key || !*buf)
 		return;
-	if (c->exec_exe.len >= EXEC_FILES_MAX) {
+	if (c->exec_exe.map.len >= EXEC_FILES_MAX) {
 		idmap_free(&c->exec_exe);
 		idmap_free(&c->exec_interp);
 	}
@@ -442,48 +442,40 @@ static int check_kernel_features(char *err, size_t errlen)
 	return 0;
 }
 
-struct collector *collector_open(const struct collector_opts *o,
-				 const struct collector_handlers *h, char *err, size_t errlen)
+/* What this kernel must offer before anything loads: a clear error instead of a verifier log. */
+static int check_kernel(const char *btf, char *err, size_t errlen)
 {
-	struct collector *c = calloc(1, sizeof(*c));
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	const char *btf;
-	int ncpus, rc;
-
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (h)
-		c->h = *h;
-	c->boot_to_wall = boot_to_wall_offset_ns();
-	libbpf_set_print(libbpf_log);
 	if (caps_check_observe(err, errlen))
-		goto fail;
-	/* MEMREAP_BTF: a BTF file for kernels that do not expose their own (e.g. from BTFHub). */
-	btf = getenv("MEMREAP_BTF") ? getenv("MEMREAP_BTF") : BTF_PATH;
+		return -1;
 	if (access(btf, R_OK)) {
-		snprintf(err, errlen, "kernel BTF not found at %s (needs CONFIG_DEBUG_INFO_BTF=y, or MEMREAP_BTF=FILE)",
+		snprintf(err, errlen,
+			 "kernel BTF not found at %s (needs CONFIG_DEBUG_INFO_BTF=y, or MEMREAP_BTF=FILE)",
 			 btf);
-		goto fail;
+		return -1;
 	}
-	if (check_kernel_btf(btf, err, errlen) || check_kernel_features(err, errlen))
-		goto fail;
+	return check_kernel_btf(btf, err, errlen) || check_kernel_features(err, errlen);
+}
+
+/* Open the BPF object against the kernel's BTF, size it for this machine and load it. */
+static int load_programs(struct collector *c, const struct collector_opts *o, const char *btf,
+			 char *err, size_t errlen)
+{
 	/*
 	 * Always a path, even the kernel's own: libbpf then never lists module BTFs for CO-RE
 	 * candidates (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN); memreap uses no module types.
 	 */
-	open_opts.btf_custom_path = btf;
-	ncpus = libbpf_num_possible_cpus();
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf);
+	int ncpus = libbpf_num_possible_cpus(), rc;
+
 	if (ncpus <= 0 || ncpus > MAX_CPUS) {
 		snprintf(err, errlen, "unsupported number of possible CPUs: %d (at most %d)", ncpus,
 			 MAX_CPUS);
-		goto fail;
+		return -1;
 	}
 	c->skel = memreap_bpf__open_opts(&open_opts);
 	if (!c->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
 	c->skel->rodata->page_shift = (uint32_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
 	c->skel->rodata->nr_cpus = (uint32_t)ncpus;
@@ -495,13 +487,29 @@ struct collector *collector_open(const struct collector_opts *o,
 	/* Polls come at least every POLL_MAX_MS: the BPF side wakes us only when it fills up. */
 	c->skel->rodata->ringbuf_wakeup_bytes = bpf_map__max_entries(c->skel->maps.events) / 4;
 	rc = memreap_bpf__load(c->skel);
-	if (rc) {
+	if (rc)
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (missing privileges or locked down kernel)" :
-					" (set MEMREAP_DEBUG=1 for the verifier log)");
-		goto fail;
+			 rc == -EPERM ? " (missing privileges or locked down kernel)"
+				      : " (set MEMREAP_DEBUG=1 for the verifier log)");
+	return rc ? -1 : 0;
+}
+
+struct collector *collector_open(const struct collector_opts *o,
+				 const struct collector_handlers *h, char *err, size_t errlen)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	const char *btf = kernel_btf_path();
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	if (attach_hooks(c, err, errlen))
+	if (h)
+		c->h = *h;
+	c->boot_to_wall = boot_to_wall_offset_ns();
+	libbpf_set_print(libbpf_log);
+	if (check_kernel(btf, err, errlen) || load_programs(c, o, btf, err, errlen) ||
+	    attach_hooks(c, err, errlen))
 		goto fail;
 	watch_path(c);
 	if (seed_existing(c, err, errlen))
@@ -749,6 +757,7 @@ void collector_close(struct collector *c)
 	free(c->probes);
 	free(c->forks);
 	idmap_free(&c->watched);
+	idmap_free(&c->probed);
 	idmap_free(&c->unwatched);
 	idmap_free(&c->exec_exe);
 	idmap_free(&c->exec_interp);

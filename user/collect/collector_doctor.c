@@ -16,7 +16,6 @@
 #include "bpf_features.h"
 #include "hooks.h"
 
-#define BTF_PATH "/sys/kernel/btf/vmlinux"
 
 static struct kernel_check *add(struct kernel_check *c, int *n, int max, const char *what, bool ok)
 {
@@ -139,7 +138,7 @@ static void check_features(struct kernel_check *c, int *n, int max)
 
 int collector_kernel_checks(struct kernel_check *c, int max)
 {
-	const char *path = getenv("MEMREAP_BTF") ? getenv("MEMREAP_BTF") : BTF_PATH;
+	const char *path = kernel_btf_path();
 	struct kernel_check *k;
 	struct utsname u;
 	struct btf *btf;

@@ -26,11 +26,19 @@ struct elf_facts {
 	char symbol[256]; /* the exact exported name that matched */
 };
 
+/*
+ * A C entry point matches by its exact name (php_module_shutdown, not php_module_shutdown_wrapper);
+ * a C++ one (mangled, "_Z...") by its prefix, whatever its arguments' mangling.
+ */
 static const struct runtime *runtime_of_symbol(const char *sym)
 {
-	for (size_t i = 0; i < nruntimes; i++)
-		if (!strncmp(sym, runtimes[i].symbol, strlen(runtimes[i].symbol)))
+	for (size_t i = 0; i < nruntimes; i++) {
+		const char *want = runtimes[i].symbol;
+		size_t n = strlen(want);
+
+		if (!strncmp(sym, want, n) && (!sym[n] || !strncmp(want, "_Z", 2)))
 			return &runtimes[i];
+	}
 	return NULL;
 }
 
@@ -133,9 +141,15 @@ static void version_from_name(const char *file, const char *prefix, char *out, s
 		memcpy(out, p, n);
 		out[n] = '\0';
 	}
-	/* A fuller version in the real file's name: libperl.so.5.36 -> libperl.so.5.36.0 */
+	/*
+	 * A fuller version after ".so.": libperl.so.5.36 -> 5.36, libruby-3.1.so.3.1.2 -> 3.1.2
+	 * (it must extend what the name said, or stand alone).
+	 */
 	const char *so = strstr(file, ".so.");
-	if (so && !strchr(out, '.') && strlen(so + 4) < len)
+	size_t have = strlen(out);
+
+	if (so && strlen(so + 4) < len && strlen(so + 4) > have &&
+	    (!strchr(out, '.') || !strncmp(so + 4, out, have)))
 		snprintf(out, len, "%s", so + 4);
 }
 
@@ -246,8 +260,12 @@ static void detect(const char *exe, struct interp *out)
 			snprintf(out->name, sizeof(out->name), "%s", rt->name);
 			version_from_name(f.needed[i], rt->library, out->version, sizeof(out->version));
 			if (find_library(exe, f.runpath, f.needed[i], lib, sizeof(lib)) &&
-			    realpath(lib, real))
+			    realpath(lib, real)) {
+				/* the real file's name may say more: libruby-3.1.so.3.1.2 */
+				version_from_name(basename(real), rt->library, out->version,
+						  sizeof(out->version));
 				refine_version(rt, real, out);
+			}
 			return;
 		}
 		if (!strncmp(f.needed[i], "libjli", 6)) { /* the java launcher dlopens libjvm */

@@ -185,17 +185,19 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
-/* qsort has no context argument; the sort is not reentrant and needs none. */
-static int sort_by;
-static int sort_sign;
+struct order {
+	int by; /* enum sort_field */
+	int sign;
+};
 
-static int cmp_ledgers(const void *pa, const void *pb)
+static int cmp_ledgers(const void *pa, const void *pb, void *arg)
 {
 	const struct ledger *a = pa, *b = pb;
+	const struct order *o = arg;
 	struct ledger_sum sa = { 0 }, sb = { 0 };
 	int r;
 
-	switch (sort_by) {
+	switch (o->by) {
 	case SORT_PID:
 		r = cmp_u64(a->pid, b->pid);
 		break;
@@ -208,39 +210,40 @@ static int cmp_ledgers(const void *pa, const void *pb)
 	default:
 		ledger_sum_add(&sa, a);
 		ledger_sum_add(&sb, b);
-		r = cmp_u64(sum_value(&sa, sort_by), sum_value(&sb, sort_by));
+		r = cmp_u64(sum_value(&sa, o->by), sum_value(&sb, o->by));
 	}
 	if (!r)
 		r = cmp_u64(a->id, b->id);
-	return sort_sign * r;
+	return o->sign * r;
 }
 
-static int cmp_groups(const void *pa, const void *pb)
+static int cmp_groups(const void *pa, const void *pb, void *arg)
 {
 	const struct group *a = pa, *b = pb;
+	const struct order *o = arg;
 	int r;
 
-	if (sort_by == SORT_NAME || sort_by == SORT_PID || sort_by == SORT_START)
+	if (o->by == SORT_NAME || o->by == SORT_PID || o->by == SORT_START)
 		r = strcmp(a->key, b->key);
 	else
-		r = cmp_u64(sum_value(&a->sum, sort_by), sum_value(&b->sum, sort_by));
+		r = cmp_u64(sum_value(&a->sum, o->by), sum_value(&b->sum, o->by));
 	if (!r)
 		r = strcmp(a->key, b->key);
-	return sort_sign * r;
+	return o->sign * r;
 }
 
 void sort_ledgers(struct ledger *l, size_t n, int field, bool ascending)
 {
-	sort_by = field;
-	sort_sign = ascending ? 1 : -1;
+	struct order o = { field, ascending ? 1 : -1 };
+
 	if (n > 1) /* qsort wants an array, and an empty document may have none */
-		qsort(l, n, sizeof(*l), cmp_ledgers);
+		qsort_r(l, n, sizeof(*l), cmp_ledgers, &o);
 }
 
 void sort_groups(struct group *g, size_t n, int field, bool ascending)
 {
-	sort_by = field;
-	sort_sign = ascending ? 1 : -1;
+	struct order o = { field, ascending ? 1 : -1 };
+
 	if (n > 1)
-		qsort(g, n, sizeof(*g), cmp_groups);
+		qsort_r(g, n, sizeof(*g), cmp_groups, &o);
 }

@@ -58,7 +58,7 @@ struct group {
 	struct ledger_sum sum;
 };
 
-/* Aggregate by comm, exe or cgroup; groups are owned by the caller (groups_free). */
+/* Aggregate by comm, exe, cgroup or interpreter; groups are owned by the caller (groups_free). */
 int document_group(const struct document *d, enum group_by by, struct group **out, size_t *n);
 void groups_free(struct group *g, size_t n);
 

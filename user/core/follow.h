@@ -4,10 +4,10 @@
 #define MR_FOLLOW_H
 
 #include <stdbool.h>
-#include "util.h"
+#include "u64map.h"
 
 struct follow {
-	struct idmap pids;
+	struct u64map pids; /* followed pid -> the id of its newest ledger (0: none yet) */
 };
 
 void follow_add(struct follow *f, uint32_t pid);

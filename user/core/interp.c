@@ -4,13 +4,13 @@
 #include "interp.h"
 
 const struct runtime runtimes[] = {
-    {"python", "Py_FinalizeEx", "libpython", NULL, true},
-    {"perl", "perl_destruct", "libperl", "\0v5.", true},
-    {"node", "_ZN4node15FreeEnvironment", "libnode", "node-v", true},
-    {"ruby", "ruby_cleanup", "libruby", NULL, true},
-    {"php", "php_module_shutdown", "libphp", "PHP/", true},
-    {"lua", "lua_close", "liblua", "Lua ", true},
-    {"jvm", "JNI_CreateJavaVM", "libjvm", NULL, false}, /* a start, not a shutdown */
+	{ "python", "Py_FinalizeEx", "libpython", NULL, true },
+	{ "perl", "perl_destruct", "libperl", "\0v5.", true },
+	{ "node", "_ZN4node15FreeEnvironment", "libnode", "node-v", true },
+	{ "ruby", "ruby_sig_finalize", "libruby", NULL, true }, /* after its at_exit blocks */
+	{ "php", "php_module_shutdown", "libphp", "PHP/", true },
+	{ "lua", "lua_close", "liblua", "Lua ", true },
+	{ "jvm", "JNI_CreateJavaVM", "libjvm", NULL, false }, /* a start, not a shutdown */
 };
 const size_t nruntimes = sizeof(runtimes) / sizeof(runtimes[0]);
 

@@ -205,18 +205,14 @@ static int end_from_name(const char *name)
 	return -1;
 }
 
-int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+/* Who and when: ids, pids, name, start and end. */
+static int identity_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 {
-	char buf[4096], end[16];
+	char end[16];
+	json_object *f;
 	uint64_t v;
-	json_object *f, *calls;
 	int e;
 
-	memset(l, 0, sizeof(*l));
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(err, errlen, "ledger is not a JSON object");
-		return -1;
-	}
 	if (get_u64(o, "id", &l->id, err, errlen) ||
 	    get_u64(o, "parent_id", &l->parent_id, err, errlen) || get_u64(o, "pid", &v, err, errlen))
 		return -1;
@@ -243,6 +239,14 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	if (get_field(o, "observed_from_start", json_type_boolean, &f, err, errlen))
 		return -1;
 	l->observed_from_start = json_object_get_boolean(f);
+	return 0;
+}
+
+/* The ledger proper: peaks, bytes per category and kind, freed, and calls. */
+static int bytes_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	json_object *calls;
+
 	if (get_u64(o, "peak_rss_bytes", &l->peak_rss, err, errlen) ||
 	    get_u64(o, "vm_peak_bytes", &l->vm_peak, err, errlen) ||
 	    get_u64(o, "vm_at_end_bytes", &l->vm_at_end, err, errlen) ||
@@ -258,36 +262,65 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	for (int i = 0; i < MR_NCALLS; i++)
 		if (get_u64(calls, call_names[i], &l->by_call[i], err, errlen))
 			return -1;
-	/* The interpreter fields came later: optional when reading older recordings. */
+	return 0;
+}
+
+/* The interpreter fields came later: all optional when reading older recordings. */
+static int interp_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	json_object *f;
+
 	if (json_object_object_get_ex(o, "shutdown_started_ns", &f) && f &&
 	    (get_u64(o, "shutdown_started_ns", &l->shutdown_started_ns, err, errlen) ||
 	     get_u64(o, "rss_at_shutdown_bytes", &l->rss_at_shutdown, err, errlen) ||
 	     get_kinds(o, "shutdown_released", l->shutdown_released, err, errlen)))
 		return -1;
-	/* Added later still: absent means watched. */
-	if (json_object_object_get_ex(o, "shutdown_watched", &f)) {
+	if (json_object_object_get_ex(o, "shutdown_watched", &f)) { /* absent means watched */
 		if (!json_object_is_type(f, json_type_boolean)) {
 			snprintf(err, errlen, "field \"shutdown_watched\" is not a boolean");
 			return -1;
 		}
 		l->shutdown_unwatched = !json_object_get_boolean(f);
 	}
-	if (json_object_object_get_ex(o, "interpreter", &f) && f) {
-		if (!json_object_is_type(f, json_type_object) ||
-		    get_str(f, "name", l->interp.name, sizeof(l->interp.name), err, errlen) ||
-		    get_str(f, "version", l->interp.version, sizeof(l->interp.version), err, errlen)) {
-			snprintf(err, errlen, "field \"interpreter\" is not null or {name, version}");
-			return -1;
-		}
-	}
-	if (get_str(o, "exe", buf, sizeof(buf), err, errlen))
+	if (!json_object_object_get_ex(o, "interpreter", &f) || !f)
+		return 0;
+	if (!json_object_is_type(f, json_type_object) ||
+	    get_str(f, "name", l->interp.name, sizeof(l->interp.name), err, errlen) ||
+	    get_str(f, "version", l->interp.version, sizeof(l->interp.version), err, errlen)) {
+		snprintf(err, errlen, "field \"interpreter\" is not null or {name, version}");
 		return -1;
-	l->exe = strdup(buf);
-	if (get_str(o, "cgroup", buf, sizeof(buf), err, errlen)) {
+	}
+	return 0;
+}
+
+static int dup_str(json_object *o, const char *name, char **out, char *err, size_t errlen)
+{
+	char buf[4096];
+
+	if (get_str(o, name, buf, sizeof(buf), err, errlen))
+		return -1;
+	*out = strdup(buf);
+	if (!*out) {
+		snprintf(err, errlen, "out of memory reading field \"%s\"", name);
+		return -1;
+	}
+	return 0;
+}
+
+int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "ledger is not a JSON object");
+		return -1;
+	}
+	if (identity_from_json(o, l, err, errlen) || bytes_from_json(o, l, err, errlen) ||
+	    interp_from_json(o, l, err, errlen))
+		return -1;
+	if (dup_str(o, "exe", &l->exe, err, errlen) || dup_str(o, "cgroup", &l->cgroup, err, errlen)) {
 		ledger_free(l);
 		return -1;
 	}
-	l->cgroup = strdup(buf);
 	return 0;
 }
 

@@ -88,98 +88,48 @@ double parse_seconds(const char *s)
 	return v;
 }
 
-static size_t slot_of(const struct idmap *m, uint64_t key)
+/* Values are owned strings, kept in the u64map as pointers. */
+static char *str_of(uint64_t v)
 {
-	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 7) & (m->cap - 1);
-
-	while (m->keys[i] && m->keys[i] != key)
-		i = (i + 1) & (m->cap - 1);
-	return i;
+	return (char *)(uintptr_t)v;
 }
 
-static void idmap_grow(struct idmap *m)
-{
-	struct idmap bigger = { .cap = m->cap ? m->cap * 2 : 64 };
-
-	bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
-	bigger.values = calloc(bigger.cap, sizeof(*bigger.values));
-	if (!bigger.keys || !bigger.values) {
-		fprintf(stderr, "memreap: out of memory\n");
-		exit(1);
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
-			continue;
-		size_t j = slot_of(&bigger, m->keys[i]);
-		bigger.keys[j] = m->keys[i];
-		bigger.values[j] = m->values[i];
-		bigger.len++;
-	}
-	free(m->keys);
-	free(m->values);
-	*m = bigger;
-}
-
-/* Key 0 means "empty slot" and is never stored. */
+/* Key 0 is never stored. */
 void idmap_put(struct idmap *m, uint64_t key, const char *value)
 {
-	size_t i;
+	char *copy;
+	uint64_t old;
 
 	if (!key)
 		return;
-	if ((m->len + 1) * 2 > m->cap)
-		idmap_grow(m);
-	i = slot_of(m, key);
-	if (m->keys[i]) {
-		free(m->values[i]);
-	} else {
-		m->keys[i] = key;
-		m->len++;
+	copy = strdup(value ? value : "");
+	if (!copy) {
+		fprintf(stderr, "memreap: out of memory\n");
+		exit(1);
 	}
-	m->values[i] = strdup(value ? value : "");
+	if (u64map_put(&m->map, key, (uint64_t)(uintptr_t)copy, &old))
+		free(str_of(old));
 }
 
 const char *idmap_get(const struct idmap *m, uint64_t key)
 {
-	size_t i;
+	uint64_t v;
 
-	if (!key || !m->cap)
-		return NULL;
-	i = slot_of(m, key);
-	return m->keys[i] ? m->values[i] : NULL;
+	return u64map_get(&m->map, key, &v) ? str_of(v) : NULL;
 }
 
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
 void idmap_del(struct idmap *m, uint64_t key)
 {
-	size_t i, j;
+	uint64_t v;
 
-	if (!key || !m->cap)
-		return;
-	i = slot_of(m, key);
-	if (!m->keys[i])
-		return;
-	free(m->values[i]);
-	m->keys[i] = 0;
-	m->values[i] = NULL;
-	m->len--;
-	for (j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
-		uint64_t k = m->keys[j];
-		char *v = m->values[j];
-
-		m->keys[j] = 0;
-		m->values[j] = NULL;
-		size_t to = slot_of(m, k);
-		m->keys[to] = k;
-		m->values[to] = v;
-	}
+	if (u64map_del(&m->map, key, &v))
+		free(str_of(v));
 }
 
 void idmap_free(struct idmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->values[i]);
-	free(m->keys);
-	free(m->values);
-	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < m->map.cap; i++)
+		if (m->map.keys[i])
+			free(str_of(m->map.vals[i]));
+	u64map_free(&m->map);
 }

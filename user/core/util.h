@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include "u64map.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -28,11 +29,9 @@ int64_t boot_to_wall_offset_ns(void);
 long long parse_count(const char *s);
 double parse_seconds(const char *s);
 
-/* An open-addressing map from a 64-bit key to an owned string. */
+/* A map from a non-zero 64-bit key to an owned string. */
 struct idmap {
-	uint64_t *keys;
-	char **values;
-	size_t cap, len;
+	struct u64map map;
 };
 void idmap_put(struct idmap *m, uint64_t key, const char *value);
 const char *idmap_get(const struct idmap *m, uint64_t key);

@@ -69,41 +69,28 @@ static void publish(struct exporter *e, char *text, size_t len, uint64_t generat
 	snapshot_put(old);
 }
 
-static void refresh(struct exporter *e)
+/* The collector thread, once per refresh: render the metrics and publish them. */
+static void refresh(void *ctx)
 {
+	struct exporter *e = ctx;
 	struct metrics_state s = {.version = MEMREAP_VERSION, .kernel = e->kernel};
 	struct pass p = {.e = e};
 	size_t len;
 	char *text;
 
-	collector_drain(e->collector); /* ends first: a ledger gone from the map is handled */
+	collector_drain(e->ct.collector); /* ends first: a ledger gone from the map is handled */
 	metrics_live_begin(e->metrics);
-	collector_for_each_live(e->collector, on_live, &p, false);
+	collector_for_each_live(e->ct.collector, on_live, &p, false);
 	metrics_live_end(e->metrics);
 	s.tracked = p.tracked;
-	collector_health(e->collector, &s.health);
+	collector_health(e->ct.collector, &s.health);
 	s.bpf_stats_enabled = bpf_stats_enabled();
-	s.nprograms = collector_program_stats(e->collector, s.programs, METRICS_MAX_PROGRAMS);
+	s.nprograms = collector_program_stats(e->ct.collector, s.programs, METRICS_MAX_PROGRAMS);
 	s.generation = ++e->generation;
 	s.served = atomic_load(&e->served);
 	text = metrics_render(e->metrics, &s, &len);
 	if (text)
 		publish(e, text, len, s.generation);
-}
-
-static void *collect(void *arg)
-{
-	struct exporter *e = arg;
-	uint64_t next = clock_ns(CLOCK_MONOTONIC) + e->refresh_ns;
-
-	while (!atomic_load(&e->stop)) {
-		if (clock_ns(CLOCK_MONOTONIC) >= next) {
-			refresh(e);
-			next = clock_ns(CLOCK_MONOTONIC) + e->refresh_ns;
-		}
-		collector_poll(e->collector, 50);
-	}
-	return NULL;
 }
 
 int exporter_start(struct exporter *e, const struct collector_opts *co,
@@ -113,37 +100,28 @@ int exporter_start(struct exporter *e, const struct collector_opts *co,
 	struct utsname u;
 
 	pthread_mutex_init(&e->lock, NULL);
-	atomic_init(&e->stop, false);
 	atomic_init(&e->served, 0);
 	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "" : u.release);
 	e->metrics = metrics_new(mo);
-	e->collector = collector_open(co, &h, err, errlen);
-	if (!e->collector) {
+	e->ct.period_ns = e->refresh_ns;
+	e->ct.tick = refresh;
+	e->ct.ctx = e;
+	/* The first refresh happens before the threads start: the first scrape has data. */
+	if (collector_thread_start(&e->ct, co, &h, err, errlen)) {
 		metrics_free(e->metrics);
+		snapshot_put(e->current);
 		return -1;
 	}
-	refresh(e); /* the first scrape already has data */
-	/* Before the collector and HTTP threads start: capabilities are per thread. */
-	if (caps_drop(CAPS_KEEP_OBSERVE, err, errlen)) {
-		/* err says why */
-	} else if (!e->current) {
-		snprintf(err, errlen, "out of memory rendering the metrics");
-	} else if (pthread_create(&e->thread, NULL, collect, e)) {
-		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(errno));
-	} else {
+	if (e->current)
 		return 0;
-	}
-	collector_close(e->collector);
-	metrics_free(e->metrics);
-	snapshot_put(e->current);
+	snprintf(err, errlen, "out of memory rendering the metrics");
+	exporter_stop(e);
 	return -1;
 }
 
 void exporter_stop(struct exporter *e)
 {
-	atomic_store(&e->stop, true);
-	pthread_join(e->thread, NULL);
-	collector_close(e->collector);
+	collector_thread_stop(&e->ct);
 	metrics_free(e->metrics);
 	snapshot_put(e->current);
 	e->current = NULL;

@@ -10,7 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include "collector.h"
+#include "collector_thread.h"
 #include "metrics.h"
 
 struct snapshot_text {
@@ -22,11 +22,9 @@ struct snapshot_text {
 
 struct exporter {
 	pthread_mutex_t lock;
-	pthread_t thread;
-	struct collector *collector;
+	struct collector_thread ct;
 	struct metrics *metrics; /* the collector thread's own */
 	uint64_t refresh_ns;
-	atomic_bool stop;
 	char kernel[128];
 	uint64_t generation;	 /* of the last snapshot rendered */
 	_Atomic uint64_t served; /* the newest generation a scrape has served */

@@ -175,20 +175,20 @@ static uint64_t moved(const struct values *v)
 	return n;
 }
 
-static uint64_t key_of(uint32_t comm, uint32_t cgroup, uint32_t interp)
+static uint64_t series_key(uint32_t comm, uint32_t cgroup, uint32_t interp)
 {
 	return (uint64_t)comm << 40 | (uint64_t)cgroup << 8 | interp;
 }
 
 static uint32_t series_for(struct metrics *m, uint32_t comm, uint32_t cgroup, uint32_t interp)
 {
-	uint64_t key = key_of(comm, cgroup, interp);
+	uint64_t key = series_key(comm, cgroup, interp);
 	size_t lo = 0, hi = m->nseries;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct series *s = &m->series[m->order[mid]];
-		uint64_t k = key_of(s->comm, s->cgroup, s->interp);
+		uint64_t k = series_key(s->comm, s->cgroup, s->interp);
 
 		if (k == key)
 			return m->order[mid];

@@ -4,25 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "caps.h"
 #include "top_model.h"
 #include "util.h"
 
-const char *const top_sort_names[NTOP_SORTS] = { "pid",	 "comm",   "rss", "peak",
+const char *const top_sort_names[TOP_NSORTS] = { "pid",	 "comm",   "rss", "peak",
 						 "released", "kernel", "age" };
-
-static bool wanted(const struct top_model *m, uint32_t pid, const char *comm)
-{
-	if (!m->npids && !m->comms)
-		return true;
-	for (size_t i = 0; i < m->npids; i++)
-		if (m->pids[i] == pid)
-			return true;
-	for (char **c = m->comms; c && *c; c++)
-		if (!strcmp(*c, comm))
-			return true;
-	return false;
-}
 
 static void on_end(const struct ledger *l, void *ctx)
 {
@@ -41,13 +27,23 @@ static void on_end(const struct ledger *l, void *ctx)
 	m->ended.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
 	m->ended.kernel_live += cat_total(l->bytes[CAT_KERNEL_LIVE]);
 	m->ended.exits += l->end == MR_END_EXIT;
-	if (wanted(m, l->pid, l->comm)) {
+	if (scope_accepts(&m->scope, l->pid, l->comm)) {
 		memmove(&m->recent[1], &m->recent[0], (TOP_RECENT - 1) * sizeof(m->recent[0]));
 		m->recent[0] = e;
 		if (m->nrecent < TOP_RECENT)
 			m->nrecent++;
 	}
+	if (l->end == MR_END_EXIT)
+		scope_exit(&m->scope, l->pid, l->id);
 	pthread_mutex_unlock(&m->lock);
+}
+
+/* The collector thread: --pid follows the process's descendants as run and record do. */
+static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void *ctx)
+{
+	struct top_model *m = ctx;
+
+	scope_fork(&m->scope, parent, child, child_ledger);
 }
 
 struct snapshot {
@@ -67,7 +63,7 @@ static void take_row(const struct ledger *l, void *ctx)
 	s->live.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
 	s->live.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
 	s->live.freed += ledger_freed_total(l);
-	if (!l->pid || !wanted(s->m, l->pid, l->comm))
+	if (!l->pid || !scope_accepts(&s->m->scope, l->pid, l->comm))
 		return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -107,15 +103,17 @@ static uint64_t per_second(uint64_t now, uint64_t before, uint64_t dt_ns)
 	return now > before && dt_ns ? (uint64_t)((double)(now - before) * 1e9 / (double)dt_ns) : 0;
 }
 
-static void snapshot(struct top_model *m)
+/* The collector thread, once per refresh: a snapshot of every live ledger. */
+static void snapshot(void *ctx)
 {
+	struct top_model *m = ctx;
 	struct snapshot s = { .m = m };
 	struct top_totals t, old;
 	uint64_t now = clock_ns(CLOCK_REALTIME), dt;
 	struct top_row *stale;
 	size_t nstale;
 
-	collector_for_each_live(m->collector, take_row, &s, false);
+	collector_for_each_live(m->ct.collector, take_row, &s, false);
 	pthread_mutex_lock(&m->lock);
 	t = m->ended;
 	t.self += s.live.self;
@@ -136,62 +134,29 @@ static void snapshot(struct top_model *m)
 	nstale = m->nrows;
 	m->rows = s.rows;
 	m->nrows = s.n;
-	collector_health(m->collector, &m->health);
+	collector_health(m->ct.collector, &m->health);
 	m->snapshot_ns = now;
 	m->generation++;
 	pthread_mutex_unlock(&m->lock);
 	free_rows(stale, nstale);
 }
 
-static void *collect(void *arg)
-{
-	struct top_model *m = arg;
-	uint64_t next = 0;
-
-	for (;;) {
-		pthread_mutex_lock(&m->lock);
-		bool stop = m->stop;
-		pthread_mutex_unlock(&m->lock);
-		if (stop)
-			break;
-		if (clock_ns(CLOCK_MONOTONIC) >= next) {
-			snapshot(m);
-			next = clock_ns(CLOCK_MONOTONIC) + m->refresh_ns;
-		}
-		collector_poll(m->collector, 50);
-	}
-	return NULL;
-}
-
 int top_model_start(struct top_model *m, const struct collector_opts *o, char *err, size_t errlen)
 {
-	struct collector_handlers h = { .ledger_end = on_end, .ctx = m };
+	struct collector_handlers h = { .ledger_end = on_end, .fork = on_fork, .ctx = m };
 
 	pthread_mutex_init(&m->lock, NULL);
 	m->started_ns = clock_ns(CLOCK_REALTIME);
-	m->collector = collector_open(o, &h, err, errlen);
-	if (!m->collector)
-		return -1;
-	/* Before the collector thread starts: capabilities are per thread. */
-	if (caps_drop(CAPS_KEEP_OBSERVE, err, errlen)) {
-		collector_close(m->collector);
-		return -1;
-	}
-	if (pthread_create(&m->thread, NULL, collect, m)) {
-		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(errno));
-		collector_close(m->collector);
-		return -1;
-	}
-	return 0;
+	m->ct.period_ns = m->refresh_ns;
+	m->ct.tick = snapshot;
+	m->ct.ctx = m;
+	return collector_thread_start(&m->ct, o, &h, err, errlen);
 }
 
 void top_model_stop(struct top_model *m)
 {
-	pthread_mutex_lock(&m->lock);
-	m->stop = true;
-	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
-	collector_close(m->collector);
+	collector_thread_stop(&m->ct);
+	scope_free(&m->scope);
 	free_rows(m->rows, m->nrows);
 	m->rows = NULL;
 	m->nrows = 0;
@@ -210,52 +175,55 @@ void top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms)
 	}
 }
 
-static enum top_sort sort_key;
-static int sort_sign;
+struct row_order {
+	enum top_sort by;
+	int sign;
+};
 
-static uint64_t key_of(const struct top_row *r)
+static uint64_t row_value(const struct top_row *r, enum top_sort by)
 {
-	switch (sort_key) {
-	case SORT_PID:
+	switch (by) {
+	case TOP_SORT_PID:
 		return r->pid;
-	case SORT_RSS:
+	case TOP_SORT_RSS:
 		return r->rss;
-	case SORT_PEAK:
+	case TOP_SORT_PEAK:
 		return r->peak;
-	case SORT_RELEASED:
+	case TOP_SORT_RELEASED:
 		return r->self;
-	case SORT_KERNEL:
+	case TOP_SORT_KERNEL:
 		return r->kernel_live;
-	case SORT_AGE:
+	case TOP_SORT_AGE:
 		return UINT64_MAX - r->start_ns; /* older first when descending */
 	default:
 		return 0;
 	}
 }
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
 	const struct top_row *a = pa, *b = pb;
+	const struct row_order *o = arg;
 	int r;
 
-	if (sort_key == SORT_COMM) {
+	if (o->by == TOP_SORT_COMM) {
 		r = strcmp(a->comm, b->comm);
 	} else {
-		uint64_t x = key_of(a), y = key_of(b);
+		uint64_t x = row_value(a, o->by), y = row_value(b, o->by);
 
 		r = x < y ? -1 : x > y;
 	}
 	if (!r)
 		r = a->pid < b->pid ? -1 : a->pid > b->pid;
-	return sort_sign * r;
+	return o->sign * r;
 }
 
 void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascending)
 {
-	sort_key = by;
-	sort_sign = ascending ? 1 : -1;
+	struct row_order o = { by, ascending ? 1 : -1 };
+
 	if (n > 1) /* no rows yet: no array either */
-		qsort(rows, n, sizeof(*rows), cmp_rows);
+		qsort_r(rows, n, sizeof(*rows), cmp_rows, &o);
 }
 
 bool top_row_matches(const struct top_row *r, const char *filter)

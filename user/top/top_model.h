@@ -9,14 +9,15 @@
 
 #include <pthread.h>
 #include <stdbool.h>
-#include "collector.h"
+#include "collector_thread.h"
+#include "scope.h"
 
 #define TOP_RECENT 64
 
 struct top_row {
 	uint32_t pid;
 	char comm[MR_COMM_LEN];
-	char interp[16]; /* interpreter name; empty until interpreter detection exists (issue 8) */
+	char interp[16]; /* interpreter name, "" for none */
 	char *exe, *cgroup;
 	uint64_t rss, peak, self, kernel_live, freed, start_ns;
 };
@@ -34,20 +35,15 @@ struct top_totals {
 	uint64_t self, kernel_exit, kernel_exec, kernel_live, freed, exits;
 };
 
-enum top_sort { SORT_PID, SORT_COMM, SORT_RSS, SORT_PEAK, SORT_RELEASED, SORT_KERNEL, SORT_AGE,
-		NTOP_SORTS };
-extern const char *const top_sort_names[NTOP_SORTS];
+enum top_sort { TOP_SORT_PID, TOP_SORT_COMM, TOP_SORT_RSS, TOP_SORT_PEAK, TOP_SORT_RELEASED, TOP_SORT_KERNEL, TOP_SORT_AGE,
+		TOP_NSORTS };
+extern const char *const top_sort_names[TOP_NSORTS];
 
 struct top_model {
 	pthread_mutex_t lock;
-	pthread_t thread;
-	struct collector *collector;
+	struct collector_thread ct;
 	uint64_t refresh_ns;
-	bool stop;
-	/* filters given on the command line */
-	uint32_t *pids;
-	size_t npids;
-	char **comms;
+	struct scope scope; /* --pid and --comm: the table and the pane show these processes */
 	/* the latest snapshot */
 	struct top_row *rows;
 	size_t nrows;

@@ -7,7 +7,7 @@
 #include "top_screen.h"
 #include "top_view.h"
 
-enum { PAIR_ALERT = 1, PAIR_SELF, PAIR_KERNEL, PAIR_TITLE };
+enum { PAIR_ALERT = 1, PAIR_SELF, PAIR_KERNEL };
 
 struct screen {
 	struct top_model *m;
@@ -193,10 +193,10 @@ static bool key(struct screen *s, int ch)
 		return false;
 	case 's':
 	case '>':
-		s->o->sort = (s->o->sort + 1) % NTOP_SORTS;
+		s->o->sort = (s->o->sort + 1) % TOP_NSORTS;
 		break;
 	case '<':
-		s->o->sort = (s->o->sort + NTOP_SORTS - 1) % NTOP_SORTS;
+		s->o->sort = (s->o->sort + TOP_NSORTS - 1) % TOP_NSORTS;
 		break;
 	case 'r':
 		s->o->ascending = !s->o->ascending;

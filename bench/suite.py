@@ -7,6 +7,8 @@ Writes bench/results/overhead.md and the summary between the bench markers in RE
 --quick: 3 runs of shorter scenarios and 10 s recordings, to check the suite, not to quote.
 """
 import argparse
+import csv
+import io
 import json
 import os
 import re
@@ -90,22 +92,24 @@ def bpftrace_observer():
 
 
 def read_recording(path):
-    """memreap's recording format (README): ledgers (type 2) and the final health (type 4)."""
+    """Ledgers as `memreap report --format csv` reads them (the product's one reader, which
+    knows every record type), and the final health record (type 4) from the file itself."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"MEMREAP\0":
         raise BenchError(f"{path} is not a memreap recording")
-    ledgers, health, off = [], None, 16
+    health, off = None, 16
     while off + 8 <= len(data):
         length, kind = struct.unpack_from("<II", data, off)
-        payload = data[off + 8:off + 8 + length]
-        if kind == 2:
-            ledgers.append(json.loads(payload))
-        elif kind == 4:
-            health = json.loads(payload)["health"]
+        if kind == 4:
+            health = json.loads(data[off + 8:off + 8 + length])["health"]
         off += 12 + length
     if health is None:
         raise BenchError(f"{path} has no end record: the recorder did not finish")
+    rep = subprocess.run([MEMREAP, "report", "--format", "csv", path], capture_output=True,
+                         text=True, check=True)
+    ledgers = [{"ppid": int(row["ppid"]), "end": row["end"]}
+               for row in csv.DictReader(io.StringIO(rep.stdout))]
     return ledgers, health
 
 

@@ -22,6 +22,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define EEXIST 17 /* include/uapi/asm-generic/errno-base.h */
+#define ENOSYS 38 /* include/uapi/asm-generic/errno.h */
 
 #define PF_EXITING  0x00000004
 #define PF_MEMALLOC 0x00000800
@@ -138,6 +139,12 @@ static __always_inline long syscall_nr(struct task_struct *task)
 	if (!regs)
 		return -1;
 #if defined(__TARGET_ARCH_x86)
+	/*
+	 * orig_ax holds an exception's error code too (a page fault's is 4 to 7, sometimes more):
+	 * only a system call in progress has ax at -ENOSYS until it returns.
+	 */
+	if (BPF_CORE_READ(regs, ax) != (unsigned long)-ENOSYS)
+		return -1;
 	return BPF_CORE_READ(regs, orig_ax);
 #elif defined(__TARGET_ARCH_arm64)
 	return BPF_CORE_READ(regs, syscallno);
@@ -244,6 +251,7 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	l->exit_code = -1;
 	l->origin = origin;
 	l->zero_start = origin != MR_ORIGIN_EXISTING;
+	l->last_call = MR_CALL_OTHER;
 	set_owner(l, owner);
 	if (origin == MR_ORIGIN_EXISTING) {
 		for (int m = 0; m < MR_NMEMBERS; m++) {
@@ -354,16 +362,26 @@ static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct
  * process). Returns the category (enum mr_release); *call is the call of a self release.
  */
 static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_struct *mm,
-					      struct task_struct *task, int *call)
+					      struct task_struct *task, int k, int *call)
 {
 	unsigned int flags = task->flags;
 
 	/* First: a task still using this mm (a CLONE_VM sharer may outlive the owner's group). */
 	if (task->mm == mm) {
-		*call = call_of(syscall_nr(task));
+		long nr = syscall_nr(task);
+
+		*call = call_of(nr);
 		/* Direct reclaim of its own pages outside a releasing call is the kernel's doing. */
 		if (*call == MR_CALL_OTHER && (flags & PF_MEMALLOC))
 			return MR_REL_LIVE;
+		if (nr >= 0)
+			l->last_call = *call;
+		else if (k == MR_ANON)
+			/*
+			 * A fault never lowers its own mm's anonymous pages: this is another
+			 * thread's release, whose change this thread's event read first.
+			 */
+			*call = l->last_call;
 		return MR_REL_SELF;
 	}
 	if (l->state == MR_STATE_EXITING)
@@ -394,7 +412,7 @@ static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	int call = MR_CALL_OTHER;
-	__u32 cat = release_category(l, mm, task, &call);
+	__u32 cat = release_category(l, mm, task, k, &call);
 
 	if (cat >= MR_NRELEASES || k < 0 || k >= MR_NKINDS)
 		return;

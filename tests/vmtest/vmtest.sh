@@ -136,24 +136,43 @@ bench_arg() {
 	[ -z "${VMTEST_BENCH:-}" ] || echo memreap.bench=1
 }
 
-# Boot one kernel; prints the guest's console to $WORK/<ver>.log. Returns the tests' status.
-boot() {
-	local kdir=$1 ver=$2 log=$WORK/$2.log disk=$WORK/scratch-$2.img start rc
+# Boot one kernel once; the guest's console goes to $WORK/<ver>.log.txt.
+boot_once() {
+	local kdir=$1 ver=$2 log=$WORK/$2.log disk=$WORK/scratch-$2.img
 
-	cat "$WORK/common.cpio" "$WORK/mod-$ver.cpio" >"$WORK/initrd-$ver.cpio"
-	rm -f "$disk" && truncate -s 512M "$disk" && mkfs.ext4 -q -F "$disk"
-	start=$(date +%s)
+	cat "$WORK/common.cpio" "$WORK/mod-$ver.cpio" >"$WORK/initrd-$ver.cpio" || return 1
+	rm -f "$disk" && truncate -s 512M "$disk" && mkfs.ext4 -q -F "$disk" || return 1
 	timeout "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot -m "$MEMORY" -smp "$SMP" \
 		-cpu max -kernel "$kdir/boot/vmlinuz-$ver" -initrd "$WORK/initrd-$ver.cpio" \
 		-drive "file=$disk,if=virtio,format=raw" \
 		-append "console=ttyS0 panic=-1 quiet mitigations=off memreap.tests=$TESTS $(bench_arg) ${VMTEST_APPEND:-}" \
-		</dev/null >"$log" 2>&1 || true
+		</dev/null >"$log" 2>&1
+	echo "vmtest: qemu exit $?" >>"$log"
 	tr -d '\r' <"$log" >"$log.txt"
-	sed -n '/vmtest: kernel/,/^vmtest: doctor exit/{s/.*\(vmtest: kernel\)/\1/;p}' "$log.txt"
-	grep -E '^(ok|FAIL|skip) |^[0-9]+ passed|Failure: |^vmtest: tests|^cpucost: ' "$log.txt" || true
-	echo "vmtest: $ver: booted and tested in $(($(date +%s) - start)) s (log: $log.txt)"
-	rc=$(sed -n 's/^vmtest: result \([0-9]*\)$/\1/p' "$log.txt")
-	[ -n "$rc" ] || { echo "vmtest: $ver: the guest never reported a result" >&2; return 1; }
+}
+
+# Boot one kernel and print what its tests said. Returns the tests' status. A guest that dies
+# before its init prints the kernel line never ran memreap (a TCG boot can fail so): it boots
+# once more, saying so. Whatever happens after that line counts.
+boot() {
+	local kdir=$1 ver=$2 log=$WORK/$2.log.txt start rc try
+
+	start=$(date +%s)
+	for try in 1 2; do
+		boot_once "$kdir" "$ver" || die "$ver: cannot build the initramfs or the scratch disk"
+		grep -q '^vmtest: kernel ' "$log" && break
+		echo "vmtest: $ver: the guest died before its init ran (boot $try); its console ended:" >&2
+		tail -n 15 "$log" | sed 's/^/    /' >&2
+	done
+	sed -n '/vmtest: kernel/,/^vmtest: doctor exit/{s/.*\(vmtest: kernel\)/\1/;p}' "$log"
+	grep -E '^(ok|FAIL|skip) |^[0-9]+ passed|Failure: |^vmtest: tests|^cpucost: ' "$log" || true
+	echo "vmtest: $ver: booted and tested in $(($(date +%s) - start)) s (log: $log)"
+	rc=$(sed -n 's/^vmtest: result \([0-9]*\)$/\1/p' "$log")
+	if [ -z "$rc" ]; then
+		echo "vmtest: $ver: the guest never reported a result; its console ended:" >&2
+		tail -n 25 "$log" | sed 's/^/    /' >&2
+		return 1
+	fi
 	return "$rc"
 }
 

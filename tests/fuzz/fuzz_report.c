@@ -63,12 +63,15 @@ static void report_everything(struct document *d, size_t seed)
 	o.sort = (int)(seed % (size_t)nsorts);
 	o.ascending = seed & 1;
 	o.top = (long)(seed % 3);
+	o.min_peak = seed & 2 ? 4096 : 0;
+	o.sorted = seed & 4;
 	for (int by = BY_LEDGER; by <= BY_TREE; by++) {
 		o.by = by;
 		out_text_report(sink, d, &o);
 		out_csv(sink, d, &o);
+		out_json_report(sink, d, &o);
 	}
-	out_text_run_summary(sink, d, d->n ? d->ledgers[0].pid : 0);
+	out_text_run_summary(sink, d, d->n ? d->ledgers[0].pid : 0, &o);
 	sort_ledgers(d->ledgers, d->n, o.sort, o.ascending);
 	out_json(sink, d);
 }

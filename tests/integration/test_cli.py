@@ -76,7 +76,7 @@ def record_pattern():
     out = tmp("pattern.rec")
     p = memreap("record", "-o", out, "--comm", "pattern", "--", wl("pattern"), tmp("pat.json"))
     check(p.returncode == 0, p.stderr)
-    check("recorded 1 ledgers" in p.stderr, p.stderr)
+    check("recorded 1 ledger to" in p.stderr, p.stderr)
     return out
 
 

@@ -180,6 +180,6 @@ def test_the_text_report_tells_freed_from_still_held():
     check("FREED" in header.split() and "STILL-HELD" in header.split(), header)
     check("= sum of 2 ledgers under" in text, f"the subtree row says it is a sum: {text}")
     check("Sums add resident sets" in text, "the legend says what a sum adds")
-    verdict = text[text.index("verdict:"):]
+    verdict = text[text.index("  root:"):]
     check("freed (back to the page allocator)" in verdict and "still in memory elsewhere" in
           verdict, verdict)

@@ -65,7 +65,7 @@ def test_pool_workers_never_finalize():
     check(all(w["interpreter"] and w["interpreter"]["name"] == "python" for w in workers),
           "workers are python too")
     p = memreap("run", "--", PYTHON, os.path.join(SCRIPTS, "pool.py"))
-    check("never ran its shutdown" not in p.stderr.split("verdict:")[1].splitlines()[0]
+    check("never ran its shutdown" not in p.stderr.split("  root:")[1].splitlines()[0]
           and "during interpreter shutdown" in p.stderr, f"verdict: {p.stderr}")
 
 

@@ -15,7 +15,18 @@
 #include "ledger.h"
 #include "util.h"
 
-static const char usage[] = "usage: memreap doctor";
+static const struct cmd_option doctor_options[] = { OPT_HELP, { NULL } };
+
+const struct cmd_help doctor_help = {
+	.name = "doctor",
+	.summary = "what this kernel offers, which path memreap takes on it, a self-test",
+	.text = "Checks what memreap needs from this kernel (BTF, tracepoints, BPF features), says\n"
+		"which path it takes here and why, then loads everything and follows one forked\n"
+		"child that touches 4 MiB and exits 7. The last line is the verdict; the exit status\n"
+		"is 0 when memreap works here.",
+	.options = doctor_options,
+	.example = "sudo memreap doctor",
+};
 
 #define CHILD_BYTES (4u << 20)
 #define CHILD_EXIT  7
@@ -132,7 +143,6 @@ static void print_paths(struct collector *c)
 
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	struct kernel_check checks[16];
 	struct self_test t = {0};
 	struct collector_handlers h = {.ledger_end = on_end, .ctx = &t};
@@ -141,10 +151,10 @@ int cmd_doctor(int argc, char **argv)
 	bool ok = true;
 	int n, opt;
 
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
-		return common_option(opt, usage, NULL, argv);
+	while ((opt = cmd_getopt(argc, argv, &doctor_help)) != -1)
+		return common_option(opt, &doctor_help, NULL, argv);
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument: %s", argv[optind]);
+		return usage_error(&doctor_help, "unexpected argument: %s", argv[optind]);
 	n = collector_kernel_checks(checks, ARRAY_SIZE(checks));
 	for (int i = 0; i < n; i++) {
 		print_check(checks[i].what, checks[i].ok, checks[i].result);

@@ -11,9 +11,31 @@
 #include "http_server.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: memreap exporter [--listen ADDR:PORT] [--max-comm-labels N] [--cgroup-labels] "
-    "[--metrics-path PATH] [--refresh SECONDS] [--map-entries N] [--ringbuf-size BYTES]";
+static const struct cmd_option exporter_options[] = {
+	{ "listen", 'l', false, "ADDR:PORT", NULL,
+	  "where to serve, a numeric IPv4 or [IPv6] address (default 127.0.0.1:9747)" },
+	{ "max-comm-labels", 'N', false, "N", NULL,
+	  "comms kept as label values, the rest are \"other\" (default 20, at most 1000)" },
+	{ "cgroup-labels", 'g', false, NULL, NULL, "add a cgroup label (bounded like comms)" },
+	{ "metrics-path", 'P', false, "PATH", NULL, "the metrics' path (default /metrics)" },
+	{ "refresh", 'r', false, "SECONDS", NULL,
+	  "how often the live ledgers are read, 0.1 to 60 (default 1)" },
+	OPT_MAP_ENTRIES,
+	OPT_RINGBUF_SIZE,
+	OPT_HELP,
+	{ NULL },
+};
+
+const struct cmd_help exporter_help = {
+	.name = "exporter",
+	.summary = "serve Prometheus metrics over HTTP (loopback by default)",
+	.text = "Serves the memreap-metrics/v1 metrics of every process on the machine: what was\n"
+		"released by processes and by the kernel, what was freed, per comm and interpreter,\n"
+		"and memreap's own health; /healthz answers while the collector runs. Needs root, or\n"
+		"CAP_BPF and CAP_PERFMON.",
+	.options = exporter_options,
+	.example = "memreap exporter --listen 0.0.0.0:9747 --cgroup-labels",
+};
 
 #define MAX_COMM_LABELS 1000
 
@@ -38,27 +60,16 @@ struct exporter_args {
 /* -1 when parsing goes on, else the exit status. */
 static int parse(int argc, char **argv, struct exporter_args *a)
 {
-	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"max-comm-labels", required_argument, NULL, 'N'},
-	    {"cgroup-labels", no_argument, NULL, 'g'},
-	    {"metrics-path", required_argument, NULL, 'P'},
-	    {"refresh", required_argument, NULL, 'r'},
-	    {"map-entries", required_argument, NULL, 'M'},
-	    {"ringbuf-size", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
-	};
 	long long n;
 	double secs;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, &exporter_help)) != -1) {
 		switch (opt) {
 		case 'l':
 			if (http_parse_listen(optarg, &a->listen))
 				return usage_error(
-				    usage,
+				    &exporter_help,
 				    "--listen needs ADDR:PORT with a numeric IPv4 or [IPv6] "
 				    "address and a port from 0 to 65535, not '%s'",
 				    optarg);
@@ -66,7 +77,7 @@ static int parse(int argc, char **argv, struct exporter_args *a)
 		case 'N':
 			if ((n = parse_count(optarg)) < 0 || n > MAX_COMM_LABELS)
 				return usage_error(
-				    usage, "--max-comm-labels needs a count from 0 to %d, not '%s'",
+				    &exporter_help, "--max-comm-labels needs a count from 0 to %d, not '%s'",
 				    MAX_COMM_LABELS, optarg);
 			a->mopts.max_comm_labels = (uint32_t)n;
 			break;
@@ -76,7 +87,7 @@ static int parse(int argc, char **argv, struct exporter_args *a)
 		case 'P':
 			if (!valid_path(optarg))
 				return usage_error(
-				    usage,
+				    &exporter_help,
 				    "--metrics-path needs a path like /metrics (printable ASCII, "
 				    "no query, not / or /healthz), not '%s'",
 				    optarg);
@@ -85,17 +96,17 @@ static int parse(int argc, char **argv, struct exporter_args *a)
 		case 'r':
 			if ((secs = parse_seconds(optarg)) < 0.1 || secs > 60)
 				return usage_error(
-				    usage, "--refresh needs seconds from 0.1 to 60, not '%s'",
+				    &exporter_help, "--refresh needs seconds from 0.1 to 60, not '%s'",
 				    optarg);
 			a->refresh_ns = (uint64_t)(secs * 1e9);
 			break;
 		default:
-			if ((rc = common_option(opt, usage, &a->copts, argv)) >= 0)
+			if ((rc = common_option(opt, &exporter_help, &a->copts, argv)) >= 0)
 				return rc;
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+		return usage_error(&exporter_help, "unexpected argument '%s'", argv[optind]);
 	return -1;
 }
 

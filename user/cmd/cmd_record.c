@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include "caps.h"
 #include "collector.h"
@@ -16,8 +17,34 @@
 #include "spawn.h"
 #include "util.h"
 
-static const char usage[] =
-	"usage: memreap record -o FILE [--duration SEC] [--pid PID]... [--comm NAME]... [--map-entries N] [--ringbuf-size BYTES] [-- CMD [ARG...]]";
+enum { OPT_NO_ARGV = 256 };
+
+static const struct cmd_option record_options[] = {
+	{ "output", 'o', true, "FILE", NULL, "the recording to write (required)" },
+	{ "duration", 'd', true, "SECONDS", NULL, "stop after SECONDS (default: at ^C or CMD's end)" },
+	{ "pid", 'p', true, "PID", NULL,
+	  "keep the tree of PID: it and what it forks from now on (repeatable)" },
+	{ "comm", 'c', true, "NAME", NULL, "keep processes named NAME (repeatable)" },
+	{ "no-argv", OPT_NO_ARGV, false, NULL, NULL, "do not record command lines" },
+	OPT_MAP_ENTRIES,
+	OPT_RINGBUF_SIZE,
+	OPT_HELP,
+	{ NULL },
+};
+
+const struct cmd_help record_help = {
+	.name = "record",
+	.args = "[-- CMD [ARG...]]",
+	.stop_at_args = true,
+	.summary = "record ledgers to a file, system-wide or filtered",
+	.text = "Writes every ledger that ends to FILE as it ends, and at the end the ledgers still\n"
+		"alive; a health record every second, so that a cut file still says what was lost.\n"
+		"System-wide unless --pid, --comm or CMD choose processes (either matches). With CMD,\n"
+		"records CMD's tree until it ends and exits with its status. `memreap report FILE`\n"
+		"reads it. Needs root, or CAP_BPF and CAP_PERFMON.",
+	.options = record_options,
+	.example = "memreap record -o make.rec -- make -j2",
+};
 
 static volatile sig_atomic_t stop;
 
@@ -43,44 +70,58 @@ struct record_args {
 	char **cmd;
 };
 
+/* A --pid that names no process would record nothing: an error before anything loads. */
+static int check_pid(const char *value)
+{
+	long long pid = parse_count(value);
+	char path[32];
+
+	if (pid <= 0 || pid > 0x7fffffff)
+		return 0; /* scope_option names the bad value */
+	snprintf(path, sizeof(path), "/proc/%lld", pid);
+	if (!access(path, F_OK))
+		return 0;
+	fprintf(stderr, "memreap: --pid %lld: no such process\n", pid);
+	return EXIT_FAILURE_MEMREAP;
+}
+
+static int parse_option(struct record_args *a, int opt, char **argv)
+{
+	int rc;
+
+	switch (opt) {
+	case 'o':
+		a->output = optarg;
+		return -1;
+	case 'd':
+		a->duration = parse_seconds(optarg);
+		if (a->duration < 0)
+			return usage_error(&record_help, "--duration needs a positive number of seconds, not '%s'", optarg);
+		return -1;
+	case 'p':
+	case 'c':
+		if ((rc = scope_option(&a->scope, opt, optarg, &record_help)))
+			return rc;
+		return opt == 'p' && (rc = check_pid(optarg)) ? rc : -1;
+	case OPT_NO_ARGV:
+		a->copts.no_argv = true;
+		return -1;
+	}
+	return common_option(opt, &record_help, &a->copts, argv);
+}
+
 static int parse(int argc, char **argv, struct record_args *a)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "map-entries", required_argument, NULL, 'M' },
-		{ "ringbuf-size", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+o:d:p:c:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'd':
-			a->duration = parse_seconds(optarg);
-			if (a->duration < 0)
-				return usage_error(usage, "--duration needs a positive number of seconds, not '%s'", optarg);
-			break;
-		case 'p':
-		case 'c':
-			if ((rc = scope_option(&a->scope, opt, optarg, usage)))
-				return rc;
-			break;
-		default:
-			if ((rc = common_option(opt, usage, &a->copts, argv)) == 0)
-				exit(0); /* --help */
-			if (rc > 0)
-				return rc;
-		}
+	while ((opt = cmd_getopt(argc, argv, &record_help)) != -1) {
+		if ((rc = parse_option(a, opt, argv)) == 0)
+			exit(0); /* --help */
+		if (rc > 0)
+			return rc;
 	}
 	if (!a->output)
-		return usage_error(usage, "record needs -o FILE");
+		return usage_error(&record_help, "record needs -o FILE");
 	a->cmd = optind < argc ? argv + optind : NULL;
 	return 0;
 }
@@ -160,8 +201,8 @@ int cmd_record(int argc, char **argv)
 	rc = cmd_done ? spawn_exit_code(status) : 0;
 	if (s.write_error && !a.cmd)
 		rc = EXIT_FAILURE_MEMREAP;
-	fprintf(stderr, "memreap: recorded %llu ledgers to %s\n", (unsigned long long)s.accepted,
-		a.output);
+	fprintf(stderr, "memreap: recorded %llu %s to %s\n", (unsigned long long)s.accepted,
+		s.accepted == 1 ? "ledger" : "ledgers", a.output);
 	out_text_health(stderr, &s.doc.health);
 out_rec:
 	if (rec_close(&rec) && !s.write_error) {

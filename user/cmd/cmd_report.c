@@ -10,8 +10,38 @@
 #include "recording.h"
 #include "util.h"
 
-static const char usage[] =
-	"usage: memreap report FILE [--format text|json|csv] [--by ledger|comm|exe|cgroup|interpreter|tree] [--sort FIELD] [--asc] [--top N]";
+enum { OPT_MIN_PEAK = 256 };
+
+#define SORT_FIELDS "peak self kernel kernel_exit kernel_live kernel_exec faulted freed ledgers pid start name"
+
+static const struct cmd_option report_options[] = {
+	{ "format", 'f', true, "FORMAT", "text json csv", "the output (default text)" },
+	{ "by", 'b', true, "ROWS", "ledger comm exe cgroup interpreter tree",
+	  "one row per ledger (default), per group of ledgers, or the process tree" },
+	{ "sort", 's', true, "FIELD", SORT_FIELDS,
+	  "the rows' order: numbers largest first, pid, start and name ascending (default start; "
+	  "kernel for groups; the tree orders siblings)" },
+	{ "asc", 'a', true, NULL, NULL, "reverse the sort's natural order" },
+	{ "top", 't', true, "N",  NULL,
+	  "keep the N largest rows by the sort field (by peak when sorting by pid, start, name)" },
+	{ "min-peak", OPT_MIN_PEAK, false, "SIZE", NULL,
+	  "keep rows whose peak is at least SIZE (512K, 100M, 1.5G)" },
+	OPT_HELP,
+	{ NULL },
+};
+
+const struct cmd_help report_help = {
+	.name = "report",
+	.args = "FILE",
+	.summary = "print a recording as text, JSON or CSV",
+	.text = "Reads a recording made by `memreap record` or `memreap run -o` and prints its\n"
+		"ledgers. Every option works in every format: the JSON document and the CSV hold the\n"
+		"same rows as the text table (a grouped JSON document has \"groups\" for \"ledgers\";\n"
+		"a limited one says what it left out in \"selection\"). Totals cover every ledger.\n"
+		"A cut recording is read up to its last whole record, with a warning.",
+	.options = report_options,
+	.example = "memreap report make.rec --by tree --top 10",
+};
 
 enum format { FMT_TEXT, FMT_JSON, FMT_CSV };
 
@@ -33,60 +63,82 @@ static bool natural_ascending(int field)
 struct report_args {
 	enum format fmt;
 	struct report_opts o;
-	bool sorted; /* --sort given: JSON keeps the recording's order otherwise */
 	const char *file;
 };
+
+static int parse_choice(const char *value, int *out, const char *const *names, size_t n,
+			const char *option)
+{
+	int v = lookup(value, names, n);
+
+	if (v < 0)
+		return usage_error(&report_help, "unknown %s '%s'", option, value);
+	*out = v;
+	return -1;
+}
+
+static int parse_number(const char *value, struct report_opts *o, int opt)
+{
+	long long v = opt == 't' ? parse_count(value) : parse_size(value);
+
+	if (opt == 't' && (v <= 0 || v > 1000000000))
+		return usage_error(&report_help, "--top needs a positive count, not '%s'", value);
+	if (v < 0)
+		return usage_error(&report_help,
+				   "--min-peak needs a size (4096, 512K, 100M, 1.5G), not '%s'", value);
+	if (opt == 't')
+		o->top = (long)v;
+	else
+		o->min_peak = (uint64_t)v;
+	return -1;
+}
+
+/* One option; -1 when parsing goes on, else the exit code. */
+static int parse_report_option(int opt, struct report_args *a, bool *flip, char **argv)
+{
+	static const char *const formats[] = { "text", "json", "csv" };
+	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter", "tree" };
+	int v = 0, rc;
+
+	switch (opt) {
+	case 'f':
+		rc = parse_choice(optarg, &v, formats, ARRAY_SIZE(formats), "--format");
+		a->fmt = v;
+		return rc;
+	case 'b':
+		rc = parse_choice(optarg, &v, bys, ARRAY_SIZE(bys), "--by");
+		a->o.by = v;
+		return rc;
+	case 's':
+		if ((v = sort_field_index(optarg)) < 0)
+			return usage_error(&report_help, "unknown --sort field '%s' (%s)", optarg,
+					   SORT_FIELDS);
+		a->o.sort = v;
+		a->o.sorted = true;
+		return -1;
+	case 't':
+	case OPT_MIN_PEAK:
+		return parse_number(optarg, &a->o, opt);
+	case 'a':
+		*flip = true;
+		return -1;
+	}
+	return common_option(opt, &report_help, NULL, argv);
+}
 
 /* Returns -1 when the arguments are good, else the exit code. */
 static int parse_report_args(int argc, char **argv, struct report_args *a)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' }, { "by", required_argument, NULL, 'b' },
-		{ "sort", required_argument, NULL, 's' },   { "top", required_argument, NULL, 't' },
-		{ "asc", no_argument, NULL, 'a' },	    { "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char *const formats[] = { "text", "json", "csv" };
-	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter", "tree" };
 	bool flip = false;
-	long long top;
-	int opt, v, rc;
+	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "f:b:s:t:ah", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			if ((v = lookup(optarg, formats, ARRAY_SIZE(formats))) < 0)
-				return usage_error(usage, "unknown --format '%s'", optarg);
-			a->fmt = v;
-			break;
-		case 'b':
-			if ((v = lookup(optarg, bys, ARRAY_SIZE(bys))) < 0)
-				return usage_error(usage, "unknown --by '%s'", optarg);
-			a->o.by = v;
-			break;
-		case 's':
-			if ((v = sort_field_index(optarg)) < 0)
-				return usage_error(usage, "unknown --sort field '%s' (peak, self, kernel, kernel_exit, kernel_live, kernel_exec, faulted, ledgers, pid, start, name)", optarg);
-			a->o.sort = v;
-			a->sorted = true;
-			break;
-		case 't':
-			if ((top = parse_count(optarg)) <= 0 || top > 1000000000)
-				return usage_error(usage, "--top needs a positive count, not '%s'", optarg);
-			a->o.top = (long)top;
-			break;
-		case 'a':
-			flip = true;
-			break;
-		default:
-			if ((rc = common_option(opt, usage, NULL, argv)) >= 0)
-				return rc;
-		}
-	}
+	while ((opt = cmd_getopt(argc, argv, &report_help)) != -1)
+		if ((rc = parse_report_option(opt, a, &flip, argv)) >= 0)
+			return rc;
 	if (optind != argc - 1)
-		return usage_error(usage, "report needs exactly one recording FILE");
+		return usage_error(&report_help, "report needs exactly one recording FILE");
 	a->file = argv[optind];
-	if (!a->sorted && a->o.by != BY_LEDGER && a->o.by != BY_TREE)
+	if (!a->o.sorted && a->o.by != BY_LEDGER && a->o.by != BY_TREE)
 		a->o.sort = sort_field_index("kernel");
 	a->o.ascending = natural_ascending(a->o.sort) != flip;
 	return -1;
@@ -115,11 +167,8 @@ static int read_recording(const char *path, struct document *d)
 
 static int print_report(const struct report_args *a, struct document *d)
 {
-	if (a->fmt == FMT_JSON) {
-		if (a->sorted)
-			sort_ledgers(d->ledgers, d->n, a->o.sort, a->o.ascending);
-		return out_json(stdout, d) ? EXIT_FAILURE_MEMREAP : 0;
-	}
+	if (a->fmt == FMT_JSON)
+		return out_json_report(stdout, d, &a->o) ? EXIT_FAILURE_MEMREAP : 0;
 	if (a->fmt == FMT_CSV) {
 		out_csv(stdout, d, &a->o);
 		if (!health_is_clean(&d->health)) { /* CSV has no room for it: nothing silent */

@@ -13,9 +13,40 @@
 #include "out.h"
 #include "session.h"
 #include "spawn.h"
+#include "util.h"
 
-static const char usage[] =
-	"usage: memreap run [-q] [--json FILE] [-o RECORDING] [--map-entries N] [--ringbuf-size BYTES] -- CMD [ARG...]";
+enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV };
+
+static const struct cmd_option run_options[] = {
+	{ "quiet", 'q', true, NULL, NULL, "no summary on stderr (the exit status stays CMD's)" },
+	{ "json", 'j', true, "FILE", NULL,
+	  "write the memreap/v1 document to FILE; '-' is stdout, and CMD's stdout then goes to "
+	  "stderr" },
+	{ "output", 'o', true, "FILE", NULL, "also write a recording (memreap report FILE reads it)" },
+	{ "top", OPT_TOP, false, "N", NULL,
+	  "show the N processes with the largest peaks (and their ancestors); sums cover all" },
+	{ "min-peak", OPT_MIN_PEAK, false, "SIZE", NULL,
+	  "show processes whose peak is at least SIZE (512K, 100M, 1.5G)" },
+	{ "no-argv", OPT_NO_ARGV, false, NULL, NULL, "do not record command lines (JSON argv null)" },
+	OPT_MAP_ENTRIES,
+	OPT_RINGBUF_SIZE,
+	OPT_HELP,
+	{ NULL },
+};
+
+const struct cmd_help run_help = {
+	.name = "run",
+	.args = "-- CMD [ARG...]",
+	.stop_at_args = true,
+	.summary = "run CMD and report who released its memory: itself or the kernel",
+	.text = "Runs CMD and follows it and every process it starts, from CMD's exec to the end of\n"
+		"the last one. On stderr: the process tree (an exec chain is one row, `sh -> sort`)\n"
+		"with what each process faulted in, released itself, left to the kernel, and of\n"
+		"that what was freed; then the verdict on the tree. memreap exits with CMD's status\n"
+		"(128 + N if a signal N killed it). Needs root, or CAP_BPF and CAP_PERFMON.",
+	.options = run_options,
+	.example = "memreap run --top 5 --json out.json -- make -j2",
+};
 
 static volatile sig_atomic_t forward_signal;
 
@@ -60,25 +91,34 @@ static int write_json(FILE *f, const char *path, const struct document *d)
 
 struct run_args {
 	struct collector_opts copts;
+	struct report_opts view;
 	const char *json, *recording;
 	bool quiet;
 	char **cmd;
 };
 
+static int parse_view_option(struct report_opts *v, int opt, const char *value)
+{
+	long long n;
+
+	if (opt == OPT_TOP) {
+		if ((n = parse_count(value)) <= 0 || n > 1000000000)
+			return usage_error(&run_help, "--top needs a positive count, not '%s'", value);
+		v->top = (long)n;
+		return 0;
+	}
+	if ((n = parse_size(value)) < 0)
+		return usage_error(&run_help, "--min-peak needs a size (4096, 512K, 100M, 1.5G), not '%s'",
+				   value);
+	v->min_peak = (uint64_t)n;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct run_args *a)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "map-entries", required_argument, NULL, 'M' },
-		{ "ringbuf-size", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+qj:o:h", opts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, &run_help)) != -1) {
 		switch (opt) {
 		case 'q':
 			a->quiet = true;
@@ -89,14 +129,25 @@ static int parse(int argc, char **argv, struct run_args *a)
 		case 'o':
 			a->recording = optarg;
 			break;
+		case OPT_TOP:
+		case OPT_MIN_PEAK:
+			if ((rc = parse_view_option(&a->view, opt, optarg)))
+				return rc;
+			break;
+		case OPT_NO_ARGV:
+			a->copts.no_argv = true;
+			break;
 		default:
-			if ((rc = common_option(opt, usage, &a->copts, argv)) >= 0)
+			if ((rc = common_option(opt, &run_help, &a->copts, argv)) >= 0)
 				return rc ? rc : -1; /* -1: --help, done */
 		}
 	}
 	if (optind >= argc)
-		return usage_error(usage, "run needs a command");
+		return usage_error(&run_help, "run needs a command");
 	a->cmd = argv + optind;
+	a->view.by = BY_TREE;
+	a->view.sort = SORT_START;
+	a->view.ascending = true;
 	return 0;
 }
 
@@ -122,7 +173,7 @@ static int report(struct session *s, const struct run_args *a, FILE *json, int s
 
 	session_finish(s);
 	if (!a->quiet)
-		out_text_run_summary(stderr, &s->doc, s->cmd_pid);
+		out_text_run_summary(stderr, &s->doc, s->cmd_pid, &a->view);
 	if (json && write_json(json, a->json, &s->doc))
 		rc = EXIT_FAILURE_MEMREAP;
 	return rc;
@@ -133,7 +184,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a = { 0 };
 	struct session s = { .keep = true };
 	struct rec_writer rec;
-	struct spawn child;
+	struct spawn child = { 0 };
 	FILE *json = NULL;
 	char err[512];
 	int rc;
@@ -155,6 +206,7 @@ int cmd_run(int argc, char **argv)
 	if (a.json && !(json = open_json(a.json)))
 		goto out_rec;
 	relay_signals();
+	child.stdout_to_stderr = json == stdout; /* the document alone on stdout */
 	/* CMD is forked with every capability; memreap keeps what observing and signals need. */
 	rc = session_start_cmd(&s, &child, a.cmd, true);
 	if (caps_drop(CAPS_KEEP_COMMAND, err, sizeof(err)))

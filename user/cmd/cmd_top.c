@@ -12,8 +12,30 @@
 #include "top_view.h"
 #include "util.h"
 
-static const char usage[] =
-	"usage: memreap top [-d SECONDS] [--pid PID]... [--comm NAME]... [--sort pid|comm|rss|peak|released|kernel|age] [--batch [-n ITERATIONS]] [--no-color] [--map-entries N] [--ringbuf-size BYTES]";
+static const struct cmd_option top_options[] = {
+	{ "delay", 'd', true, "SECONDS", NULL, "time between frames, 0.1 to 3600 (default 1)" },
+	{ "pid", 'p', true, "PID", NULL, "show the tree of PID: it and what it forks (repeatable)" },
+	{ "comm", 'c', true, "NAME", NULL, "show processes named NAME (repeatable)" },
+	{ "sort", 's', true, "FIELD", "pid comm rss peak released kernel age",
+	  "the rows' order (default rss)" },
+	{ "batch", 'b', true, NULL, NULL, "print frames as text, like top -b, for a pipe or a log" },
+	{ "iterations", 'n', true, "N", NULL, "with --batch: stop after N frames (default: never)" },
+	{ "no-color", 'C', false, NULL, NULL, "no colours" },
+	OPT_MAP_ENTRIES,
+	OPT_RINGBUF_SIZE,
+	OPT_HELP,
+	{ NULL },
+};
+
+const struct cmd_help top_help = {
+	.name = "top",
+	.summary = "live monitor of the whole machine (full-screen, or --batch)",
+	.text = "Shows every process's resident memory live: its peak, what it released itself and\n"
+		"what the kernel took, and what was freed; a pane lists the processes that ended\n"
+		"recently and who gave their memory back. Needs root, or CAP_BPF and CAP_PERFMON.",
+	.options = top_options,
+	.example = "memreap top --batch -n 3 --sort peak",
+};
 
 static int sort_by_name(const char *name)
 {
@@ -54,32 +76,24 @@ struct top_args {
 /* Returns -1 when the arguments are good, else the exit code. */
 static int parse_top_args(int argc, char **argv, struct top_args *a, struct top_model *m)
 {
-	static const struct option opts[] = {
-		{ "delay", required_argument, NULL, 'd' },  { "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },   { "sort", required_argument, NULL, 's' },
-		{ "batch", no_argument, NULL, 'b' },	    { "iterations", required_argument, NULL, 'n' },
-		{ "no-color", no_argument, NULL, 'C' },	    { "map-entries", required_argument, NULL, 'M' },
-		{ "ringbuf-size", required_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
-		{},
-	};
 	double delay;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "d:p:c:s:bn:h", opts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, &top_help)) != -1) {
 		switch (opt) {
 		case 'd':
 			if ((delay = parse_seconds(optarg)) < 0.1 || delay > 3600)
-				return usage_error(usage, "-d needs seconds from 0.1 to 3600, not '%s'", optarg);
+				return usage_error(&top_help, "-d needs seconds from 0.1 to 3600, not '%s'", optarg);
 			m->refresh_ns = (uint64_t)(delay * 1e9);
 			break;
 		case 'p':
 		case 'c':
-			if ((rc = scope_option(&m->scope, opt, optarg, usage)))
+			if ((rc = scope_option(&m->scope, opt, optarg, &top_help)))
 				return rc;
 			break;
 		case 's':
 			if ((rc = sort_by_name(optarg)) < 0)
-				return usage_error(usage, "unknown --sort field '%s'", optarg);
+				return usage_error(&top_help, "unknown --sort field '%s'", optarg);
 			a->o.sort = rc;
 			break;
 		case 'b':
@@ -87,22 +101,22 @@ static int parse_top_args(int argc, char **argv, struct top_args *a, struct top_
 			break;
 		case 'n':
 			if ((a->iterations = parse_count(optarg)) <= 0)
-				return usage_error(usage, "-n needs a positive count, not '%s'", optarg);
+				return usage_error(&top_help, "-n needs a positive count, not '%s'", optarg);
 			break;
 		case 'C':
 			a->o.color = false;
 			break;
 		default:
-			if ((rc = common_option(opt, usage, &a->copts, argv)) >= 0)
+			if ((rc = common_option(opt, &top_help, &a->copts, argv)) >= 0)
 				return rc;
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+		return usage_error(&top_help, "unexpected argument '%s'", argv[optind]);
 	if (a->iterations && !a->batch)
-		return usage_error(usage, "-n goes with --batch");
+		return usage_error(&top_help, "-n goes with --batch");
 	if (!a->batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
-		return usage_error(usage, "top needs a terminal; use --batch for a pipe or a log");
+		return usage_error(&top_help, "top needs a terminal; use --batch for a pipe or a log");
 	a->o.ascending = a->o.sort == TOP_SORT_PID || a->o.sort == TOP_SORT_COMM;
 	return -1;
 }

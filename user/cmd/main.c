@@ -15,38 +15,37 @@
 
 static int cmd_version(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return help_command(stdout, "version"), 0;
 	printf("memreap %s (JSON schema %s, recording format %d, metrics %s)\n", MEMREAP_VERSION,
 	       MR_SCHEMA, REC_VERSION, METRICS_CONTRACT);
 	return 0;
 }
 
-static int cmd_help(int argc, char **argv);
+static const struct cmd_option no_options[] = { OPT_HELP, { NULL } };
 
-static const struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} commands[] = {
-	{ "run", cmd_run, "run CMD and report who released its memory: itself or the kernel" },
-	{ "record", cmd_record, "record ledgers to a file, system-wide or filtered" },
-	{ "report", cmd_report, "print a recording as text, JSON or CSV" },
-	{ "top", cmd_top, "live monitor of the whole machine (full-screen, or --batch)" },
-	{ "exporter", cmd_exporter, "serve Prometheus metrics over HTTP (loopback by default)" },
-	{ "doctor", cmd_doctor, "what this kernel offers, which path memreap takes on it, a self-test" },
-	{ "version", cmd_version, "print the version and the contract versions" },
-	{ "help", cmd_help, "this list" },
+static const struct cmd_help version_help = {
+	.name = "version",
+	.summary = "print the version and the contract versions",
+	.text = "Prints memreap's version, and those of its public contracts: the JSON schema, the\n"
+		"recording format and the metrics.",
+	.options = no_options,
+	.example = "memreap version",
 };
 
-static int cmd_help(int argc, char **argv)
-{
-	printf("usage: memreap COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
-	printf("\n'memreap COMMAND --help' shows a command's options.\n");
-	return 0;
-}
+const struct command commands[] = {
+	{ cmd_run, &run_help },
+	{ cmd_record, &record_help },
+	{ cmd_report, &report_help },
+	{ cmd_top, &top_help },
+	{ cmd_exporter, &exporter_help },
+	{ cmd_doctor, &doctor_help },
+	{ cmd_version, &version_help },
+	{ cmd_help, &help_help },
+};
+const size_t ncommands = ARRAY_SIZE(commands);
 
-int usage_error(const char *usage, const char *fmt, ...)
+int usage_error(const struct cmd_help *h, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,7 +53,9 @@ int usage_error(const char *usage, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s\n", usage);
+	fputc('\n', stderr);
+	cmd_print_usage(stderr, h);
+	fprintf(stderr, "('memreap %s --help' lists every option)\n", h->name);
 	return EXIT_USAGE;
 }
 
@@ -78,7 +79,7 @@ int parse_collector_opt(struct collector_opts *o, int opt, const char *value)
 	return 0;
 }
 
-int scope_option(struct scope *s, int opt, const char *value, const char *usage)
+int scope_option(struct scope *s, int opt, const char *value, const struct cmd_help *usage)
 {
 	long long pid;
 
@@ -96,8 +97,10 @@ int scope_option(struct scope *s, int opt, const char *value, const char *usage)
 	return 0;
 }
 
-int common_option(int opt, const char *usage, struct collector_opts *copts, char **argv)
+int common_option(int opt, const struct cmd_help *h, struct collector_opts *copts, char **argv)
 {
+	const char *arg = argv[optind - 1];
+
 	switch (opt) {
 	case 'M':
 	case 'R':
@@ -105,23 +108,27 @@ int common_option(int opt, const char *usage, struct collector_opts *copts, char
 			break;
 		return parse_collector_opt(copts, opt, optarg) ? EXIT_USAGE : -1;
 	case 'h':
-		puts(usage);
+		cmd_print_help(stdout, h);
 		return 0;
+	case ':':
+		return usage_error(h, "%s needs a value", arg);
 	}
-	return usage_error(usage, "unknown option or missing value: %s", argv[optind - 1]);
+	if (optopt && optopt < 256 && arg[0] == '-' && arg[1] != '-')
+		return usage_error(h, "unknown option -%c", optopt);
+	return usage_error(h, "unknown option %s", arg);
 }
 
 int main(int argc, char **argv)
 {
 	opterr = 0; /* commands report bad options themselves, in one line */
 	if (argc < 2)
-		return cmd_help(0, NULL), EXIT_USAGE;
+		return help_list(stderr), EXIT_USAGE;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(0, NULL);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(0, NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		return help_list(stdout), 0;
+	for (size_t i = 0; i < ncommands; i++)
+		if (!strcmp(argv[1], commands[i].help->name))
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "memreap: unknown command '%s' (try 'memreap help')\n", argv[1]);
 	return EXIT_USAGE;

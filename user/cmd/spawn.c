@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include "spawn.h"
 
-static void child_run(int go, int err, char **argv)
+static void child_run(int go, int err, char **argv, bool stdout_to_stderr)
 {
 	char byte;
 	int e;
@@ -18,6 +18,8 @@ static void child_run(int go, int err, char **argv)
 	signal(SIGHUP, SIG_DFL);
 	if (read(go, &byte, 1) != 1)
 		_exit(127); /* memreap went away before observing */
+	if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(127);
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(err, &e, sizeof(e)) < 0)
@@ -40,7 +42,7 @@ int spawn_paused(struct spawn *s, char **argv)
 	if (s->pid == 0) {
 		close(go[1]);
 		close(err[0]);
-		child_run(go[0], err[1], argv);
+		child_run(go[0], err[1], argv, s->stdout_to_stderr);
 	}
 	close(go[0]);
 	close(err[1]);

@@ -3,12 +3,14 @@
 #ifndef MR_SPAWN_H
 #define MR_SPAWN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct spawn {
 	pid_t pid;
 	int go_fd;  /* write end: one byte lets the child exec */
 	int err_fd; /* read end: the child's errno if exec failed, EOF if it succeeded */
+	bool stdout_to_stderr; /* set before spawn_paused: memreap's stdout carries a document */
 };
 
 int spawn_paused(struct spawn *s, char **argv); /* -1 if fork failed */

@@ -117,20 +117,6 @@ void groups_free(struct group *g, size_t n)
 	free(g);
 }
 
-enum sort_field {
-	SORT_PEAK,
-	SORT_SELF,
-	SORT_KERNEL,
-	SORT_KERNEL_EXIT,
-	SORT_KERNEL_LIVE,
-	SORT_KERNEL_EXEC,
-	SORT_FAULTED,
-	SORT_FREED,
-	SORT_LEDGERS,
-	SORT_PID,
-	SORT_START,
-	SORT_NAME,
-};
 
 const char *const sort_fields[] = {
 	"peak", "self", "kernel", "kernel_exit", "kernel_live", "kernel_exec", "faulted", "freed",
@@ -154,7 +140,7 @@ static uint64_t sum_freed(const struct ledger_sum *s)
 	return n;
 }
 
-static uint64_t sum_value(const struct ledger_sum *s, int field)
+uint64_t ledger_sum_field(const struct ledger_sum *s, int field)
 {
 	switch (field) {
 	case SORT_PEAK:
@@ -210,7 +196,7 @@ static int cmp_ledgers(const void *pa, const void *pb, void *arg)
 	default:
 		ledger_sum_add(&sa, a);
 		ledger_sum_add(&sb, b);
-		r = cmp_u64(sum_value(&sa, o->by), sum_value(&sb, o->by));
+		r = cmp_u64(ledger_sum_field(&sa, o->by), ledger_sum_field(&sb, o->by));
 	}
 	if (!r)
 		r = cmp_u64(a->id, b->id);
@@ -226,7 +212,7 @@ static int cmp_groups(const void *pa, const void *pb, void *arg)
 	if (o->by == SORT_NAME || o->by == SORT_PID || o->by == SORT_START)
 		r = strcmp(a->key, b->key);
 	else
-		r = cmp_u64(sum_value(&a->sum, o->by), sum_value(&b->sum, o->by));
+		r = cmp_u64(ledger_sum_field(&a->sum, o->by), ledger_sum_field(&b->sum, o->by));
 	if (!r)
 		r = strcmp(a->key, b->key);
 	return o->sign * r;

@@ -62,8 +62,24 @@ struct group {
 int document_group(const struct document *d, enum group_by by, struct group **out, size_t *n);
 void groups_free(struct group *g, size_t n);
 
-/* Sort fields accepted by --sort; NULL-terminated. */
+/* Sort fields accepted by --sort (sort_fields, NULL-terminated, in this order). */
+enum sort_field {
+	SORT_PEAK,
+	SORT_SELF,
+	SORT_KERNEL,
+	SORT_KERNEL_EXIT,
+	SORT_KERNEL_LIVE,
+	SORT_KERNEL_EXEC,
+	SORT_FAULTED,
+	SORT_FREED,
+	SORT_LEDGERS,
+	SORT_PID,
+	SORT_START,
+	SORT_NAME,
+};
 extern const char *const sort_fields[];
+/* A numeric field's value (peak ... ledgers); 0 for pid, start and name. */
+uint64_t ledger_sum_field(const struct ledger_sum *s, int field);
 int sort_field_index(const char *name); /* -1 if unknown */
 void sort_ledgers(struct ledger *l, size_t n, int field, bool ascending);
 void sort_groups(struct group *g, size_t n, int field, bool ascending);

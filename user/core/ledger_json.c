@@ -427,3 +427,15 @@ json_object *document_to_json(const struct document *d)
 	json_object_object_add(o, "totals", totals);
 	return o;
 }
+
+json_object *sum_to_json(const struct ledger_sum *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ledgers", u64(s->ledgers));
+	json_object_object_add(o, "peak_rss", u64(s->peak_rss));
+	for (int c = CAT_FAULTED_IN; c <= CAT_KERNEL_EXEC; c++)
+		json_object_object_add(o, category_names[c], kinds_to_json(s->bytes[c]));
+	freed_to_json(o, s->freed, s->freed_unknown > 0);
+	return o;
+}

@@ -88,6 +88,74 @@ double parse_seconds(const char *s)
 	return v;
 }
 
+/* A word's length, with a size's unit after it ("1.5 MiB" is never cut in two). */
+static size_t word_length(const char *s)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	size_t n = strcspn(s, " "), u;
+
+	if (s[n] != ' ' || !n || s[n - 1] < '0' || s[n - 1] > '9')
+		return n;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		u = strlen(units[i]);
+		if (!strncmp(s + n + 1, units[i], u) && strchr(" ,;:)", s[n + 1 + u]))
+			return n + 1 + u + strcspn(s + n + 1 + u, " ");
+	}
+	return n;
+}
+
+void fprint_wrapped(FILE *f, const char *s, int indent, int width)
+{
+	bool has_word = false;
+	int column = 0;
+
+	for (; *s == ' '; s++, column++) /* the first line's own indent */
+		fputc(' ', f);
+	while (*s) {
+		size_t word = word_length(s);
+
+		if (has_word && column + 1 + (int)word > width) {
+			fprintf(f, "\n%*s", indent, "");
+			column = indent;
+		} else if (has_word) {
+			fputc(' ', f);
+			column++;
+		}
+		fprintf(f, "%.*s", (int)word, s);
+		column += (int)word;
+		has_word = true;
+		s += word;
+		s += strspn(s, " ");
+	}
+	fputc('\n', f);
+}
+
+long long parse_size(const char *s)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v >= 0))
+		return -1;
+	if (*end && (u = strchr(units, *end))) {
+		v *= (double)(1ull << (10 * (u - units + 1)));
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+	} else if (!strcmp(end, "B")) {
+		end++;
+	}
+	if (*end || v > 9e18)
+		return -1;
+	return (long long)v;
+}
+
 /* Values are owned strings, kept in the u64map as pointers. */
 static char *str_of(uint64_t v)
 {

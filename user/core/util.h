@@ -4,6 +4,7 @@
 #define MR_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "u64map.h"
@@ -28,6 +29,10 @@ int64_t boot_to_wall_offset_ns(void);
 /* Parse a non-negative integer or a duration in seconds; -1 on garbage. */
 long long parse_count(const char *s);
 double parse_seconds(const char *s);
+/* s's words, wrapped at width columns; continuation lines indented by indent. */
+void fprint_wrapped(FILE *f, const char *s, int indent, int width);
+/* "1048576", "512K", "1.5M", "2GiB", "100MB": bytes in binary units; -1 on garbage. */
+long long parse_size(const char *s);
 
 /* A map from a non-zero 64-bit key to an owned string. */
 struct idmap {

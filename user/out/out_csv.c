@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "out.h"
+#include "select.h"
 
 /* RFC 4180 quoting. */
 static void csv_str(FILE *f, const char *s)
@@ -89,15 +90,9 @@ static void csv_ledger_row(FILE *f, const struct ledger *l)
 /* One row per ledger (a tree is its rows: id and parent_id, pid and ppid say where they go). */
 static void csv_ledgers(FILE *f, const struct document *d, const struct report_opts *o)
 {
-	struct ledger *l = malloc(d->n * sizeof(*l) + 1);
-	size_t n;
+	struct ledger *l = NULL;
+	size_t n = o->by == BY_TREE ? select_tree_order(d, o, &l) : select_ledgers(d, o, &l);
 
-	if (!l)
-		return;
-	if (d->n) /* an empty recording has no array at all */
-		memcpy(l, d->ledgers, d->n * sizeof(*l));
-	sort_ledgers(l, d->n, o->sort, o->ascending);
-	n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
 	csv_header(f, "pid,ppid,comm,exe,cgroup,interpreter,interpreter_version,start_ns,end_ns,"
 		      "end,exit_code,signal,observed_from_start",
 		   ",id,parent_id,shutdown_watched");
@@ -114,13 +109,13 @@ static void csv_groups(FILE *f, const struct document *d, const struct report_op
 		[BY_CGROUP] = "cgroup,ledgers", [BY_INTERPRETER] = "interpreter,ledgers",
 	};
 	struct group *g;
-	size_t n;
+	size_t n, shown;
 
 	if (document_group(d, o->by, &g, &n))
 		return;
-	sort_groups(g, n, o->sort, o->ascending);
+	shown = select_groups(g, n, o);
 	csv_header(f, keys[o->by], "");
-	for (size_t i = 0; i < n && (o->top <= 0 || i < (size_t)o->top); i++) {
+	for (size_t i = 0; i < shown; i++) {
 		csv_str(f, g[i].key);
 		fprintf(f, ",%" PRIu64, g[i].sum.ledgers);
 		csv_numbers(f, &g[i].sum);

@@ -1,12 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The text tables. Every column is as wide as its widest cell: no number and no name is ever
+ * cut. A table is measured first (every row's cells), then printed.
+ */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "out.h"
+#include "select.h"
 #include "tree.h"
 #include "util.h"
 
 #define SZ 16
+#define NUMBERS 8	 /* PEAK ... SELF% */
+#define MAX_INDENT 8	 /* deeper rows indent no further and show their depth */
+
+/* One row's text: the label cells, then the numbers. */
+struct cells {
+	char pid[48];
+	char comm[176];
+	char end[24];
+	char num[NUMBERS][SZ];
+};
+
+struct widths {
+	int pid, comm, end, num[NUMBERS];
+};
+
+static const char *const number_titles[NUMBERS] = {
+	"PEAK", "FAULTED", "SELF", "KERN-LIVE", "KERN-END", "FREED", "STILL-HELD", "SELF%",
+};
 
 static const char *end_text(const struct ledger *l, char *buf, size_t len)
 {
@@ -34,37 +57,120 @@ void out_text_health(FILE *f, const struct health *h)
 }
 
 /*
- * Every table: a leading label (pid and comm and end, or a group key), then the same numbers:
- * what left the address space (SELF, KERN-LIVE, KERN-END), and of that what was FREED and what
+ * What left the address space (SELF, KERN-LIVE, KERN-END), and of that what was FREED and what
  * is STILL-HELD elsewhere (page cache, shmem, pages shared with another process).
  */
-static void print_header(FILE *f, const char *label, int width)
+static void number_cells(struct cells *c, const struct ledger_sum *s)
 {
-	fprintf(f, "%-*s %10s %10s %10s %10s %10s %10s %10s %5s\n", width, label, "PEAK", "FAULTED",
-		"SELF", "KERN-LIVE", "KERN-END", "FREED", "STILL-HELD", "SELF%");
+	uint64_t self = cat_total(s->bytes[CAT_SELF_RELEASED]);
+	uint64_t live = cat_total(s->bytes[CAT_KERNEL_LIVE]);
+	uint64_t kend = cat_total(s->bytes[CAT_KERNEL_EXIT]) + cat_total(s->bytes[CAT_KERNEL_EXEC]);
+	uint64_t freed = ledger_sum_field(s, SORT_FREED);
+
+	human_bytes(s->peak_rss, c->num[0], SZ);
+	human_bytes(cat_total(s->bytes[CAT_FAULTED_IN]), c->num[1], SZ);
+	human_bytes(self, c->num[2], SZ);
+	human_bytes(live, c->num[3], SZ);
+	human_bytes(kend, c->num[4], SZ);
+	snprintf(c->num[5], SZ, "?"); /* old recordings: unknown, never 0 */
+	snprintf(c->num[6], SZ, "?");
+	if (!s->freed_unknown) {
+		human_bytes(freed, c->num[5], SZ);
+		human_bytes(self + live + kend - freed, c->num[6], SZ);
+	}
+	percent(self, self + live + kend, c->num[7], SZ);
 }
 
-static void print_row(FILE *f, const char *label, int width, const struct ledger_sum *s)
+static int max_int(int a, int b)
 {
-	char peak[SZ], in[SZ], self[SZ], live[SZ], kend[SZ], freed[SZ] = "?", held[SZ] = "?";
-	char pct[8];
-	uint64_t vself = cat_total(s->bytes[CAT_SELF_RELEASED]);
-	uint64_t vlive = cat_total(s->bytes[CAT_KERNEL_LIVE]);
-	uint64_t vend = cat_total(s->bytes[CAT_KERNEL_EXIT]) + cat_total(s->bytes[CAT_KERNEL_EXEC]);
-	uint64_t vfreed = 0;
+	return a > b ? a : b;
+}
 
-	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
-		vfreed += cat_total(s->freed[c]);
-	if (!s->freed_unknown) { /* old recordings: unknown, never 0 */
-		human_bytes(vfreed, freed, SZ);
-		human_bytes(vself + vlive + vend - vfreed, held, SZ);
-	}
-	fprintf(f, "%-*.*s %10s %10s %10s %10s %10s %10s %10s %5s\n", width, width, label,
-		human_bytes(s->peak_rss, peak, SZ),
-		human_bytes(cat_total(s->bytes[CAT_FAULTED_IN]), in, SZ),
-		human_bytes(vself, self, SZ), human_bytes(vlive, live, SZ),
-		human_bytes(vend, kend, SZ), freed, held,
-		percent(vself, vself + vlive + vend, pct, sizeof(pct)));
+static void measure(struct widths *w, const struct cells *c)
+{
+	w->pid = max_int(w->pid, (int)strlen(c->pid));
+	w->comm = max_int(w->comm, (int)strlen(c->comm));
+	w->end = max_int(w->end, (int)strlen(c->end));
+	for (int i = 0; i < NUMBERS; i++)
+		w->num[i] = max_int(w->num[i], (int)strlen(c->num[i]));
+}
+
+static void widths_init(struct widths *w, const char *pid, const char *comm, const char *end)
+{
+	memset(w, 0, sizeof(*w));
+	w->pid = (int)strlen(pid);
+	w->comm = (int)strlen(comm);
+	w->end = (int)strlen(end);
+	for (int i = 0; i < NUMBERS; i++)
+		w->num[i] = (int)strlen(number_titles[i]);
+}
+
+static void print_numbers(FILE *f, const struct widths *w, char num[NUMBERS][SZ])
+{
+	for (int i = 0; i < NUMBERS; i++)
+		fprintf(f, " %*s", w->num[i], num[i]);
+	fputc('\n', f);
+}
+
+static void print_cells(FILE *f, const struct widths *w, struct cells *c)
+{
+	fprintf(f, "%-*s %-*s %-*s", w->pid, c->pid, w->comm, c->comm, w->end, c->end);
+	print_numbers(f, w, c->num);
+}
+
+static int label_width(const struct widths *w)
+{
+	return w->pid + w->comm + w->end + 2;
+}
+
+/* A label across the label columns: sums, the total. */
+static void print_spanning(FILE *f, const struct widths *w, int width, const char *label,
+			   struct cells *c)
+{
+	fprintf(f, "%-*s", width, label);
+	print_numbers(f, w, c->num);
+}
+
+static void print_titles(FILE *f, const struct widths *w)
+{
+	char titles[NUMBERS][SZ];
+
+	for (int i = 0; i < NUMBERS; i++)
+		snprintf(titles[i], SZ, "%s", number_titles[i]);
+	print_numbers(f, w, titles);
+}
+
+static void print_header(FILE *f, const struct widths *w)
+{
+	fprintf(f, "%-*s %-*s %-*s", w->pid, "PID", w->comm, "COMM", w->end, "END");
+	print_titles(f, w);
+}
+
+/* The whole document's sums under a table, in its columns. */
+static void print_total(FILE *f, struct widths *w, int width, struct cells *total)
+{
+	fputc('\n', f);
+	print_spanning(f, w, width, total->comm, total);
+}
+
+/* The total's numbers in the table's columns, and its label within the label columns. */
+static void fit_total(struct widths *w, const struct cells *total)
+{
+	for (int i = 0; i < NUMBERS; i++)
+		w->num[i] = max_int(w->num[i], (int)strlen(total->num[i]));
+	if (label_width(w) < (int)strlen(total->comm))
+		w->comm += (int)strlen(total->comm) - label_width(w);
+}
+
+/* The total's label and numbers; measured with every table's rows. */
+static void total_cells(struct cells *c, const struct document *d)
+{
+	struct ledger_sum t;
+
+	document_totals(d, &t);
+	number_cells(c, &t);
+	snprintf(c->comm, sizeof(c->comm), "TOTAL, sum of %" PRIu64 " %s", t.ledgers,
+		 t.ledgers == 1 ? "ledger" : "ledgers");
 }
 
 /* What the freed columns and the sums mean, under every table. */
@@ -78,140 +184,272 @@ static void print_legend(FILE *f, bool sums)
 	fputc('\n', f);
 }
 
-#define LEDGER_LABEL_WIDTH 40
-#define LEDGER_LABEL_HEADER "PID               COMM            END"
-
-static void print_ledger(FILE *f, const struct ledger *l, const char *indent)
+static const char *plural(uint64_t n, const char *one, const char *many)
 {
-	struct ledger_sum s = { 0 };
-	char label[96], pid[64], end[16];
-
-	ledger_sum_add(&s, l);
-	snprintf(pid, sizeof(pid), "%s%u", indent, l->pid);
-	snprintf(label, sizeof(label), "%-17s %-15.15s %s", pid, l->comm,
-		 end_text(l, end, sizeof(end)));
-	printable(label);
-	print_row(f, label, LEDGER_LABEL_WIDTH, &s);
+	return n == 1 ? one : many;
 }
 
-static void print_tree_node(FILE *f, const struct tree *t, size_t i, int depth)
-{
-	char indent[64] = "", label[96];
+/* --- the tree --- */
 
-	for (int d = 0; d < depth && d < 20; d++)
-		strcat(indent, d + 1 == depth ? "`-" : "  ");
-	print_ledger(f, t->node[i], indent);
-	for (size_t c = 0; c < t->nchildren[i]; c++)
-		print_tree_node(f, t, t->kids[t->first_child[i] + c], depth + 1);
-	if (t->nchildren[i]) {
-		snprintf(label, sizeof(label), "%*s= sum of %llu ledgers under %u", depth * 2 + 2, "",
-			 (unsigned long long)t->subtree[i].ledgers, t->node[i]->pid);
-		print_row(f, label, LEDGER_LABEL_WIDTH, &t->subtree[i]);
+struct tree_table {
+	struct tree t;
+	struct cells *row;	/* per tree row */
+	struct cells *sum;	/* per tree row with children: its subtree */
+	char (*sum_label)[64];
+	bool *shown;
+	size_t hidden;
+	struct widths w;
+};
+
+static void tree_row_cells(struct tree_table *tt, size_t r)
+{
+	const struct tree_row *row = &tt->t.row[r];
+	const struct ledger *last = tt->t.node[row->last];
+	struct cells *c = &tt->row[r];
+	unsigned int d = row->depth;
+
+	if (d == 0)
+		snprintf(c->pid, sizeof(c->pid), "%u", last->pid);
+	else if (d <= MAX_INDENT)
+		snprintf(c->pid, sizeof(c->pid), "%*s`-%u", (int)(d - 1) * 2, "", last->pid);
+	else /* bounded: the depth in digits instead of more spaces */
+		snprintf(c->pid, sizeof(c->pid), "%*s%u`-%u", (MAX_INDENT - 1) * 2 - 1, "", d,
+			 last->pid);
+	tree_row_comms(&tt->t, row, c->comm, sizeof(c->comm));
+	end_text(last, c->end, sizeof(c->end));
+	number_cells(c, &row->own);
+	if (!row->nchildren)
+		return;
+	number_cells(&tt->sum[r], &row->subtree);
+	snprintf(tt->sum_label[r], sizeof(tt->sum_label[r]), "%*s= sum of %" PRIu64 " %s under %u",
+		 (int)(d < MAX_INDENT ? d : MAX_INDENT) * 2, "", row->subtree.ledgers,
+		 plural(row->subtree.ledgers, "ledger", "ledgers"), last->pid);
+}
+
+static int tree_table_build(struct tree_table *tt, const struct document *d,
+			    const struct report_opts *o)
+{
+	int span;
+
+	memset(tt, 0, sizeof(*tt));
+	if (tree_build(&tt->t, d))
+		return -1;
+	tree_sort_children(&tt->t, o->sort, o->ascending);
+	tt->row = calloc(tt->t.nrows + 1, sizeof(*tt->row));
+	tt->sum = calloc(tt->t.nrows + 1, sizeof(*tt->sum));
+	tt->sum_label = calloc(tt->t.nrows + 1, sizeof(*tt->sum_label));
+	tt->shown = calloc(tt->t.nrows + 1, sizeof(*tt->shown));
+	if (!tt->row || !tt->sum || !tt->sum_label || !tt->shown)
+		return -1;
+	tt->hidden = select_rows(&tt->t, o, tt->shown);
+	widths_init(&tt->w, "PID", "COMM", "END");
+	for (size_t r = 0; r < tt->t.nrows; r++) {
+		tree_row_cells(tt, r);
+		if (!tt->shown[r])
+			continue;
+		measure(&tt->w, &tt->row[r]);
 	}
+	for (size_t r = 0; r < tt->t.nrows; r++) {
+		if (!tt->shown[r] || !tt->t.row[r].nchildren)
+			continue;
+		for (int i = 0; i < NUMBERS; i++)
+			tt->w.num[i] = max_int(tt->w.num[i], (int)strlen(tt->sum[r].num[i]));
+		span = (int)strlen(tt->sum_label[r]) - tt->w.pid - tt->w.comm - 2;
+		tt->w.end = max_int(tt->w.end, span);
+	}
+	return 0;
 }
 
-/* Every ledger under its parent's image, with subtree sums; true if it printed any sum. */
-static bool print_tree(FILE *f, const struct document *d)
+static void tree_table_free(struct tree_table *tt)
+{
+	tree_free(&tt->t);
+	free(tt->row);
+	free(tt->sum);
+	free(tt->sum_label);
+	free(tt->shown);
+}
+
+#define SUM_MARK ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* Depth first without recursion (a recording's tree can be deep): a row, its children, then
+ * the sum of its subtree. */
+static void print_tree_rows(FILE *f, struct tree_table *tt)
+{
+	const struct tree *t = &tt->t;
+	size_t *stack = malloc((2 * t->nrows + 1) * sizeof(*stack)), top = 0;
+
+	if (!stack)
+		return;
+	for (size_t i = t->nroots; i-- > 0;)
+		stack[top++] = t->roots[i];
+	while (top) {
+		size_t r = stack[--top];
+		const struct tree_row *row = &t->row[r & ~SUM_MARK];
+
+		if (r & SUM_MARK) {
+			print_spanning(f, &tt->w, label_width(&tt->w), tt->sum_label[r & ~SUM_MARK],
+				       &tt->sum[r & ~SUM_MARK]);
+			continue;
+		}
+		if (tt->shown[r])
+			print_cells(f, &tt->w, &tt->row[r]);
+		if (!row->nchildren)
+			continue;
+		if (tt->shown[r])
+			stack[top++] = r | SUM_MARK;
+		for (size_t c = row->nchildren; c-- > 0;)
+			stack[top++] = t->kids[row->first_child + c];
+	}
+	free(stack);
+}
+
+static void print_hidden(FILE *f, size_t hidden, const struct report_opts *o)
+{
+	char size[SZ];
+
+	if (!hidden)
+		return;
+	fprintf(f, "(%zu more %s not shown:", hidden, plural(hidden, "row", "rows"));
+	if (o->top)
+		fprintf(f, " --top %ld", o->top);
+	if (o->min_peak)
+		fprintf(f, " --min-peak %s", human_bytes(o->min_peak, size, SZ));
+	fprintf(f, "; the sums include them)\n");
+}
+
+/* Every process under the one it was forked from, with subtree sums; true if it printed one. */
+static bool print_tree(FILE *f, const struct document *d, const struct report_opts *o,
+		       struct cells *total, struct tree_table *tt)
 {
 	bool sums = false;
-	struct tree t;
 
-	if (tree_build(&t, d))
+	if (tree_table_build(tt, d, o))
 		return false;
-	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
-	for (size_t i = 0; i < t.n; i++) {
-		sums |= t.nchildren[i] > 0;
-		if (t.parent[i] < 0)
-			print_tree_node(f, &t, i, 0);
-	}
-	tree_free(&t);
+	if (total)
+		fit_total(&tt->w, total);
+	print_header(f, &tt->w);
+	print_tree_rows(f, tt);
+	print_hidden(f, tt->hidden, o);
+	if (total)
+		print_total(f, &tt->w, label_width(&tt->w), total);
+	for (size_t r = 0; r < tt->t.nrows; r++)
+		sums |= tt->shown[r] && tt->t.row[r].nchildren > 0;
 	return sums;
 }
 
-static const struct ledger *ledger_by_id(const struct document *d, uint64_t id)
+void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid,
+			  const struct report_opts *o)
 {
-	for (size_t i = 0; id && i < d->n; i++)
-		if (d->ledgers[i].id == id)
-			return &d->ledgers[i];
-	return NULL;
-}
+	struct tree_table tt;
 
-void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid)
-{
-	fprintf(f, "\nmemreap: %zu address space%s observed\n", d->n, d->n == 1 ? "" : "s");
-	print_legend(f, print_tree(f, d));
-	for (size_t i = 0; i < d->n; i++) {
-		const struct ledger *l = &d->ledgers[i];
-
-		if (l->pid == root_pid && l->end != MR_END_EXEC)
-			out_verdict(f, l, ledger_by_id(d, l->parent_id));
-	}
+	fprintf(f, "\nmemreap: %zu address %s observed\n", d->n, d->n == 1 ? "space" : "spaces");
+	print_legend(f, print_tree(f, d, o, NULL, &tt));
+	if (tt.t.node)
+		out_tree_verdict(f, &tt.t, root_pid);
+	tree_table_free(&tt);
 	out_text_health(f, &d->health);
 }
 
-static void report_ledgers(FILE *f, struct document *d, const struct report_opts *o)
-{
-	size_t n = o->top > 0 && (size_t)o->top < d->n ? (size_t)o->top : d->n;
+/* --- ledgers and groups --- */
 
-	sort_ledgers(d->ledgers, d->n, o->sort, o->ascending);
-	print_header(f, LEDGER_LABEL_HEADER, LEDGER_LABEL_WIDTH);
-	for (size_t i = 0; i < n; i++)
-		print_ledger(f, &d->ledgers[i], "");
+static void ledger_cells(struct cells *c, const struct ledger *l)
+{
+	struct ledger_sum s = { 0 };
+
+	ledger_sum_add(&s, l);
+	snprintf(c->pid, sizeof(c->pid), "%u", l->pid);
+	snprintf(c->comm, sizeof(c->comm), "%s", l->comm);
+	printable(c->comm);
+	end_text(l, c->end, sizeof(c->end));
+	number_cells(c, &s);
 }
 
-static void report_groups(FILE *f, const struct document *d, const struct report_opts *o)
+static void report_ledgers(FILE *f, const struct document *d, const struct report_opts *o,
+			   struct cells *total)
 {
-	static const char *titles[] = { "", "COMM", "EXE", "CGROUP", "INTERPRETER", "" };
-	char header[64], label[96];
+	struct ledger *l = NULL;
+	size_t n = select_ledgers(d, o, &l);
+	struct cells *c = calloc(n + 1, sizeof(*c));
+	struct widths w;
+
+	if (!c)
+		goto out;
+	widths_init(&w, "PID", "COMM", "END");
+	for (size_t i = 0; i < n; i++) {
+		ledger_cells(&c[i], &l[i]);
+		measure(&w, &c[i]);
+	}
+	fit_total(&w, total);
+	print_header(f, &w);
+	for (size_t i = 0; i < n; i++)
+		print_cells(f, &w, &c[i]);
+	print_hidden(f, d->n - n, o);
+	print_total(f, &w, label_width(&w), total);
+out:
+	free(c);
+	free(l);
+}
+
+static const char *const group_titles[] = {
+	[BY_COMM] = "COMM", [BY_EXE] = "EXE", [BY_CGROUP] = "CGROUP",
+	[BY_INTERPRETER] = "INTERPRETER",
+};
+
+/* The key first and whole (a path keeps its every character), then LEDGERS, then the numbers. */
+static void report_groups(FILE *f, const struct document *d, const struct report_opts *o,
+			  struct cells *total)
+{
 	struct group *g;
+	struct cells *c = NULL;
+	struct widths w;
 	size_t n, shown;
 
 	if (document_group(d, o->by, &g, &n))
 		return;
-	sort_groups(g, n, o->sort, o->ascending);
-	shown = o->top > 0 && (size_t)o->top < n ? (size_t)o->top : n;
-	snprintf(header, sizeof(header), "%-31s %8s", titles[o->by], "LEDGERS");
-	print_header(f, header, LEDGER_LABEL_WIDTH);
+	shown = select_groups(g, n, o);
+	if (!(c = calloc(shown + 1, sizeof(*c))))
+		goto out;
+	widths_init(&w, group_titles[o->by], "LEDGERS", "");
 	for (size_t i = 0; i < shown; i++) {
-		/* Long keys (paths) keep their end, where the name is. */
-		size_t len = strlen(g[i].key);
-		const char *key = len > 31 ? g[i].key + len - 31 : g[i].key;
-
-		snprintf(label, sizeof(label), "%-31s %8" PRIu64, key, g[i].sum.ledgers);
-		printable(label);
-		print_row(f, label, LEDGER_LABEL_WIDTH, &g[i].sum);
+		snprintf(c[i].comm, sizeof(c[i].comm), "%" PRIu64, g[i].sum.ledgers);
+		number_cells(&c[i], &g[i].sum);
+		w.pid = max_int(w.pid, (int)strlen(printable(g[i].key)));
+		measure(&w, &c[i]);
 	}
+	w.end = -1; /* no END column: the label is the key and LEDGERS */
+	fit_total(&w, total);
+	fprintf(f, "%-*s %*s", w.pid, group_titles[o->by], w.comm, "LEDGERS");
+	print_titles(f, &w);
+	for (size_t i = 0; i < shown; i++) {
+		fprintf(f, "%-*s %*s", w.pid, g[i].key, w.comm, c[i].comm);
+		print_numbers(f, &w, c[i].num);
+	}
+	print_hidden(f, n - shown, o);
+	print_total(f, &w, label_width(&w), total);
+out:
+	free(c);
 	groups_free(g, n);
 }
 
 void out_text_report(FILE *f, const struct document *d, const struct report_opts *o)
 {
-	struct document sorted = *d;
-	struct ledger_sum t;
-	char label[64];
-
+	struct tree_table tt;
+	struct cells total;
 	char title[512];
 
-	snprintf(title, sizeof(title), "memreap %s recording of %s (Linux %s): %zu ledgers",
-		 d->meta.memreap_version, d->meta.host, d->meta.kernel, d->n);
+	snprintf(title, sizeof(title), "memreap %s recording of %s (Linux %s): %zu %s",
+		 d->meta.memreap_version, d->meta.host, d->meta.kernel, d->n,
+		 plural(d->n, "ledger", "ledgers"));
 	fprintf(f, "%s\n", printable(title));
+	total_cells(&total, d);
 	if (o->by == BY_TREE) {
-		print_tree(f, d);
+		print_tree(f, d, o, &total, &tt);
+		tree_table_free(&tt);
 	} else if (o->by == BY_LEDGER) {
-		sorted.ledgers = malloc(d->n * sizeof(*d->ledgers) + 1);
-		if (!sorted.ledgers)
-			return;
-		if (d->n) /* an empty recording has no array at all */
-			memcpy(sorted.ledgers, d->ledgers, d->n * sizeof(*d->ledgers));
-		report_ledgers(f, &sorted, o);
-		free(sorted.ledgers);
+		report_ledgers(f, d, o, &total);
 	} else {
-		report_groups(f, d, o);
+		report_groups(f, d, o, &total);
 	}
-	document_totals(d, &t);
-	snprintf(label, sizeof(label), "TOTAL, sum of %" PRIu64 " ledgers", t.ledgers);
-	fprintf(f, "\n");
-	print_row(f, label, LEDGER_LABEL_WIDTH, &t);
 	print_legend(f, true);
 	out_text_health(f, &d->health);
 }

@@ -75,7 +75,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 	asan-build
 
 ifeq ($(ARCH),$(HOST_ARCH))
-all: $(BUILD)/memreap $(WORKLOADS)
+all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(WORKLOADS)
 else
 # Another architecture: the BPF side only (user space would need a cross libbpf and libc).
 all: $(BUILD)/memreap.skel.h
@@ -240,8 +240,18 @@ test-asan: deps
 test-asan-fast: all asan-build
 	MEMREAP_BIN=$(CURDIR)/build-asan/memreap tests/integration/run-all.sh $(ASAN_FAST)
 
-install: $(BUILD)/memreap
-	install -D -m 0755 $< $(DESTDIR)/usr/local/bin/memreap
+# The man page and the bash completion come from the commands' option tables (memreap help).
+$(BUILD)/memreap.1: $(BUILD)/memreap
+	$< help --man >$@
+$(BUILD)/memreap.bash: $(BUILD)/memreap
+	$< help --bash-completion >$@
+
+PREFIX ?= /usr/local
+install: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash
+	install -D -m 0755 $(BUILD)/memreap $(DESTDIR)$(PREFIX)/bin/memreap
+	install -D -m 0644 $(BUILD)/memreap.1 $(DESTDIR)$(PREFIX)/share/man/man1/memreap.1
+	install -D -m 0644 $(BUILD)/memreap.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memreap
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/workloads/*.c

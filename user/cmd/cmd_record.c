@@ -39,11 +39,11 @@ const struct cmd_help record_help = {
 	.summary = "record ledgers to a file, system-wide or filtered",
 	.text = "Writes every ledger that ends to FILE as it ends, and at the end the ledgers still\n"
 		"alive; a health record every second, so that a cut file still says what was lost.\n"
-		"System-wide unless --pid, --comm or CMD choose processes (either matches). With CMD,\n"
-		"records CMD's tree until it ends and exits with its status. `memreap report FILE`\n"
-		"reads it. Needs root, or CAP_BPF and CAP_PERFMON.",
+		"System-wide unless --pid or --comm choose processes (either matches). With CMD,\n"
+		"records until CMD ends and exits with its status. `memreap report FILE` reads it.\n"
+		"Needs root, or CAP_BPF and CAP_PERFMON.",
 	.options = record_options,
-	.example = "memreap record -o make.rec -- make -j2",
+	.example = "memreap record -o py.rec --comm python3 --duration 60",
 };
 
 static volatile sig_atomic_t stop;

@@ -23,27 +23,6 @@ static int sort_by_name(const char *name)
 	return -1;
 }
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-	while (nanosleep(&ts, &ts))
-		;
-}
-
-static int batch(struct top_model *m, struct top_options *o, long long iterations)
-{
-	top_model_wait(m, 0, 5000);
-	for (long long i = 0; !iterations || i < iterations; i++) {
-		if (i)
-			sleep_ns(m->refresh_ns);
-		top_print_batch(stdout, m, o->sort, o->ascending, o->filter);
-		if (ferror(stdout))
-			return EXIT_FAILURE_MEMREAP;
-	}
-	return 0;
-}
-
 struct top_args {
 	struct top_options o;
 	struct collector_opts copts;
@@ -123,7 +102,7 @@ int cmd_top(int argc, char **argv)
 		scope_free(&m.scope);
 		return EXIT_FAILURE_MEMREAP;
 	}
-	rc = a.batch ? batch(&m, &a.o, a.iterations) : top_screen_run(&m, &a.o);
+	rc = a.batch ? top_batch_run(&m, &a.o, a.iterations) : top_screen_run(&m, &a.o);
 	if (rc < 0) {
 		fprintf(stderr, "memreap: cannot initialise the terminal\n");
 		rc = EXIT_FAILURE_MEMREAP;

@@ -1,13 +1,26 @@
 """memreap top: batch frames parsed and checked; the full screen driven through tmux."""
+import json
 import os
 import re
 import shutil
 import subprocess
 import time
 
-from mrtest import MEMREAP, MiB, check, wl
+from mrtest import MEMREAP, MiB, check, check_document, tmp, wl
 
 UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+SIZE = r"(?:0|\d+|\d+\.\d+[KMGTPE]|\d+[KMGTPE])"  # a whole compact size: never cut
+# The header, line by line, every number whole (README "memreap top").
+HEADER = [
+    r"memreap top - up \d+(?:s|m\d\ds|h\d\dm|d\d\dh) - \d+ address spaces - refresh \d+\.\ds",
+    rf"self {SIZE} \({SIZE}/s\) \| exits \d+/s \| self share \[[#-]+\] (?:\d+%|-)",
+    rf"kernel: exit {SIZE} \({SIZE}/s\) exec {SIZE} \({SIZE}/s\) pressure {SIZE} \({SIZE}/s\)",
+    rf"freed {SIZE} \({SIZE}/s\) of {SIZE} that left: (?:\d+%|-) \| still held elsewhere {SIZE}",
+    r"health: \S.*",
+]
+# A row of "Recently ended": pid, label (an exec chain's has spaces), end, four sizes, bar.
+ENDED = re.compile(rf"\s*(\d+) (.+?) +(exit \d+|sig \d+|exec) +({SIZE}) +({SIZE}) +({SIZE}) "
+                   rf"+({SIZE})  ([SK.]+)$")
 
 
 def size(text):
@@ -34,6 +47,58 @@ def frames(text):
     return [f for f in text.split("memreap top - up ") if f.strip()]
 
 
+def compact(n):
+    """memreap's compact size, as top prints it: 0, 999, 0.98K, 64.0M, 512K."""
+    v, unit = float(n), 0
+    while v >= 1000 and unit < 6:
+        v /= 1024
+        unit += 1
+    if unit == 0:
+        return str(n)
+    return ("%.2f" if v < 10 else "%.1f" if v < 100 else "%.0f") % v + "BKMGTPE"[unit]
+
+
+def split_bar(self_, kernel, width):
+    whole = self_ + kernel
+
+    def cells(part):
+        return 0 if not whole else width if part >= whole else int(part * width / whole + 0.5)
+    s = cells(self_)
+    k = cells(self_ + kernel) - s
+    return "S" * s + "K" * k + "." * (width - s - k)
+
+
+def pane(frame):
+    """{pid: (label, end, peak, self, kernel, freed, bar)} of a frame's RECENTLY ENDED rows."""
+    rows = {}
+    for line in frame.split("RECENTLY ENDED")[1].splitlines()[2:]:
+        m = ENDED.match(line)
+        if m:
+            rows.setdefault(int(m.group(1)), m.groups()[1:])
+    return rows
+
+
+def header_figure(frame, pattern):
+    m = re.search(pattern, frame)
+    check(m, f"{pattern!r} in the header:\n{frame}")
+    return m.group(1)
+
+
+def wait_attached(top):
+    """top's collector thread runs once memreap has attached and taken its first snapshot."""
+    deadline = time.time() + 30
+    while len(os.listdir(f"/proc/{top.pid}/task")) < 2:
+        check(top.poll() is None and time.time() < deadline, "top never attached")
+        time.sleep(0.02)
+
+
+def shell_copy(name):
+    """A copy of /bin/sh under a name of its own: its comm selects it with --comm."""
+    path = tmp(name)
+    shutil.copy("/bin/sh", path)
+    return path
+
+
 def test_batch_frames_show_the_row_and_the_end():
     hog = start_hog(64, 16)
     top = subprocess.Popen([MEMREAP, "top", "--batch", "-n", "6", "-d", "0.5", "--comm", "hog"],
@@ -50,7 +115,8 @@ def test_batch_frames_show_the_row_and_the_end():
     fs = frames(out)
     check(len(fs) == 6, f"{len(fs)} frames")
     first = fs[0]
-    rows = [l.split() for l in first.splitlines() if re.match(rf"\s*{hog.pid} ", l)]
+    rows = [l.split() for l in first.split("RECENTLY ENDED")[0].splitlines()
+            if re.match(rf"\s*{hog.pid} ", l)]
     check(rows, f"the hog's row in the first frame:\n{first}")
     pid, comm, rss, peak, released, kernel, freed, age = rows[0]
     check(comm == "hog" and abs(size(rss) - 64 * MiB) < 2 * MiB, f"RSS {rss}")
@@ -58,16 +124,128 @@ def test_batch_frames_show_the_row_and_the_end():
     last = fs[-1]
     check(not any(re.match(rf"\s*{hog.pid} hog +\S+ +\S+ +\S+ +\S+ +\S+ +\S+$", l)
                   for l in last.split("RECENTLY ENDED")[0].splitlines()), "gone from the table")
-    ended = [l.split() for l in last.split("RECENTLY ENDED")[1].splitlines()
-             if re.match(rf"\s*{hog.pid} ", l)]
+    ended = pane(last).get(hog.pid)
     check(ended, f"the hog in RECENTLY ENDED:\n{last}")
-    pid, comm, end, code, peak, self_, kernel, freed, bar = ended[0]
-    check(end == "exit" and code == "0", "end reason")
+    comm, end, peak, self_, kernel, freed, bar = ended
+    check(comm == "hog" and end == "exit 0", f"end reason: {ended}")
     check(abs(size(self_) - 16 * MiB) < 1.5 * MiB, f"SELF {self_}")
     check(abs(size(kernel) - 48 * MiB) < 2 * MiB, f"KERNEL {kernel}")
     check(abs(size(freed) - 64 * MiB) < 2 * MiB, f"FREED {freed}: its pages were its own")
     check(bar.startswith("SSSS") and bar.endswith("KKKK"), f"split bar {bar}")
     check("health: ok" in last, "health line")
+
+
+def test_first_frame_is_one_snapshot():
+    """Header, table and pane of a frame come from one snapshot, and the first frame covers a
+    whole refresh: what ended in it is in its pane and in its header's totals."""
+    snap = shell_copy("mrsnap")
+    top = subprocess.Popen([MEMREAP, "top", "--batch", "-n", "2", "-d", "2", "--comm", "mrsnap"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_attached(top)
+    ended = {}
+    for code in range(5):  # well within the first refresh
+        p = subprocess.Popen([snap, "-c", f"exit {code}"])
+        check(p.wait() == code, "exit code")
+        ended[p.pid] = f"exit {code}"
+    out, err = top.communicate(timeout=60)
+    check(top.returncode == 0, err)
+    fs = frames(out)
+    check(len(fs) == 2, f"{len(fs)} frames")
+    for i, frame in enumerate(fs):
+        rows = pane(frame)
+        check({pid: r[1] for pid, r in rows.items()} == ended,
+              f"frame {i + 1}: the pane lists the five that ended, as they ended:\n{frame}")
+        check(int(header_figure(frame, r"^(\d+)s - ")) >= 2 * (i + 1),
+              f"frame {i + 1}: up at least {2 * (i + 1)} s:\n{frame}")
+        self_ = size(header_figure(frame, rf"\nself ({SIZE}) "))
+        kernel = sum(size(header_figure(frame, rf"{what} ({SIZE}) "))
+                     for what in ("kernel: exit", "exec", "pressure"))
+        freed = size(header_figure(frame, rf"\nfreed ({SIZE}) "))
+        # The header counts the whole machine: at least the pane's rows (sizes are rounded to
+        # three digits, 0.5% each way).
+        for what, total, column in (("self", self_, 2), ("kernel", kernel, 3),
+                                    ("freed", freed, 4)):
+            listed = sum(size(r[column]) for r in rows.values())
+            check(total * 1.011 >= listed,
+                  f"frame {i + 1}: header {what} {total} < the pane's {listed}:\n{frame}")
+
+
+def test_batch_fits_80_columns():
+    """$COLUMNS=80 (as top -b takes it): every line within 80 columns, every number whole."""
+    p = subprocess.run([MEMREAP, "top", "--batch", "-n", "1", "-d", "0.5"], capture_output=True,
+                       text=True, timeout=60, env=dict(os.environ, COLUMNS="80"))
+    check(p.returncode == 0, p.stderr)
+    lines = p.stdout.splitlines()
+    wide = [l for l in lines if len(l) > 80]
+    check(not wide, f"lines wider than 80 columns: {wide}")
+    for line, pattern in zip(lines, HEADER):
+        check(re.fullmatch(pattern, line), f"header line {line!r} is not {pattern!r}")
+    check(lines[len(HEADER) + 1].split() == ["PID", "COMM", "INTERP", "RSS", "PEAK", "RELEASED",
+                                             "KERNEL", "FREED", "AGE"],
+          f"the table follows the header: {lines[:8]}")
+    recent = lines.index("RECENTLY ENDED")
+    check(lines[recent + 1] == "    PID COMM                   END        PEAK   SELF KERNEL  "
+                               "FREED  SELF|KERNEL", f"pane header: {lines[recent + 1]!r}")
+
+
+def chain_row(ledgers, label_width=32, bar_width=21):
+    """The pane row of one process's exec chain, from another observer's ledgers of it."""
+    chain = sorted(ledgers, key=lambda l: l["start_ns"])
+    comms = [l["comm"] for l in chain]
+    label = " -> ".join(comms) if len(comms) <= 3 else \
+        f"{comms[0]} -> {comms[1]} -> ... -> {comms[-1]}"
+    last = chain[-1]
+    end = f"sig {last['signal']}" if last["signal"] is not None else f"exit {last['exit_code']}"
+    self_ = sum(l["self_released"]["total"] for l in chain)
+    kernel = sum(l[c]["total"] for l in chain for c in ("kernel_live", "kernel_exit",
+                                                        "kernel_exec"))
+    freed = sum(sum(l["freed"].values()) for l in chain)
+    peak = max(l["peak_rss_bytes"] for l in chain)
+    return (f"{last['pid']:7d} {label:<{label_width}} {end:<8} {compact(peak):>6} "
+            f"{compact(self_):>6} {compact(kernel):>6} {compact(freed):>6}  "
+            f"{split_bar(self_, kernel, bar_width)}")
+
+
+def test_exec_chain_is_one_row():
+    """A process that exec'd is one row of "Recently ended": its images from first to last (at
+    most three named), the last one's end, the chain's sums, to the byte of memreap run's
+    ledgers of the same processes."""
+    chain = shell_copy("mrchain")
+    short, long_ = tmp("chain-short.sh"), tmp("chain-long.sh")
+    with open(short, "w") as f:
+        f.write(f"exec {chain} -c 'exit 3'\n")
+    with open(long_, "w") as f:
+        f.write(f"exec env env {chain} -c 'kill -9 $$'\n")
+    top = subprocess.Popen([MEMREAP, "top", "--batch", "-d", "0.5", "--comm", "mrchain"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_attached(top)
+        run = tmp("chain.json")
+        p = subprocess.run([MEMREAP, "run", "-q", "--json", run, "--", "sh", "-c",
+                            f"sh {short}; sh {long_}; true"], capture_output=True, text=True,
+                           timeout=60)
+        check(p.returncode == 0, p.stderr)
+        doc = json.load(open(run))
+        check_document(doc)
+        pids = sorted({l["pid"] for l in doc["ledgers"] if l["comm"] == "mrchain"})
+        check(len(pids) == 2, f"two chains: {pids}")
+        want = {pid: chain_row([l for l in doc["ledgers"] if l["pid"] == pid]) for pid in pids}
+        check(" -> " in want[pids[0]] and " -> ... -> mrchain " in want[pids[1]], want)
+        frame, deadline = "", time.time() + 30
+        for line in top.stdout:  # frames until one shows both chains ended
+            frame = "" if line.startswith("memreap top - up ") else frame + line
+            if line == "\n" and "RECENTLY ENDED" in frame and all(
+                    re.search(rf"^ *{pid} ", frame.split("RECENTLY ENDED")[1], re.M)
+                    for pid in pids):
+                break
+            check(time.time() < deadline, f"never saw both chains end:\n{frame}")
+    finally:
+        top.terminate()
+        top.communicate(timeout=30)
+    got = {pid: [l for l in frame.split("RECENTLY ENDED")[1].splitlines()
+                 if re.match(rf" *{pid} ", l)] for pid in pids}
+    for pid in pids:
+        check(got[pid] == [want[pid]], f"pid {pid}: one row {want[pid]!r}, got {got[pid]}")
 
 
 def tmux(*args):
@@ -94,8 +272,11 @@ def test_screen_in_tmux():
     if not shutil.which("tmux"):
         return "skip: tmux not installed (make deps installs it)"
     tmux("kill-session", "-t", "mrtop")
+    # Scoped: a busy machine ends more processes in a few seconds than the pane keeps. A sleep
+    # in the scope gives the filter something to leave out.
+    other = subprocess.Popen([shell_copy("mrother"), "-c", "read line"], stdin=subprocess.PIPE)
     tmux("new-session", "-d", "-s", "mrtop", "-x", "110", "-y", "32",
-         f"{MEMREAP} top -d 0.5 --no-color")
+         f"{MEMREAP} top -d 0.5 --no-color --comm hog --comm mrother")
     hog = None
     try:
         wait_for(r"memreap top - up")
@@ -103,6 +284,7 @@ def test_screen_in_tmux():
         text = wait_for(rf"\n\s*{hog.pid} hog ")
         row = [l for l in text.splitlines() if re.match(rf"\s*{hog.pid} hog ", l)][0].split()
         check(abs(size(row[2]) - 64 * MiB) < 2 * MiB, f"RSS on screen: {row}")
+        check(re.search(rf"\n\s*{other.pid} mrother ", text), f"the other row:\n{text}")
         check("sort: rss desc" in text, "default sort")
         tmux("send-keys", "-t", "mrtop", "s")
         wait_for(r"sort: peak desc")
@@ -124,6 +306,8 @@ def test_screen_in_tmux():
         tmux("resize-window", "-t", "mrtop", "-x", "80", "-y", "24")
         text = wait_for(r"Recently ended")
         check(all(len(l) <= 80 for l in text.splitlines()), "fits 80 columns")
+        for line, pattern in zip(text.splitlines(), HEADER):  # and no number is cut
+            check(re.fullmatch(pattern, line.rstrip()), f"at 80x24: {line!r} is not {pattern!r}")
         finish_hog(hog)
         text = wait_for(rf"\n\s*{hog.pid} hog +exit 0")
         line = [l for l in text.split("Recently ended")[1].splitlines()
@@ -137,6 +321,8 @@ def test_screen_in_tmux():
     finally:
         if hog and hog.poll() is None:
             hog.kill()
+        other.kill()
+        other.wait()
         tmux("kill-session", "-t", "mrtop")
 
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The live monitor's text helpers: bars, truncation, ages. */
+/* The live monitor's text: bars, truncation, ages, the header, exec chains, the keys help. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
 #include "top_format.h"
+
+#define MiB (1ull << 20)
+#define SEC 1000000000ull
 
 static void bars(void **state)
 {
@@ -53,6 +57,169 @@ static void ages(void **state)
 	assert_string_equal(age(187200ull * 1000000000, b, sizeof(b)), "2d04h");
 }
 
+static void assert_header(const struct top_header *h, const char *const *want, int n, int width)
+{
+	assert_int_equal(h->n, n);
+	for (int i = 0; i < n; i++) {
+		assert_string_equal(h->lines[i], want[i]);
+		assert_true(strlen(h->lines[i]) <= (size_t)width);
+	}
+}
+
+/* The figures of the README's capture: five lines, each within 80 columns. */
+static void header_at_80_columns(void **state)
+{
+	struct top_figures f = {
+		.totals = { .self = 532 * MiB, .kernel_exit = 359 * MiB, .kernel_exec = 9637000,
+			    .freed = 544 * MiB, .exits = 40 },
+		.rate = { .self = 1258291, .exits = 12 },
+		.uptime_ns = 3 * SEC,
+		.refresh_ns = SEC / 2,
+		.spaces = 11,
+	};
+	static const char *const want[] = {
+		"memreap top - up 3s - 11 address spaces - refresh 0.5s",
+		"self 532M (1.20M/s) | exits 12/s | self share [##############---------] 59%",
+		"kernel: exit 359M (0/s) exec 9.19M (0/s) pressure 0 (0/s)",
+		"freed 544M (0/s) of 900M that left: 60% | still held elsewhere 356M",
+		"health: ok",
+	};
+	struct top_header h;
+
+	top_header_lines(&f, 80, &h);
+	assert_header(&h, want, 5, 80);
+	assert_int_equal(h.health_from, 4);
+	assert_false(h.alert);
+}
+
+/* Every figure at its widest: still 80 columns; only long health counts take a further line. */
+static void header_at_its_widest(void **state)
+{
+	uint64_t x = 99 * MiB;
+	struct top_figures f = {
+		.totals = { x, x, x, x, x, 0 },
+		.rate = { x, x, x, x, x, 99999 },
+		.health = { .ringbuf_drops = 123456789, .map_full = 12345, .unattributed_bytes = x,
+			    .lost_ledgers = 1234567, .unfollowed_releases = 7654321 },
+		.uptime_ns = (12 * 86400 + 4 * 3600) * SEC,
+		.refresh_ns = 3600 * SEC,
+		.spaces = 123456,
+	};
+	static const char *const want[] = {
+		"memreap top - up 12d04h - 123456 address spaces - refresh 3600.0s",
+		"self 99.0M (99.0M/s) | exits 99999/s | self share [######-----------------] 25%",
+		"kernel: exit 99.0M (99.0M/s) exec 99.0M (99.0M/s) pressure 99.0M (99.0M/s)",
+		"freed 99.0M (99.0M/s) of 396M that left: 25% | still held elsewhere 297M",
+		"health: ringbuf drops 123456789, map full 12345, unattributed 99.0M",
+		"  lost 1234567, unfollowed 7654321",
+	};
+	static const char *const narrow[] = {
+		"memreap top - up 12d04h - 123456 address spaces",
+		"  refresh 3600.0s",
+		"self 99.0M (99.0M/s) | exits 99999/s",
+		"  self share [##------] 25%",
+		"kernel: exit 99.0M (99.0M/s) exec 99.0M (99.0M/s)",
+		"  pressure 99.0M (99.0M/s)",
+		"freed 99.0M (99.0M/s) of 396M that left: 25%",
+		"  still held elsewhere 297M",
+		"health: ringbuf drops 123456789, map full 12345",
+		"  unattributed 99.0M, lost 1234567, unfollowed 7654321",
+	};
+	struct top_header h;
+
+	top_header_lines(&f, 80, &h);
+	assert_header(&h, want, 6, 80);
+	assert_int_equal(h.health_from, 4);
+	assert_true(h.alert);
+	top_header_lines(&f, 60, &h);
+	assert_header(&h, narrow, 10, 60);
+	assert_int_equal(h.health_from, 8);
+}
+
+static void wrapping(void **state)
+{
+	const char *items[] = { "aaaa", "bbbb", "a-very-long-item" };
+	char lines[4][TOP_LINE];
+
+	assert_int_equal(wrap_items(items, 3, ", ", 40, lines, 4), 1);
+	assert_string_equal(lines[0], "aaaa, bbbb, a-very-long-item");
+	assert_int_equal(wrap_items(items, 3, ", ", 10, lines, 4), 2);
+	assert_string_equal(lines[0], "aaaa, bbbb");
+	assert_string_equal(lines[1], "  a-very-long-item"); /* wider than 10: never cut */
+	assert_int_equal(wrap_items(items, 3, ", ", 4, lines, 2), 2);
+	/* out of lines: kept, not lost */
+	assert_string_equal(lines[1], "  bbbb, a-very-long-item");
+}
+
+static struct top_ended image(const char *comm, enum mr_end end, int code, uint64_t start,
+			      uint64_t peak, uint64_t self, uint64_t kernel, uint64_t freed)
+{
+	struct top_ended e = { .pid = 4242, .process_start_ns = 7, .first_start_ns = start,
+			       .images = 1, .end = end, .exit_code = code, .signal = -1,
+			       .peak = peak, .self = self, .kernel = kernel, .freed = freed,
+			       .end_ns = start + 1 };
+
+	strncpy(e.comms[0], comm, sizeof(e.comms[0]) - 1);
+	return e;
+}
+
+static void exec_chains(void **state)
+{
+	struct top_ended sh = image("sh", MR_END_EXEC, -1, 10, 1761280, 90112, 1769472, 57344);
+	struct top_ended env = image("env", MR_END_EXEC, -1, 20, 1000000, 0, 1000000, 4096);
+	struct top_ended sort = image("sort", MR_END_EXIT, 3, 30, 1777664, 86016, 1777664, 77824);
+	struct top_ended py = image("python3", MR_END_EXIT, -1, 40, 0, 0, 0, 0);
+	struct top_ended chain;
+	char b[TOP_LINE];
+
+	py.signal = 9;
+	top_chain_init(&chain, &sh);
+	assert_string_equal(top_chain_label(&chain, 32, b, sizeof(b)), "sh");
+	top_chain_append(&chain, &sort);
+	assert_string_equal(top_chain_label(&chain, 32, b, sizeof(b)), "sh -> sort");
+	top_recent_line(&chain, 80, b, sizeof(b));
+	assert_string_equal(b, "   4242 sh -> sort             exit 3    1.70M   172K  3.38M   "
+			       "132K  SKKKKKKKKKK");
+	assert_true(strlen(b) == 80);
+	/* an image that arrives late goes where it started: the end stays the last image's */
+	top_chain_prepend(&chain, &env);
+	assert_string_equal(top_chain_label(&chain, 32, b, sizeof(b)), "env -> sh -> sort");
+	top_chain_init(&chain, &sh);
+	top_chain_append(&chain, &env);
+	top_chain_append(&chain, &env);
+	top_chain_append(&chain, &py);
+	assert_int_equal(chain.images, 4);
+	assert_string_equal(top_chain_label(&chain, 32, b, sizeof(b)),
+			    "sh -> env -> ... -> python3");
+	assert_string_equal(top_chain_label(&chain, 22, b, sizeof(b)), "sh -> ... -> python3");
+	assert_string_equal(top_chain_label(&chain, 16, b, sizeof(b)), "... -> python3");
+	assert_string_equal(top_chain_label(&chain, 5, b, sizeof(b)), "pyth~");
+	top_recent_line(&chain, 100, b, sizeof(b));
+	assert_string_equal(b, "   4242 sh -> env -> ... -> python3      sig 9     1.68M  88.0K  "
+			       "3.59M  64.0K  KKKKKKKKKKKKKKKKKKKKK");
+	assert_true(top_ended_matches(&chain, "env") && top_ended_matches(&chain, "pyth"));
+	assert_false(top_ended_matches(&chain, "sort"));
+	top_recent_header(80, b, sizeof(b));
+	assert_string_equal(b, "    PID COMM                   END        PEAK   SELF KERNEL  "
+			       "FREED  SELF|KERNEL");
+}
+
+/* One string for the screen's help and top --help: every key the screen takes, within 80. */
+static void keys_help(void **state)
+{
+	static const char *const keys[] = {
+		"  q ", "  s or > ", "  < ", "  r ", "  / ", "  p ", "  up, down ", "  PgUp, PgDn ",
+		"  Home ", "  ? or h ",
+	};
+	const char *line = top_keys_help;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_non_null(strstr(top_keys_help, keys[i]));
+	for (const char *nl; (nl = strchr(line, '\n')); line = nl + 1)
+		assert_true(nl - line <= 80);
+	assert_string_equal(line, ""); /* ends with a newline */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -60,6 +227,11 @@ int main(void)
 		cmocka_unit_test(truncation),
 		cmocka_unit_test(compact_sizes),
 		cmocka_unit_test(ages),
+		cmocka_unit_test(header_at_80_columns),
+		cmocka_unit_test(header_at_its_widest),
+		cmocka_unit_test(wrapping),
+		cmocka_unit_test(exec_chains),
+		cmocka_unit_test(keys_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "caps.h"
 #include "collector.h"
 #include "commands.h"
 #include "ledger.h"
@@ -39,9 +40,14 @@ struct self_test {
 	struct ledger led;
 };
 
+static void print_line(const char *what, const char *status, const char *result)
+{
+	printf("%-20s %-4s %s\n", what, status, result);
+}
+
 static void print_check(const char *what, bool ok, const char *result)
 {
-	printf("%-20s %-4s %s\n", what, ok ? "ok" : "FAIL", result);
+	print_line(what, ok ? "ok" : "FAIL", result);
 }
 
 static void on_end(const struct ledger *l, void *ctx)
@@ -141,6 +147,27 @@ static void print_paths(struct collector *c)
 	print_check("uprobes", true, result);
 }
 
+/*
+ * Without CAP_BPF and CAP_PERFMON nothing can be loaded: what only loading shows is not checked,
+ * and nothing is concluded of the kernel from it. A failure of what could be checked stands.
+ */
+static int unprivileged_verdict(bool checks_ok)
+{
+	static const char *const need_loading[] = { "load and attach", "self-test", "counter path",
+						    "exit order", "uprobes" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(need_loading); i++)
+		print_line(need_loading[i], "--", KERNEL_CHECK_NEEDS_PRIVILEGES);
+	if (checks_ok)
+		printf("verdict: run memreap doctor as root (or with CAP_BPF and CAP_PERFMON) to "
+		       "check this kernel\n");
+	else
+		printf("verdict: memreap does NOT work on this kernel (FAIL above); run memreap "
+		       "doctor as root (or with CAP_BPF and CAP_PERFMON) for what was not "
+		       "checked\n");
+	return EXIT_FAILURE_MEMREAP;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct kernel_check checks[16];
@@ -148,18 +175,26 @@ int cmd_doctor(int argc, char **argv)
 	struct collector_handlers h = {.ledger_end = on_end, .ctx = &t};
 	struct collector *c;
 	char err[512];
-	bool ok = true;
+	bool ok = true, privileged;
 	int n, opt;
 
 	while ((opt = cmd_getopt(argc, argv, &doctor_help)) != -1)
 		return common_option(opt, &doctor_help, NULL, argv);
 	if (optind < argc)
 		return usage_error(&doctor_help, "unexpected argument: %s", argv[optind]);
+	privileged = caps_check_observe(err, sizeof(err)) == 0;
+	if (!privileged)
+		print_line("privileges", "--", err);
 	n = collector_kernel_checks(checks, ARRAY_SIZE(checks));
 	for (int i = 0; i < n; i++) {
-		print_check(checks[i].what, checks[i].ok, checks[i].result);
+		if (checks[i].unchecked)
+			print_line(checks[i].what, "--", checks[i].result);
+		else
+			print_check(checks[i].what, checks[i].ok, checks[i].result);
 		ok &= checks[i].ok;
 	}
+	if (!privileged)
+		return unprivileged_verdict(ok);
 	c = collector_open(NULL, &h, err, sizeof(err));
 	print_check("load and attach", c != NULL, c ? "every program loaded and attached" : err);
 	if (c) {

@@ -97,7 +97,7 @@ static void man_command(FILE *f, const struct cmd_help *h)
 	for (const struct cmd_option *o = h->options; o && o->name; o++)
 		man_option(f, o);
 	if (h->more) {
-		fputs(".PP\n.nf\n", f);
+		fprintf(f, ".PP\n%s:\n.nf\n", h->more_title);
 		roff(f, h->more);
 		fputs("\n.fi\n", f);
 	}

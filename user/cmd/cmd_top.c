@@ -34,6 +34,8 @@ const struct cmd_help top_help = {
 		"what the kernel took, and what was freed; a pane lists the processes that ended\n"
 		"recently and who gave their memory back. Needs root, or CAP_BPF and CAP_PERFMON.",
 	.options = top_options,
+	.more_title = "keys (full screen)",
+	.more = top_keys_help,
 	.example = "memreap top --batch -n 3 --sort peak",
 };
 
@@ -43,27 +45,6 @@ static int sort_by_name(const char *name)
 		if (!strcmp(name, top_sort_names[i]))
 			return i;
 	return -1;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-	while (nanosleep(&ts, &ts))
-		;
-}
-
-static int batch(struct top_model *m, struct top_options *o, long long iterations)
-{
-	top_model_wait(m, 0, 5000);
-	for (long long i = 0; !iterations || i < iterations; i++) {
-		if (i)
-			sleep_ns(m->refresh_ns);
-		top_print_batch(stdout, m, o->sort, o->ascending, o->filter);
-		if (ferror(stdout))
-			return EXIT_FAILURE_MEMREAP;
-	}
-	return 0;
 }
 
 struct top_args {
@@ -137,7 +118,7 @@ int cmd_top(int argc, char **argv)
 		scope_free(&m.scope);
 		return EXIT_FAILURE_MEMREAP;
 	}
-	rc = a.batch ? batch(&m, &a.o, a.iterations) : top_screen_run(&m, &a.o);
+	rc = a.batch ? top_batch_run(&m, &a.o, a.iterations) : top_screen_run(&m, &a.o);
 	if (rc < 0) {
 		fprintf(stderr, "memreap: cannot initialise the terminal\n");
 		rc = EXIT_FAILURE_MEMREAP;

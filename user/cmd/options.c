@@ -86,7 +86,7 @@ void cmd_print_help(FILE *f, const struct cmd_help *h)
 			print_option(f, o);
 	}
 	if (h->more)
-		fprintf(f, "\n%s\n", h->more);
+		fprintf(f, "\n%s:\n%s", h->more_title, h->more);
 	if (h->example)
 		fprintf(f, "\nexample:\n  %s\n", h->example);
 }

@@ -26,7 +26,8 @@ struct cmd_help {
 	const char *text;	/* what it does, in a paragraph */
 	const struct cmd_option *options; /* ends with { NULL } */
 	const char *example;
-	const char *more;	/* a further section: top's keys */
+	const char *more_title;	/* a further section: top's keys */
+	const char *more;	/* its lines, each indented */
 };
 
 /* Options every command that loads BPF takes, and --help. */

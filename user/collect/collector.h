@@ -55,8 +55,14 @@ struct kernel_check {
 	char what[24];
 	char result[320];
 	bool ok; /* false: memreap cannot work on this kernel (result says why) */
+	bool unchecked; /* this process may not check it: neither ok nor a failure */
 };
-/* Probe the running kernel (its BTF, hooks, BPF features) without loading; returns the count. */
+/* The result of a check that needs what an unprivileged process lacks. */
+#define KERNEL_CHECK_NEEDS_PRIVILEGES "not checked (needs root or CAP_BPF + CAP_PERFMON)"
+/*
+ * Probe the running kernel (its BTF, hooks, BPF features) without loading; returns the count.
+ * Without the privileges to load BPF, the feature probes are left unchecked.
+ */
 int collector_kernel_checks(struct kernel_check *checks, int max);
 /* The paths the loaded programs took: counter layout chosen by CO-RE, exits seen each way. */
 void collector_paths(struct collector *c, struct mr_paths *p);

@@ -14,8 +14,8 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "bpf_features.h"
+#include "caps.h"
 #include "hooks.h"
-
 
 static struct kernel_check *add(struct kernel_check *c, int *n, int max, const char *what, bool ok)
 {
@@ -25,6 +25,7 @@ static struct kernel_check *add(struct kernel_check *c, int *n, int max, const c
 	snprintf(c->what, sizeof(c->what), "%s", what);
 	c->result[0] = 0;
 	c->ok = ok;
+	c->unchecked = false;
 	return c;
 }
 
@@ -117,15 +118,19 @@ static void check_counters(const struct btf *btf, struct kernel_check *c, int *n
 		    libbpf_num_possible_cpus());
 }
 
-static void check_features(struct kernel_check *c, int *n, int max)
+/* A probe loads BPF: without the privileges it fails whatever the kernel has, so none is made. */
+static void check_features(struct kernel_check *c, int *n, int max, bool privileged)
 {
 	for (size_t i = 0; i < nfeatures; i++) {
-		int found = features[i].probe();
+		int found = privileged ? features[i].probe() : 1;
 		struct kernel_check *k = add(c, n, max, features[i].name, found == 1);
 
 		if (!k)
 			continue;
-		if (found == 1)
+		k->unchecked = !privileged;
+		if (!privileged)
+			snprintf(k->result, sizeof(k->result), "%s", KERNEL_CHECK_NEEDS_PRIVILEGES);
+		else if (found == 1)
 			snprintf(k->result, sizeof(k->result), "present: %s (%s+)", features[i].what,
 				 features[i].since);
 		else if (found == 0)
@@ -142,7 +147,7 @@ int collector_kernel_checks(struct kernel_check *c, int max)
 	struct kernel_check *k;
 	struct utsname u;
 	struct btf *btf;
-	char args[200];
+	char args[200], why[320];
 	int n = 0;
 
 	uname(&u);
@@ -151,9 +156,14 @@ int collector_kernel_checks(struct kernel_check *c, int max)
 	btf = btf__parse(path, NULL);
 	k = add(c, &n, max, "BTF", btf != NULL);
 	if (!btf) {
-		snprintf(k->result, sizeof(k->result),
-			 "%s: %s (needs CONFIG_DEBUG_INFO_BTF=y, or MEMREAP_BTF=FILE)", path,
-			 strerror(errno));
+		int e = errno;
+
+		/* a file this user may not read says nothing of the kernel */
+		k->unchecked = e == EACCES || e == EPERM;
+		k->ok = k->unchecked;
+		snprintf(k->result, sizeof(k->result), "%s: %s (%s)", path, strerror(e),
+			 k->unchecked ? "not checked: this user may not read it"
+				      : "needs CONFIG_DEBUG_INFO_BTF=y, or MEMREAP_BTF=FILE");
 		return n;
 	}
 	snprintf(k->result, sizeof(k->result), "%s (%u types)", path, btf__type_cnt(btf));
@@ -171,7 +181,7 @@ int collector_kernel_checks(struct kernel_check *c, int max)
 	}
 	check_counters(btf, c, &n, max);
 	btf__free(btf);
-	check_features(c, &n, max);
+	check_features(c, &n, max, caps_check_observe(why, sizeof(why)) == 0);
 	k = add(c, &n, max, "not used", true);
 	if (k)
 		snprintf(

@@ -1,10 +1,83 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Pure text helpers of the live monitor: bars, fitting text into columns, ages. Unit-tested. */
+/*
+ * Pure text of the live monitor: bars, fitting text into columns, ages, the header lines and the
+ * "Recently ended" rows, the keys help. No collector, no terminal: unit-tested.
+ */
 #ifndef MR_TOP_FORMAT_H
 #define MR_TOP_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "document.h"
+
+#define TOP_LINE 512
+
+/* Bytes since the observer started: ended ledgers plus what live ones did so far. */
+struct top_totals {
+	uint64_t self, kernel_exit, kernel_exec, kernel_live, freed, exits;
+};
+
+/*
+ * One row of "Recently ended": an exec chain, the ledgers one process had from its first image
+ * seen to its last (one ledger when it never exec'd). Sums over the chain; the end is the last
+ * image's; the peak is the largest single peak.
+ */
+#define TOP_CHAIN_SHOWN 3 /* comms kept: the first, the second and the last image */
+
+struct top_ended {
+	uint32_t pid;
+	uint64_t process_start_ns; /* with pid, names the process across its execs */
+	uint64_t first_start_ns;   /* the first image's ledger start: orders a late arrival */
+	char comms[TOP_CHAIN_SHOWN][MR_COMM_LEN];
+	unsigned images;
+	bool accepted; /* an image was in the scope (--pid, --comm) */
+	enum mr_end end;
+	int exit_code, signal;
+	uint64_t peak, self, kernel, freed, end_ns;
+};
+
+/* Start a chain with its first ledger's figures (the comm and sums are the ledger's). */
+void top_chain_init(struct top_ended *e, const struct top_ended *first);
+/* Add the next image (it ends the chain if it did not end by exec), or an earlier one. */
+void top_chain_append(struct top_ended *e, const struct top_ended *next);
+void top_chain_prepend(struct top_ended *e, const struct top_ended *earlier);
+/* "sh -> sort", "sh -> env -> ... -> python3": the most detailed form that fits width cells. */
+const char *top_chain_label(const struct top_ended *e, int width, char *buf, size_t len);
+
+/* What the header shows, all from one snapshot. */
+struct top_figures {
+	struct top_totals totals, rate; /* rate: per second over the last refresh */
+	struct health health;
+	uint64_t uptime_ns, refresh_ns;
+	size_t spaces;
+};
+
+#define TOP_HEADER_LINES 12
+
+struct top_header {
+	char lines[TOP_HEADER_LINES][TOP_LINE];
+	int n;
+	int health_from; /* lines from here on are health; alert: show them in red */
+	bool alert;
+};
+
+/* The header, every line at most width cells; a line too long breaks between its items. */
+void top_header_lines(const struct top_figures *f, int width, struct top_header *h);
+
+/* "Recently ended": the column of labels and the bar take what width leaves. */
+void top_recent_header(int width, char *buf, size_t len);
+void top_recent_line(const struct top_ended *e, int width, char *buf, size_t len);
+/* Does the row match a substring filter on one of its comms? */
+bool top_ended_matches(const struct top_ended *e, const char *filter);
+
+/*
+ * Join items with sep into lines of at most width cells, breaking only between items (a line
+ * that goes on starts with two spaces), so that no number is cut; an item wider than width gets
+ * a line of its own. Returns the lines written, at most max.
+ */
+int wrap_items(const char *const *items, int n, const char *sep, int width,
+	       char (*lines)[TOP_LINE], int max);
 
 /* "[#####-----]": width cells in all, brackets included; part of whole filled. */
 const char *share_bar(uint64_t part, uint64_t whole, int width, char *buf, size_t len);
@@ -17,5 +90,11 @@ const char *fit(const char *s, int width, char *buf, size_t len);
 const char *compact_bytes(uint64_t bytes, char *buf, size_t len);
 /* "45s", "12m03s", "3h07m", "2d04h". */
 const char *age(uint64_t ns, char *buf, size_t len);
+
+/*
+ * The keys of the full-screen monitor, one "  KEYS   what they do" line each (every line ends in
+ * a newline and fits 80 columns), no heading: the screen's help and `top --help` print it.
+ */
+extern const char top_keys_help[];
 
 #endif

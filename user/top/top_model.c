@@ -10,32 +10,124 @@
 const char *const top_sort_names[TOP_NSORTS] = { "pid",	 "comm",   "rss", "peak",
 						 "released", "kernel", "age" };
 
+/* One ledger's figures, as a chain of one image. */
+static void ended_from_ledger(struct top_ended *e, const struct ledger *l, bool accepted)
+{
+	memset(e, 0, sizeof(*e));
+	e->pid = l->pid;
+	e->process_start_ns = l->process_start_ns;
+	e->first_start_ns = l->start_ns;
+	memcpy(e->comms[0], l->comm, MR_COMM_LEN);
+	e->images = 1;
+	e->accepted = accepted;
+	e->end = l->end;
+	e->exit_code = l->exit_code;
+	e->signal = l->signal;
+	e->peak = l->peak_rss;
+	e->self = cat_total(l->bytes[CAT_SELF_RELEASED]);
+	e->kernel = ledger_kernel_total(l);
+	e->freed = ledger_freed_total(l);
+	e->end_ns = l->end_ns;
+}
+
+/* pid and start time: a pid reused by another process is another process. */
+static bool same_process(const struct top_ended *a, const struct top_ended *b)
+{
+	return a->pid == b->pid && a->process_start_ns == b->process_start_ns;
+}
+
+static bool take_pending(struct top_collecting *c, const struct top_ended *e,
+			 struct top_ended *chain)
+{
+	for (size_t i = 0; i < c->npending; i++) {
+		if (!same_process(&c->pending[i], e))
+			continue;
+		*chain = c->pending[i];
+		c->pending[i] = c->pending[--c->npending];
+		return true;
+	}
+	return false;
+}
+
+static void put_pending(struct top_collecting *c, const struct top_ended *chain)
+{
+	size_t slot = c->npending;
+
+	if (slot == TOP_PENDING) { /* the oldest goes: a process that has run its image longest */
+		slot = 0;
+		for (size_t i = 1; i < TOP_PENDING; i++)
+			if (c->pending[i].end_ns < c->pending[slot].end_ns)
+				slot = i;
+	} else {
+		c->npending++;
+	}
+	c->pending[slot] = *chain;
+}
+
+static void publish(struct top_collecting *c, const struct top_ended *chain)
+{
+	if (!chain->accepted)
+		return;
+	memmove(&c->recent[1], &c->recent[0], (TOP_RECENT - 1) * sizeof(c->recent[0]));
+	c->recent[0] = *chain;
+	if (c->nrecent < TOP_RECENT)
+		c->nrecent++;
+}
+
+/*
+ * An image's ledger that arrives after its process's last one (held in the BPF overflow map, or
+ * its mm let go late by another holder) joins the row already shown.
+ */
+static bool join_shown(struct top_collecting *c, const struct top_ended *e)
+{
+	for (size_t i = 0; i < c->nrecent; i++) {
+		struct top_ended *shown = &c->recent[i];
+
+		if (same_process(shown, e) && e->first_start_ns < shown->first_start_ns) {
+			top_chain_prepend(shown, e);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An exec chain waits, out of the pane, until its last image ends. */
+static void add_to_chains(struct top_collecting *c, const struct top_ended *e)
+{
+	struct top_ended chain;
+
+	if (!e->pid || !take_pending(c, e, &chain)) {
+		if (e->pid && e->end == MR_END_EXEC && join_shown(c, e))
+			return;
+		top_chain_init(&chain, e);
+	} else if (e->first_start_ns < chain.first_start_ns) {
+		top_chain_prepend(&chain, e);
+	} else {
+		top_chain_append(&chain, e);
+	}
+	if (chain.end == MR_END_EXEC && chain.pid)
+		put_pending(c, &chain);
+	else
+		publish(c, &chain);
+}
+
+/* The collector thread (or the main one while the collector opens): no lock needed. */
 static void on_end(const struct ledger *l, void *ctx)
 {
 	struct top_model *m = ctx;
-	struct top_ended e = { .pid = l->pid, .end = l->end, .exit_code = l->exit_code,
-			       .signal = l->signal, .peak = l->peak_rss, .end_ns = l->end_ns };
+	struct top_collecting *c = &m->collecting;
+	struct top_ended e;
 
-	memcpy(e.comm, l->comm, sizeof(e.comm));
-	e.self = cat_total(l->bytes[CAT_SELF_RELEASED]);
-	e.kernel = ledger_kernel_total(l);
-	e.freed = ledger_freed_total(l);
-	pthread_mutex_lock(&m->lock);
-	m->ended.self += e.self;
-	m->ended.freed += e.freed;
-	m->ended.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
-	m->ended.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
-	m->ended.kernel_live += cat_total(l->bytes[CAT_KERNEL_LIVE]);
-	m->ended.exits += l->end == MR_END_EXIT;
-	if (scope_accepts(&m->scope, l->pid, l->comm)) {
-		memmove(&m->recent[1], &m->recent[0], (TOP_RECENT - 1) * sizeof(m->recent[0]));
-		m->recent[0] = e;
-		if (m->nrecent < TOP_RECENT)
-			m->nrecent++;
-	}
+	ended_from_ledger(&e, l, scope_accepts(&m->scope, l->pid, l->comm));
+	c->ended.self += e.self;
+	c->ended.freed += e.freed;
+	c->ended.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
+	c->ended.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
+	c->ended.kernel_live += cat_total(l->bytes[CAT_KERNEL_LIVE]);
+	c->ended.exits += l->end == MR_END_EXIT;
+	add_to_chains(c, &e);
 	if (l->end == MR_END_EXIT)
 		scope_exit(&m->scope, l->pid, l->id);
-	pthread_mutex_unlock(&m->lock);
 }
 
 /* The collector thread: --pid follows the process's descendants as run and record do. */
@@ -103,33 +195,53 @@ static uint64_t per_second(uint64_t now, uint64_t before, uint64_t dt_ns)
 	return now > before && dt_ns ? (uint64_t)((double)(now - before) * 1e9 / (double)dt_ns) : 0;
 }
 
-/* The collector thread, once per refresh: a snapshot of every live ledger. */
+static void add_totals(struct top_totals *t, const struct top_totals *more)
+{
+	t->self += more->self;
+	t->kernel_exit += more->kernel_exit;
+	t->kernel_exec += more->kernel_exec;
+	t->kernel_live += more->kernel_live;
+	t->freed += more->freed;
+	t->exits += more->exits;
+}
+
+static void set_rates(struct top_model *m, const struct top_totals *t, uint64_t dt)
+{
+	const struct top_totals *old = &m->totals;
+
+	m->rate.self = per_second(t->self, old->self, dt);
+	m->rate.kernel_exit = per_second(t->kernel_exit, old->kernel_exit, dt);
+	m->rate.kernel_exec = per_second(t->kernel_exec, old->kernel_exec, dt);
+	m->rate.kernel_live = per_second(t->kernel_live, old->kernel_live, dt);
+	m->rate.freed = per_second(t->freed, old->freed, dt);
+	m->rate.exits = per_second(t->exits, old->exits, dt);
+}
+
+/*
+ * The collector thread, once per refresh: one snapshot that the header, the table and the pane
+ * all show. Ended ledgers are handled first, then the live ones read: a ledger is in one of the
+ * two, never both (one that ends between them is missing from this snapshot only).
+ */
 static void snapshot(void *ctx)
 {
 	struct top_model *m = ctx;
+	struct top_collecting *c = &m->collecting;
 	struct snapshot s = { .m = m };
-	struct top_totals t, old;
-	uint64_t now = clock_ns(CLOCK_REALTIME), dt;
+	struct top_totals t;
 	struct top_row *stale;
 	size_t nstale;
+	uint64_t now;
 
+	collector_drain(m->ct.collector);
 	collector_for_each_live(m->ct.collector, take_row, &s, false);
+	now = clock_ns(CLOCK_REALTIME);
+	t = c->ended;
+	add_totals(&t, &s.live);
 	pthread_mutex_lock(&m->lock);
-	t = m->ended;
-	t.self += s.live.self;
-	t.kernel_exit += s.live.kernel_exit;
-	t.kernel_exec += s.live.kernel_exec;
-	t.kernel_live += s.live.kernel_live;
-	t.freed += s.live.freed;
-	old = m->totals;
-	dt = m->snapshot_ns ? now - m->snapshot_ns : 0;
-	m->rate.self = per_second(t.self, old.self, dt);
-	m->rate.kernel_exit = per_second(t.kernel_exit, old.kernel_exit, dt);
-	m->rate.kernel_exec = per_second(t.kernel_exec, old.kernel_exec, dt);
-	m->rate.kernel_live = per_second(t.kernel_live, old.kernel_live, dt);
-	m->rate.freed = per_second(t.freed, old.freed, dt);
-	m->rate.exits = per_second(t.exits, old.exits, dt);
+	set_rates(m, &t, m->snapshot_ns ? now - m->snapshot_ns : 0);
 	m->totals = t;
+	memcpy(m->recent, c->recent, c->nrecent * sizeof(c->recent[0]));
+	m->nrecent = c->nrecent;
 	stale = m->rows;
 	nstale = m->nrows;
 	m->rows = s.rows;
@@ -139,6 +251,16 @@ static void snapshot(void *ctx)
 	m->generation++;
 	pthread_mutex_unlock(&m->lock);
 	free_rows(stale, nstale);
+}
+
+void top_model_figures(const struct top_model *m, struct top_figures *f)
+{
+	f->totals = m->totals;
+	f->rate = m->rate;
+	f->health = m->health;
+	f->uptime_ns = m->snapshot_ns > m->started_ns ? m->snapshot_ns - m->started_ns : 0;
+	f->refresh_ns = m->refresh_ns;
+	f->spaces = m->nrows;
 }
 
 int top_model_start(struct top_model *m, const struct collector_opts *o, char *err, size_t errlen)
@@ -162,15 +284,17 @@ void top_model_stop(struct top_model *m)
 	m->nrows = 0;
 }
 
-void top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms)
+uint64_t top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms)
 {
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
+	struct timespec ts = { 0, 10 * 1000000 };
+	uint64_t latest;
+
+	for (int waited = 0;; waited += 10) {
 		pthread_mutex_lock(&m->lock);
-		bool fresh = m->generation > generation;
+		latest = m->generation;
 		pthread_mutex_unlock(&m->lock);
-		if (fresh)
-			return;
-		struct timespec ts = { 0, 10 * 1000000 };
+		if (latest > generation || waited >= timeout_ms)
+			return latest;
 		nanosleep(&ts, NULL);
 	}
 }

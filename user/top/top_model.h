@@ -11,8 +11,11 @@
 #include <stdbool.h>
 #include "collector_thread.h"
 #include "scope.h"
+#include "top_format.h"
 
 #define TOP_RECENT 64
+/* Exec chains whose process still runs its last image: the oldest goes when this is full. */
+#define TOP_PENDING 1024
 
 struct top_row {
 	uint32_t pid;
@@ -22,17 +25,16 @@ struct top_row {
 	uint64_t rss, peak, self, kernel_live, freed, start_ns;
 };
 
-struct top_ended {
-	uint32_t pid;
-	char comm[MR_COMM_LEN];
-	enum mr_end end;
-	int exit_code, signal;
-	uint64_t peak, self, kernel, freed, end_ns;
-};
-
-/* Bytes since the observer started: ended ledgers plus what live ones did so far. */
-struct top_totals {
-	uint64_t self, kernel_exit, kernel_exec, kernel_live, freed, exits;
+/*
+ * What the collector thread builds as ledgers end, between two snapshots: only that thread
+ * touches it (and the main thread before the collector thread starts), so it needs no lock.
+ */
+struct top_collecting {
+	struct top_totals ended;
+	struct top_ended recent[TOP_RECENT]; /* newest first, only chains in the scope */
+	size_t nrecent;
+	struct top_ended pending[TOP_PENDING]; /* chains that ended by exec so far */
+	size_t npending;
 };
 
 enum top_sort { TOP_SORT_PID, TOP_SORT_COMM, TOP_SORT_RSS, TOP_SORT_PEAK, TOP_SORT_RELEASED, TOP_SORT_KERNEL, TOP_SORT_AGE,
@@ -44,20 +46,26 @@ struct top_model {
 	struct collector_thread ct;
 	uint64_t refresh_ns;
 	struct scope scope; /* --pid and --comm: the table and the pane show these processes */
-	/* the latest snapshot */
+	struct top_collecting collecting;
+	/* the latest snapshot, under the lock: header, table and pane all come from it */
 	struct top_row *rows;
 	size_t nrows;
 	struct top_ended recent[TOP_RECENT]; /* newest first */
 	size_t nrecent;
-	struct top_totals ended, totals, rate; /* rate: per second over the last refresh */
+	struct top_totals totals, rate; /* rate: per second over the last refresh */
 	struct health health;
 	uint64_t started_ns, snapshot_ns, generation;
 };
 
 int top_model_start(struct top_model *m, const struct collector_opts *o, char *err, size_t errlen);
 void top_model_stop(struct top_model *m);
-/* Wait until a snapshot newer than `generation` exists (or timeout_ms passes). */
-void top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms);
+/*
+ * Wait until a snapshot newer than `generation` exists (or timeout_ms passes); returns the
+ * latest generation.
+ */
+uint64_t top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms);
+/* The header's figures of the latest snapshot. Call with the lock held. */
+void top_model_figures(const struct top_model *m, struct top_figures *f);
 /* Sort rows by field; keeps the rows owned by the model. Call with the lock held. */
 void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascending);
 /* Does the row match a substring filter on comm, exe, interpreter or cgroup? */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "top_screen.h"
-#include "top_view.h"
+#include "util.h"
 
 enum { PAIR_ALERT = 1, PAIR_SELF, PAIR_KERNEL };
 
@@ -50,68 +50,60 @@ static void draw_bar_line(const struct screen *s, int y, const char *line)
 	}
 }
 
-static const char *help_text[] = {
-	"memreap top - keys",
-	"",
-	"  q          quit",
-	"  s  >       sort by the next column      <   by the previous column",
-	"  r          reverse the sort order",
-	"  /          filter: a substring of comm, exe, interpreter or cgroup (empty: none)",
-	"  p          pause the display (collection goes on)",
-	"  arrows, PgUp, PgDn, Home   scroll the table",
-	"  ?          this help",
+static const char *const help_notes[] = {
 	"",
 	"RELEASED: bytes the process gave back itself; KERNEL: taken by the kernel",
 	"while it runs (reclaim); FREED: of both, what went back to the page allocator",
 	"(the rest stays in the page cache, shmem, or shared with another process).",
-	"Recently ended: S = released by the process, K = unmapped by the kernel (at",
-	"exit, exec or while it ran).",
+	"Recently ended: one row per process, its images from first to last when it",
+	"exec'd (sh -> sort); S = released by the process, K = unmapped by the kernel",
+	"(at exit, exec or while it ran).",
 	"",
 	"press any key",
 };
 
 static void draw_help(void)
 {
+	const char *line = top_keys_help;
+	int y = 0;
+
 	erase();
-	for (size_t i = 0; i < sizeof(help_text) / sizeof(help_text[0]); i++)
-		put((int)i, help_text[i], i ? 0 : A_BOLD);
+	put(y++, "memreap top - keys", A_BOLD);
+	put(y++, "", 0);
+	for (const char *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		char text[TOP_LINE];
+
+		snprintf(text, sizeof(text), "%.*s", (int)(nl - line), line);
+		put(y++, text, 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(help_notes); i++)
+		put(y++, help_notes[i], 0);
 }
 
-static void draw(struct screen *s)
+/* Returns the lines it took: the table gets what the header, the pane and the status leave. */
+static int draw_header(struct screen *s, struct top_header *h)
+{
+	int alert = h->alert ? (int)(color(s, PAIR_ALERT) | A_BOLD) : 0;
+
+	put(0, h->lines[0], A_BOLD);
+	for (int i = 1; i < h->n; i++)
+		put(i, h->lines[i], i >= h->health_from ? alert : 0);
+	return h->n;
+}
+
+static void draw_table(struct screen *s, int y, int table_h)
 {
 	struct top_model *m = s->m;
+	struct top_row *rows = s->paused ? s->frozen : m->rows;
+	size_t nrows = s->paused ? s->nfrozen : m->nrows;
 	char line[TOP_LINE];
-	struct top_row *rows;
-	size_t nrows, shown = 0;
-	int y = 0, recent_h, table_h;
 
-	if (s->help) {
-		draw_help();
-		refresh();
-		return;
-	}
-	erase();
-	pthread_mutex_lock(&m->lock);
-	top_title(m, line, sizeof(line));
-	put(y++, line, A_BOLD);
-	top_rates(m, line, sizeof(line));
-	put(y++, line, 0);
-	top_freed(m, line, sizeof(line));
-	put(y++, line, 0);
-	top_share(m, COLS, line, sizeof(line));
-	put(y++, line, 0);
-	bool alert = top_health(m, line, sizeof(line));
-	put(y++, line, alert ? color(s, PAIR_ALERT) | A_BOLD : 0);
-	rows = s->paused ? s->frozen : m->rows;
-	nrows = s->paused ? s->nfrozen : m->nrows;
 	top_sort_rows(rows, nrows, s->o->sort, s->o->ascending);
-	recent_h = LINES >= 24 ? (LINES - 7) / 3 : 3;
-	table_h = LINES - y - 2 - recent_h - 1;
 	top_table_header(line, sizeof(line));
 	put(y++, line, A_REVERSE);
 	if (s->scroll >= nrows)
 		s->scroll = nrows ? nrows - 1 : 0;
-	for (size_t i = 0, skipped = 0; i < nrows && (int)shown < table_h; i++) {
+	for (size_t i = 0, skipped = 0, shown = 0; i < nrows && (int)shown < table_h; i++) {
 		if (!top_row_matches(&rows[i], s->filter))
 			continue;
 		if (skipped++ < s->scroll)
@@ -120,17 +112,45 @@ static void draw(struct screen *s)
 		put(y++, line, 0);
 		shown++;
 	}
-	y = LINES - recent_h - 2;
+}
+
+static void draw_recent(struct screen *s, int recent_h)
+{
+	struct top_model *m = s->m;
+	char line[TOP_LINE];
+	int y = LINES - recent_h - 2;
+
 	put(y++, "Recently ended", A_BOLD);
-	top_recent_header(line, sizeof(line));
+	top_recent_header(COLS, line, sizeof(line));
 	put(y++, line, A_REVERSE);
 	for (size_t i = 0, n = 0; i < m->nrecent && (int)n < recent_h - 1; i++) {
-		if (*s->filter && !strstr(m->recent[i].comm, s->filter))
+		if (!top_ended_matches(&m->recent[i], s->filter))
 			continue;
-		top_recent_line(&m->recent[i], COLS - 63, line, sizeof(line));
+		top_recent_line(&m->recent[i], COLS, line, sizeof(line));
 		draw_bar_line(s, y++, line);
 		n++;
 	}
+}
+
+static void draw(struct screen *s)
+{
+	struct top_model *m = s->m;
+	struct top_header h;
+	char line[TOP_LINE];
+	int y, recent_h;
+
+	if (s->help) {
+		draw_help();
+		refresh();
+		return;
+	}
+	erase();
+	pthread_mutex_lock(&m->lock);
+	top_header(m, COLS, &h);
+	y = draw_header(s, &h);
+	recent_h = LINES >= 24 ? (LINES - 7) / 3 : 3;
+	draw_table(s, y, LINES - y - 2 - recent_h - 1);
+	draw_recent(s, recent_h);
 	pthread_mutex_unlock(&m->lock);
 	snprintf(line, sizeof(line), "sort: %s %s%s%s%s  ? help  q quit", top_sort_names[s->o->sort],
 		 s->o->ascending ? "asc" : "desc", *s->filter ? "  filter: " : "", s->filter,

@@ -3,13 +3,7 @@
 #define MR_TOP_SCREEN_H
 
 #include "top_model.h"
-
-struct top_options {
-	enum top_sort sort;
-	bool ascending;
-	bool color;
-	const char *filter;
-};
+#include "top_view.h"
 
 /* Run the full-screen monitor until the user quits. */
 int top_screen_run(struct top_model *m, struct top_options *o);

@@ -1,79 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include "top_format.h"
 #include "top_view.h"
 #include "util.h"
 
 #define SZ 16
 
-void top_title(const struct top_model *m, char *buf, size_t len)
+void top_header(const struct top_model *m, int width, struct top_header *h)
 {
-	char up[SZ];
+	struct top_figures f;
 
-	snprintf(buf, len, "memreap top - up %s - %zu address spaces - refresh %.1fs",
-		 age(m->snapshot_ns - m->started_ns, up, SZ), m->nrows, (double)m->refresh_ns / 1e9);
-}
-
-void top_rates(const struct top_model *m, char *buf, size_t len)
-{
-	char a[SZ], b[SZ], c[SZ], d[SZ], e[SZ], f[SZ], g[SZ], h[SZ];
-	const struct top_totals *t = &m->totals, *r = &m->rate;
-
-	snprintf(buf, len,
-		 "self %s (%s/s) | kernel: exit %s (%s/s) exec %s (%s/s) pressure %s (%s/s) | exits %llu/s",
-		 compact_bytes(t->self, a, SZ), compact_bytes(r->self, b, SZ),
-		 compact_bytes(t->kernel_exit, c, SZ), compact_bytes(r->kernel_exit, d, SZ),
-		 compact_bytes(t->kernel_exec, e, SZ), compact_bytes(r->kernel_exec, f, SZ),
-		 compact_bytes(t->kernel_live, g, SZ), compact_bytes(r->kernel_live, h, SZ),
-		 (unsigned long long)r->exits);
-}
-
-/* "freed 500M (1.2M/s) of 600M that left: 83%; still held 100M": freed, not just unmapped. */
-void top_freed(const struct top_model *m, char *buf, size_t len)
-{
-	const struct top_totals *t = &m->totals;
-	uint64_t left = t->self + t->kernel_exit + t->kernel_exec + t->kernel_live;
-	uint64_t held = left > t->freed ? left - t->freed : 0;
-	char a[SZ], b[SZ], c[SZ], d[SZ], pct[8];
-
-	snprintf(buf, len, "freed %s (%s/s) of %s that left: %s | still held elsewhere %s",
-		 compact_bytes(t->freed, a, SZ), compact_bytes(m->rate.freed, b, SZ),
-		 compact_bytes(left, c, SZ), percent(t->freed, left, pct, sizeof(pct)),
-		 compact_bytes(held, d, SZ));
-}
-
-void top_share(const struct top_model *m, int width, char *buf, size_t len)
-{
-	const struct top_totals *t = &m->totals;
-	uint64_t kernel = t->kernel_exit + t->kernel_exec + t->kernel_live;
-	char bar[TOP_LINE], pct[8];
-	int bar_width = width - 17;
-
-	percent(t->self, t->self + kernel, pct, sizeof(pct));
-	if (bar_width > 60)
-		bar_width = 60;
-	snprintf(buf, len, "self share %s %s", share_bar(t->self, t->self + kernel,
-							bar_width > 4 ? bar_width : 4, bar,
-							sizeof(bar)), pct);
-}
-
-bool top_health(const struct top_model *m, char *buf, size_t len)
-{
-	const struct health *h = &m->health;
-	char un[SZ];
-
-	if (health_is_clean(h)) {
-		snprintf(buf, len, "health: ok");
-		return false;
-	}
-	snprintf(buf, len,
-		 "health: ringbuf drops %llu, map full %llu, unattributed %s, lost %llu, "
-		 "unfollowed %llu",
-		 (unsigned long long)h->ringbuf_drops, (unsigned long long)h->map_full,
-		 compact_bytes(h->unattributed_bytes, un, SZ), (unsigned long long)h->lost_ledgers,
-		 (unsigned long long)h->unfollowed_releases);
-	return true;
+	top_model_figures(m, &f);
+	top_header_lines(&f, width, h);
 }
 
 void top_table_header(char *buf, size_t len)
@@ -95,64 +33,68 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, char *buf, size_t le
 	printable(buf);
 }
 
-void top_recent_header(char *buf, size_t len)
-{
-	snprintf(buf, len, "%7s %-15s %-8s %6s %6s %6s %6s  %s", "PID", "COMM", "END", "PEAK",
-		 "SELF", "KERNEL", "FREED", "SELF|KERNEL");
-}
+#define BATCH_RECENT 20
 
-void top_recent_line(const struct top_ended *e, int bar_width, char *buf, size_t len)
-{
-	char comm[SZ], end[SZ], peak[SZ], self[SZ], kern[SZ], freed[SZ], bar[TOP_LINE];
-
-	if (e->end == MR_END_EXEC)
-		snprintf(end, SZ, "exec");
-	else if (e->signal >= 0)
-		snprintf(end, SZ, "sig %d", e->signal);
-	else
-		snprintf(end, SZ, "exit %d", e->exit_code < 0 ? 0 : e->exit_code);
-	snprintf(buf, len, "%7u %-15s %-8s %6s %6s %6s %6s  %s", e->pid, fit(e->comm, 15, comm, SZ),
-		 end, compact_bytes(e->peak, peak, SZ), compact_bytes(e->self, self, SZ),
-		 compact_bytes(e->kernel, kern, SZ), compact_bytes(e->freed, freed, SZ),
-		 split_bar(e->self, e->kernel, 0, bar_width > 1 ? bar_width : 1, bar, sizeof(bar)));
-	printable(buf);
-}
-
-void top_print_batch(FILE *f, struct top_model *m, enum top_sort by, bool ascending,
-		     const char *filter)
+static void print_recent(FILE *f, const struct top_model *m, const char *filter, int width)
 {
 	char line[TOP_LINE];
 
+	fprintf(f, "\nRECENTLY ENDED\n");
+	top_recent_header(width, line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	for (size_t i = 0, shown = 0; i < m->nrecent && shown < BATCH_RECENT; i++) {
+		if (!top_ended_matches(&m->recent[i], filter))
+			continue;
+		top_recent_line(&m->recent[i], width, line, sizeof(line));
+		fprintf(f, "%s\n", line);
+		shown++;
+	}
+}
+
+void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, int width)
+{
+	struct top_header h;
+	char line[TOP_LINE];
+
 	pthread_mutex_lock(&m->lock);
-	top_title(m, line, sizeof(line));
-	fprintf(f, "%s\n", line);
-	top_rates(m, line, sizeof(line));
-	fprintf(f, "%s\n", line);
-	top_freed(m, line, sizeof(line));
-	fprintf(f, "%s\n", line);
-	top_share(m, 60, line, sizeof(line));
-	fprintf(f, "%s\n", line);
-	top_health(m, line, sizeof(line));
-	fprintf(f, "%s\n\n", line);
+	top_header(m, width, &h);
+	for (int i = 0; i < h.n; i++)
+		fprintf(f, "%s\n", h.lines[i]);
 	top_table_header(line, sizeof(line));
-	fprintf(f, "%s\n", line);
-	top_sort_rows(m->rows, m->nrows, by, ascending);
+	fprintf(f, "\n%s\n", line);
+	top_sort_rows(m->rows, m->nrows, o->sort, o->ascending);
 	for (size_t i = 0; i < m->nrows; i++) {
-		if (!top_row_matches(&m->rows[i], filter))
+		if (!top_row_matches(&m->rows[i], o->filter))
 			continue;
 		top_row_line(&m->rows[i], m->snapshot_ns, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
-	fprintf(f, "\nRECENTLY ENDED\n");
-	top_recent_header(line, sizeof(line));
-	fprintf(f, "%s\n", line);
-	for (size_t i = 0; i < m->nrecent && i < 20; i++) {
-		if (filter && *filter && !strstr(m->recent[i].comm, filter))
-			continue;
-		top_recent_line(&m->recent[i], 20, line, sizeof(line));
-		fprintf(f, "%s\n", line);
-	}
+	print_recent(f, m, o->filter, width);
 	fprintf(f, "\n");
 	fflush(f);
 	pthread_mutex_unlock(&m->lock);
+}
+
+/* As top -b: $COLUMNS when it is a width the layout can take. */
+static int batch_width(void)
+{
+	const char *columns = getenv("COLUMNS");
+	long long width = columns ? parse_count(columns) : -1;
+
+	return width >= 80 && width < TOP_LINE ? (int)width : 100;
+}
+
+int top_batch_run(struct top_model *m, const struct top_options *o, long long iterations)
+{
+	/* Generation 1 is the snapshot taken as the collector opened: it covers no time at all. */
+	uint64_t shown = 1;
+	int width = batch_width(), wait_ms = (int)(m->refresh_ns / 1000000) * 2 + 1000;
+
+	for (long long i = 0; !iterations || i < iterations; i++) {
+		shown = top_model_wait(m, shown, wait_ms);
+		top_print_batch(stdout, m, o, width);
+		if (ferror(stdout))
+			return 1;
+	}
+	return 0;
 }

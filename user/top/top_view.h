@@ -4,23 +4,26 @@
 #define MR_TOP_VIEW_H
 
 #include <stdio.h>
+#include "top_format.h"
 #include "top_model.h"
 
-#define TOP_LINE 512
+struct top_options {
+	enum top_sort sort;
+	bool ascending;
+	bool color;
+	const char *filter;
+};
 
-void top_title(const struct top_model *m, char *buf, size_t len);
-void top_rates(const struct top_model *m, char *buf, size_t len);
-/* "self share [####----] 80%": the bar takes what width leaves. */
-void top_freed(const struct top_model *m, char *buf, size_t len);
-void top_share(const struct top_model *m, int width, char *buf, size_t len);
-/* Returns true when health is not clean (shown in red). */
-bool top_health(const struct top_model *m, char *buf, size_t len);
+/* The header of the latest snapshot, at most width cells a line. */
+void top_header(const struct top_model *m, int width, struct top_header *h);
 void top_table_header(char *buf, size_t len);
 void top_row_line(const struct top_row *r, uint64_t now_ns, char *buf, size_t len);
-void top_recent_header(char *buf, size_t len);
-void top_recent_line(const struct top_ended *e, int bar_width, char *buf, size_t len);
-/* One plain-text frame, like top -b. */
-void top_print_batch(FILE *f, struct top_model *m, enum top_sort by, bool ascending,
-		     const char *filter);
+/* One plain-text frame of the latest snapshot, like top -b. Takes the lock. */
+void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, int width);
+/*
+ * --batch: one frame per snapshot, each covering one refresh, on stdout ($COLUMNS wide, 80 to
+ * 511, else 100). iterations 0: until killed. Returns 0, or 1 when stdout fails.
+ */
+int top_batch_run(struct top_model *m, const struct top_options *o, long long iterations);
 
 #endif

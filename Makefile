@@ -25,6 +25,8 @@ PYTHON     ?= /usr/bin/python3
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd ruby php-cli lua5.4
+# The man page and the completions' tests: man -l, zsh -n.
+DEB_PACKAGES += man-db zsh
 BENCH_PACKAGES := bpftrace strace linux-perf
 BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers \
 		pagecache)
@@ -75,7 +77,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 	asan-build
 
 ifeq ($(ARCH),$(HOST_ARCH))
-all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(WORKLOADS)
+all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh $(WORKLOADS)
 else
 # Another architecture: the BPF side only (user space would need a cross libbpf and libc).
 all: $(BUILD)/memreap.skel.h
@@ -245,13 +247,16 @@ $(BUILD)/memreap.1: $(BUILD)/memreap
 	$< help --man >$@
 $(BUILD)/memreap.bash: $(BUILD)/memreap
 	$< help --bash-completion >$@
+$(BUILD)/memreap.zsh: $(BUILD)/memreap
+	$< help --zsh-completion >$@
 
 PREFIX ?= /usr/local
-install: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash
+install: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh
 	install -D -m 0755 $(BUILD)/memreap $(DESTDIR)$(PREFIX)/bin/memreap
 	install -D -m 0644 $(BUILD)/memreap.1 $(DESTDIR)$(PREFIX)/share/man/man1/memreap.1
 	install -D -m 0644 $(BUILD)/memreap.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memreap
+	install -D -m 0644 $(BUILD)/memreap.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_memreap
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/workloads/*.c

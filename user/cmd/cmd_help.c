@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memreap help: the command list, one command's help, and from the same tables the man page
- * and the bash completion (make builds both with this binary; make install installs them).
+ * and the bash and zsh completions (make builds both with this binary; make install installs them).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 static const struct cmd_option help_options[] = {
 	{ "man", 'm', false, NULL, NULL, "print the man page memreap(1), in roff" },
 	{ "bash-completion", 'B', false, NULL, NULL, "print the bash completion script" },
+	{ "zsh-completion", 'Z', false, NULL, NULL, "print the zsh completion script" },
 	OPT_HELP,
 	{ NULL },
 };
@@ -190,6 +191,69 @@ static void print_bash(FILE *f)
 		   "}\ncomplete -F _memreap memreap\n", names);
 }
 
+/* Text inside a single-quoted zsh word and an _arguments description: no ', [, ] or :. */
+static void zsh_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void zsh_option(FILE *f, const struct cmd_option *o)
+{
+	fputs("\t\t\t", f);
+	if (o->letter)
+		fprintf(f, "'(-%c --%s)'{-%c,--%s}'[", o->key, o->name, o->key, o->name);
+	else
+		fprintf(f, "'--%s[", o->name);
+	zsh_text(f, o->help);
+	fputc(']', f);
+	if (o->value && o->choices)
+		fprintf(f, ":%s:(%s)", o->value, o->choices);
+	else if (o->value)
+		fprintf(f, ":%s:%s", o->value, strstr(o->value, "FILE") ? "_files" : " ");
+	fputs("' \\\n", f);
+}
+
+static void zsh_command(FILE *f, const struct cmd_help *h)
+{
+	fprintf(f, "\t%s)\n\t\t_arguments -s -S \\\n", h->name);
+	for (const struct cmd_option *o = h->options; o->name; o++)
+		zsh_option(f, o);
+	if (h->args && strstr(h->args, "CMD"))
+		fputs("\t\t\t'*::command:_normal'\n", f);
+	else if (h->args && strstr(h->args, "COMMAND"))
+		fputs("\t\t\t'1:command:->commands'\n", f);
+	else if (h->args)
+		fputs("\t\t\t'1:file:_files'\n", f);
+	else
+		fputs("\t\t\t&& return\n", f);
+	fputs("\t\t;;\n", f);
+}
+
+static void print_zsh(FILE *f)
+{
+	fputs("#compdef memreap\n# zsh completion for memreap, made by 'memreap help "
+	      "--zsh-completion'.\n_memreap() {\n\tlocal state\n\tlocal -a cmds\n\tcmds=(\n", f);
+	for (size_t i = 0; i < ncommands; i++) {
+		fprintf(f, "\t\t'%s:", commands[i].help->name);
+		zsh_text(f, commands[i].help->summary);
+		fputs("'\n", f);
+	}
+	fputs("\t)\n\tif (( CURRENT == 2 )); then\n\t\t_describe -t commands command cmds\n"
+	      "\t\treturn\n\tfi\n\tlocal cmd=$words[2]\n\tshift words\n\t(( CURRENT-- ))\n"
+	      "\tcase $cmd in\n", f);
+	for (size_t i = 0; i < ncommands; i++)
+		zsh_command(f, commands[i].help);
+	fputs("\tesac\n\t[[ $state == commands ]] && _describe -t commands command cmds\n}\n"
+	      "_memreap \"$@\"\n", f);
+}
+
 int cmd_help(int argc, char **argv)
 {
 	int opt, rc;
@@ -199,6 +263,8 @@ int cmd_help(int argc, char **argv)
 			return print_man(stdout), 0;
 		if (opt == 'B')
 			return print_bash(stdout), 0;
+		if (opt == 'Z')
+			return print_zsh(stdout), 0;
 		if ((rc = common_option(opt, &help_help, NULL, argv)) >= 0)
 			return rc;
 	}

@@ -256,6 +256,40 @@ static void older_files_and_newer_records(void **state)
 	assert_non_null(strstr(err, "unknown type"));
 }
 
+static int read_bytes(struct document *d, const char *bytes, size_t n, char *err)
+{
+	char note[256];
+	FILE *f = fopen(path, "wb");
+
+	fwrite(bytes, 1, n, f);
+	fclose(f);
+	return read_path(d, note, err);
+}
+
+/* Files given to report by mistake are named as what they are. */
+static void mistaken_files_say_what_they_are(void **state)
+{
+	static const char doc[] = "\n  {\"schema\": \"memreap/v1\", \"ledgers\": []}\n";
+	struct document d;
+	char note[256], err[256];
+	FILE *f;
+
+	assert_int_equal(read_bytes(&d, "", 0, err), -1);
+	assert_string_equal(err, "empty file, not a memreap recording");
+	assert_int_equal(read_bytes(&d, doc, sizeof(doc) - 1, err), -1);
+	assert_string_equal(err, "a JSON document, not a memreap recording: write one with "
+				 "`memreap record -o FILE` or `memreap run -o FILE`");
+	assert_int_equal(read_bytes(&d, "MEMREAP\0\2\0", 10, err), -1);
+	assert_string_equal(err, "recording cut short at byte offset 10, inside its file header");
+	assert_int_equal(read_bytes(&d, "\x7f" "ELF\2\1\1", 7, err), -1);
+	assert_string_equal(err, "not a memreap recording (bad magic at byte offset 0)");
+	f = fopen("/tmp", "rb"); /* Linux opens a directory for reading; the read fails */
+	assert_non_null(f);
+	assert_int_equal(rec_read(f, &d, note, sizeof(note), err, sizeof(err)), -1);
+	assert_string_equal(err, "is a directory, not a memreap recording");
+	fclose(f);
+}
+
 static int cleanup(void **state)
 {
 	unlink(path);
@@ -271,6 +305,7 @@ int main(void)
 		cmocka_unit_test(foreign_and_future_files),
 		cmocka_unit_test(binary_ledger_round_trip),
 		cmocka_unit_test(older_files_and_newer_records),
+		cmocka_unit_test(mistaken_files_say_what_they_are),
 	};
 	int fd = mkstemp(path);
 

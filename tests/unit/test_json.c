@@ -179,6 +179,74 @@ static void document_has_totals(void **state)
 	document_free(&d);
 }
 
+/* argv: null when unknown (and when absent: older documents), an array of strings when known. */
+static void argv_follows_the_contract(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o;
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	assert_null(field(o, "argv"));
+	assert_false(json_object_get_boolean(field(o, "argv_truncated")));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	ledger_free(&b);
+	json_object_object_del(o, "argv");
+	json_object_object_del(o, "argv_truncated");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	ledger_free(&b);
+	json_object_put(o);
+
+	cmdline_set(&a.argv, "sort\0-n\0file", 13, false);
+	o = ledger_to_json(&a);
+	assert_string_equal(json_object_to_json_string_ext(field(o, "argv"), 0),
+			    "[\"sort\",\"-n\",\"file\"]");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.argv.len, 13);
+	assert_memory_equal(b.argv.args, "sort\0-n\0file", 13);
+	assert_false(b.argv.truncated);
+	ledger_free(&b);
+	json_object_put(o);
+
+	a.argv.truncated = true;
+	o = ledger_to_json(&a);
+	assert_true(json_object_get_boolean(field(o, "argv_truncated")));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_true(b.argv.truncated);
+	ledger_free(&b);
+	json_object_object_add(o, "argv", json_object_new_string("sort -n file"));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "field \"argv\" is not null or an array of strings");
+	json_object_put(o);
+	ledger_free(&a);
+}
+
+/* Read back bounded like a captured one: 16 arguments at most. */
+static void argv_read_back_is_bounded(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o, *argv = json_object_new_array();
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	for (int i = 0; i < 40; i++)
+		json_object_array_add(argv, json_object_new_string("0123456789abcdef"));
+	json_object_object_add(o, "argv", argv);
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_int_equal(cmdline_argc(&b.argv), CMDLINE_MAX_ARGS);
+	assert_int_equal(b.argv.len, 16 * 17);
+	assert_true(b.argv.truncated);
+	ledger_free(&b);
+	json_object_put(o);
+	ledger_free(&a);
+}
+
 static const char *string_of(json_object *o, const char *name)
 {
 	return json_object_get_string(field(o, name));
@@ -241,6 +309,8 @@ int main(void)
 		cmocka_unit_test(freed_of_an_old_ledger_is_unknown),
 		cmocka_unit_test(freed_beyond_released_is_an_error),
 		cmocka_unit_test(document_has_totals),
+		cmocka_unit_test(argv_follows_the_contract),
+		cmocka_unit_test(argv_read_back_is_bounded),
 		cmocka_unit_test(times_have_exact_utc_siblings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

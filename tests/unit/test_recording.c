@@ -263,6 +263,41 @@ static void older_files_and_newer_records(void **state)
 	assert_non_null(strstr(err, "unknown type"));
 }
 
+/* argv after the names: unknown, whole or truncated; absent (older writers) reads as unknown. */
+static void binary_ledger_carries_argv(void **state)
+{
+	static unsigned char buf[LEDGER_BIN_MAX];
+	struct ledger a = sample_ledger(), b;
+	char err[200];
+	size_t unknown = ledger_to_bin(&a, buf), n;
+
+	assert_int_equal(ledger_from_bin(buf, unknown, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	ledger_free(&b);
+	/* A ledger as memreap wrote them before argv: the payload ends after the names. */
+	assert_int_equal(ledger_from_bin(buf, unknown - 3, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	assert_string_equal(b.interp.version, "3.11.2");
+	ledger_free(&b);
+
+	cmdline_set(&a.argv, "python3.11\0-c\0pass", 19, true);
+	n = ledger_to_bin(&a, buf);
+	assert_int_equal(n, unknown + 19);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.argv.len, 19);
+	assert_memory_equal(b.argv.args, "python3.11\0-c\0pass", 19);
+	assert_true(b.argv.truncated);
+	ledger_free(&b);
+	a.argv.truncated = false;
+	ledger_to_bin(&a, buf);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_false(b.argv.truncated);
+	ledger_free(&b);
+	assert_int_equal(ledger_from_bin(buf, n - 1, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "binary ledger ends inside field \"argv\"");
+	ledger_free(&a);
+}
+
 static int read_bytes(struct document *d, const char *bytes, size_t n, char *err)
 {
 	char note[256];
@@ -312,6 +347,7 @@ int main(void)
 		cmocka_unit_test(foreign_and_future_files),
 		cmocka_unit_test(binary_ledger_round_trip),
 		cmocka_unit_test(older_files_and_newer_records),
+		cmocka_unit_test(binary_ledger_carries_argv),
 		cmocka_unit_test(mistaken_files_say_what_they_are),
 	};
 	int fd = mkstemp(path);

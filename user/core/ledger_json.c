@@ -33,6 +33,18 @@ void json_add_time(json_object *o, const char *name, uint64_t ns, bool known)
 	json_object_object_add(o, key, json_object_new_string(utc_text(ns, text, sizeof(text))));
 }
 
+static json_object *argv_to_json(const struct cmdline *c)
+{
+	json_object *a;
+
+	if (!c->args)
+		return NULL;
+	a = json_object_new_array_ext((int)cmdline_argc(c));
+	cmdline_for_each(arg, c)
+		json_object_array_add(a, json_object_new_string(arg));
+	return a;
+}
+
 static json_object *int_or_null(int v)
 {
 	return v < 0 ? NULL : json_object_new_int(v);
@@ -83,6 +95,8 @@ json_object *ledger_to_json(const struct ledger *l)
 	json_object_object_add(o, "comm", json_object_new_string(l->comm));
 	json_object_object_add(o, "exe", json_object_new_string(l->exe ? l->exe : ""));
 	json_object_object_add(o, "cgroup", json_object_new_string(l->cgroup ? l->cgroup : ""));
+	json_object_object_add(o, "argv", argv_to_json(&l->argv));
+	json_object_object_add(o, "argv_truncated", json_object_new_boolean(l->argv.truncated));
 	json_object_object_add(o, "interpreter", interp_to_json(&l->interp));
 	json_add_time(o, "start_ns", l->start_ns, true);
 	json_add_time(o, "end_ns", l->end_ns, l->end != MR_END_ALIVE);
@@ -307,6 +321,47 @@ static int interp_from_json(json_object *o, struct ledger *l, char *err, size_t 
 	return 0;
 }
 
+/* Added within v1: absent or null is unknown. Bounded like a captured command line. */
+static int argv_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	char buf[CMDLINE_MAX_BYTES + 1];
+	bool truncated = false;
+	json_object *a, *f;
+	size_t at = 0, n;
+
+	if (json_object_object_get_ex(o, "argv_truncated", &f)) {
+		if (!json_object_is_type(f, json_type_boolean)) {
+			snprintf(err, errlen, "field \"argv_truncated\" is not a boolean");
+			return -1;
+		}
+		truncated = json_object_get_boolean(f);
+	}
+	if (!json_object_object_get_ex(o, "argv", &a) || !a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		goto bad;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *arg = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(arg, json_type_string))
+			goto bad;
+		n = strlen(json_object_get_string(arg)) + 1;
+		if (n > sizeof(buf) - at) { /* longer than a captured one: cut the same way */
+			n = sizeof(buf) - at;
+			truncated = true;
+		}
+		memcpy(buf + at, json_object_get_string(arg), n);
+		at += n;
+	}
+	if (cmdline_set(&l->argv, buf, at, truncated) == 0)
+		return 0;
+	snprintf(err, errlen, "out of memory reading field \"argv\"");
+	return -1;
+bad:
+	snprintf(err, errlen, "field \"argv\" is not null or an array of strings");
+	return -1;
+}
+
 static int dup_str(json_object *o, const char *name, char **out, char *err, size_t errlen)
 {
 	char buf[4096];
@@ -331,7 +386,8 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	if (identity_from_json(o, l, err, errlen) || bytes_from_json(o, l, err, errlen) ||
 	    interp_from_json(o, l, err, errlen))
 		return -1;
-	if (dup_str(o, "exe", &l->exe, err, errlen) || dup_str(o, "cgroup", &l->cgroup, err, errlen)) {
+	if (dup_str(o, "exe", &l->exe, err, errlen) ||
+	    dup_str(o, "cgroup", &l->cgroup, err, errlen) || argv_from_json(o, l, err, errlen)) {
 		ledger_free(l);
 		return -1;
 	}

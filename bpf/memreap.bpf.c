@@ -33,6 +33,8 @@ const volatile __u32 page_shift = 12;
 const volatile long nr_mmap = -1, nr_munmap = -1, nr_brk = -1, nr_mremap = -1, nr_madvise = -1;
 const volatile long nr_clone = -1, nr_clone3 = -1, nr_fork = -1, nr_vfork = -1;
 const volatile long nr_execve = -1, nr_execveat = -1;
+/* Cleared by the loader when command lines are not wanted (collector_opts.no_argv). */
+const volatile bool capture_argv = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -591,6 +593,32 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/*
+ * The new image's arguments, from its own stack (current is the exec'ing task and its mm the new
+ * one; exec wrote the pages, so they are resident): one bounded copy, no /proc read later.
+ */
+static __always_inline void read_argv(struct mr_event_exec *e, struct task_struct *task)
+{
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 len = end - start;
+
+	e->argv_len = 0;
+	e->argv_read = 0;
+	e->argv_cut = 0;
+	if (!capture_argv || end < start)
+		return;
+	if (len > MR_ARGV_LEN) {
+		len = MR_ARGV_LEN;
+		e->argv_cut = 1;
+	}
+	barrier_var(len); /* the verifier must see the bound clang already knows */
+	if (len > MR_ARGV_LEN || bpf_probe_read_user(e->argv, len, (void *)start))
+		return;
+	e->argv_len = len;
+	e->argv_read = 1;
+}
+
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -634,6 +662,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->file_ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
 	e->file_size = BPF_CORE_READ(bprm, file, f_inode, i_size);
 	e->file_dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	read_argv(e, task);
 	bpf_ringbuf_submit(e, ringbuf_flags());
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #define MR_COMM_LEN	16
 #define MR_FILENAME_LEN 256
+#define MR_ARGV_LEN	512 /* the most of a command line the exec hook copies */
 
 /* Resident-memory kinds, in the order of the JSON contract. */
 enum mr_kind {
@@ -148,9 +149,13 @@ struct mr_event_exec {
 	__u64 file_ino;
 	__u64 file_size;
 	__u32 file_dev;
-	__u32 pad;
+	__u16 argv_len; /* bytes of argv read */
+	__u8 argv_read; /* 0: not read (capture off, or the read failed) */
+	__u8 argv_cut;	/* the command line is longer than MR_ARGV_LEN: argv is its start */
 	char comm[MR_COMM_LEN];
 	char filename[MR_FILENAME_LEN];
+	/* The new image's command line as /proc/PID/cmdline has it: NUL-terminated arguments. */
+	char argv[MR_ARGV_LEN];
 };
 
 struct mr_event_new {

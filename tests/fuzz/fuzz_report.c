@@ -40,13 +40,16 @@ static void repair_checksums(uint8_t *data, size_t size)
 	}
 }
 
-/* One line, and it says where: a byte offset, or which format version. */
+/*
+ * One line, and it says where: a byte offset, or which format version; or, for a file that is
+ * no recording at all (empty, a JSON document), what it is.
+ */
 static void check_message(const char *msg, bool error)
 {
 	if (!*msg || strchr(msg, '\n'))
 		abort();
 	if (error && !strstr(msg, "byte offset") && !strstr(msg, "format version") &&
-	    strcmp(msg, "out of memory"))
+	    !strstr(msg, "not a memreap recording") && strcmp(msg, "out of memory"))
 		abort();
 }
 

@@ -174,6 +174,33 @@ def test_tiny_map_is_reported_not_hidden():
     check_document(doc, clean=False)  # the ledgers that exist still balance
 
 
+def utc(ns):
+    """RFC 3339 UTC with nine digits, from Python's exact integer."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + ".%09dZ" % (ns % 10**9)
+
+
+def test_times_are_exact_in_jq():
+    # Nanosecond integers lose digits in jq 1.6 and JavaScript (doubles); each X_ns has an X_utc
+    # string that does not.
+    if not shutil.which("jq"):
+        return "skip: jq not installed"
+    rec, path = tmp("times.rec"), tmp("times.json")
+    p = memreap("run", "-q", "-o", rec, "--json", path, "--", "sh", "-c", "exec true")
+    check(p.returncode == 0, p.stderr)
+    doc = json.load(open(path))  # Python reads integers exactly
+    query = ".started_utc, .ended_utc, (.ledgers[] | .start_utc, .end_utc)"
+    expected = [utc(doc["started_ns"]), utc(doc["ended_ns"])]
+    for led in doc["ledgers"]:
+        expected += [utc(led["start_ns"]), utc(led["end_ns"])]
+    check(len(doc["ledgers"]) == 2, f"sh and true: {len(doc['ledgers'])} ledgers")
+    q = subprocess.run(["jq", "-r", query, path], capture_output=True, text=True)
+    check(q.returncode == 0 and q.stdout.split() == expected, f"jq read {q.stdout!r}")
+    report = memreap("report", rec, "--format", "json")
+    q = subprocess.run(["jq", "-r", "(.ledgers[] | .start_utc, .end_utc)"], input=report.stdout,
+                       capture_output=True, text=True)
+    check(sorted(q.stdout.split()) == sorted(expected[2:]), f"jq read the recording's {q.stdout!r}")
+
+
 def test_version_names_every_contract():
     p = memreap("--version")
     check(p.returncode == 0, p.stderr)

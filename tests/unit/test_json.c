@@ -9,6 +9,7 @@
 #include "fixtures.h"
 #include "ledger_json.h"
 #include "out.h"
+#include "util.h"
 
 static json_object *field(json_object *o, const char *name)
 {
@@ -178,6 +179,126 @@ static void document_has_totals(void **state)
 	document_free(&d);
 }
 
+/* argv: null when unknown (and when absent: older documents), an array of strings when known. */
+static void argv_follows_the_contract(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o;
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	assert_null(field(o, "argv"));
+	assert_false(json_object_get_boolean(field(o, "argv_truncated")));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	ledger_free(&b);
+	json_object_object_del(o, "argv");
+	json_object_object_del(o, "argv_truncated");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	ledger_free(&b);
+	json_object_put(o);
+
+	cmdline_set(&a.argv, "sort\0-n\0file", 13, false);
+	o = ledger_to_json(&a);
+	assert_string_equal(json_object_to_json_string_ext(field(o, "argv"), 0),
+			    "[\"sort\",\"-n\",\"file\"]");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.argv.len, 13);
+	assert_memory_equal(b.argv.args, "sort\0-n\0file", 13);
+	assert_false(b.argv.truncated);
+	ledger_free(&b);
+	json_object_put(o);
+
+	a.argv.truncated = true;
+	o = ledger_to_json(&a);
+	assert_true(json_object_get_boolean(field(o, "argv_truncated")));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_true(b.argv.truncated);
+	ledger_free(&b);
+	json_object_object_add(o, "argv", json_object_new_string("sort -n file"));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "field \"argv\" is not null or an array of strings");
+	json_object_put(o);
+	ledger_free(&a);
+}
+
+/* Read back bounded like a captured one: 16 arguments at most. */
+static void argv_read_back_is_bounded(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o, *argv = json_object_new_array();
+
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	for (int i = 0; i < 40; i++)
+		json_object_array_add(argv, json_object_new_string("0123456789abcdef"));
+	json_object_object_add(o, "argv", argv);
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_int_equal(cmdline_argc(&b.argv), CMDLINE_MAX_ARGS);
+	assert_int_equal(b.argv.len, 16 * 17);
+	assert_true(b.argv.truncated);
+	ledger_free(&b);
+	json_object_put(o);
+	ledger_free(&a);
+}
+
+static const char *string_of(json_object *o, const char *name)
+{
+	return json_object_get_string(field(o, name));
+}
+
+/* Every X_ns has an X_utc: RFC 3339 with nine digits, exact where jq 1.6's numbers are not. */
+static void times_have_exact_utc_siblings(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct document d;
+	struct ledger a, b;
+	char err[200], text[UTC_TEXT_LEN];
+	json_object *o;
+
+	assert_string_equal(utc_text(0, text, sizeof(text)), "1970-01-01T00:00:00.000000000Z");
+	ledger_from_kernel(&a, &k, 0);
+	a.start_ns = 1796189696123456789ull;
+	a.end_ns = 1796189696999999999ull;
+	o = ledger_to_json(&a);
+	assert_int_equal(json_object_get_uint64(field(o, "start_ns")), 1796189696123456789ull);
+	assert_string_equal(string_of(o, "start_utc"), "2026-12-02T05:34:56.123456789Z");
+	assert_string_equal(string_of(o, "end_utc"), "2026-12-02T05:34:56.999999999Z");
+	assert_null(field(o, "shutdown_started_ns"));
+	assert_null(field(o, "shutdown_started_utc"));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0); /* X_utc: ignored */
+	assert_int_equal(b.start_ns, a.start_ns);
+	ledger_free(&b);
+	json_object_put(o);
+	a.end = MR_END_ALIVE;
+	a.shutdown_started_ns = 1796189696000000001ull;
+	o = ledger_to_json(&a);
+	assert_null(field(o, "end_utc"));
+	assert_string_equal(string_of(o, "shutdown_started_utc"), "2026-12-02T05:34:56.000000001Z");
+	json_object_put(o);
+
+	document_init_local(&d);
+	d.meta.boot_time_ns = 1796189000000000000ull;
+	d.meta.started_ns = 1796189696123456789ull;
+	d.meta.ended_ns = 1796189697000000000ull;
+	o = meta_to_json(&d.meta);
+	assert_string_equal(string_of(o, "boot_time_utc"), "2026-12-02T05:23:20.000000000Z");
+	assert_string_equal(string_of(o, "started_utc"), "2026-12-02T05:34:56.123456789Z");
+	assert_int_equal(meta_from_json(o, &d.meta, err, sizeof(err)), 0);
+	json_object_put(o);
+	d.meta.ended_ns = 1796189697000000000ull;
+	o = document_to_json(&d);
+	assert_string_equal(string_of(o, "started_utc"), "2026-12-02T05:34:56.123456789Z");
+	assert_string_equal(string_of(o, "ended_utc"), "2026-12-02T05:34:57.000000000Z");
+	json_object_put(o);
+	ledger_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +309,9 @@ int main(void)
 		cmocka_unit_test(freed_of_an_old_ledger_is_unknown),
 		cmocka_unit_test(freed_beyond_released_is_an_error),
 		cmocka_unit_test(document_has_totals),
+		cmocka_unit_test(argv_follows_the_contract),
+		cmocka_unit_test(argv_read_back_is_bounded),
+		cmocka_unit_test(times_have_exact_utc_siblings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,17 +103,24 @@ static void cut_at_every_byte(void **state)
 static void flipped_byte_is_an_error_with_offset(void **state)
 {
 	struct document d;
-	char note[256], err[256];
+	char note[256], err[256], expected[64];
+	unsigned char len[4];
+	long ledger;
 	FILE *f;
 
 	write_sample(2);
 	f = fopen(path, "r+b");
-	fseek(f, 300, SEEK_SET); /* inside the first ledger's payload */
+	fseek(f, 16, SEEK_SET);
+	assert_int_equal(fread(len, 1, 4, f), 4);
+	/* The first ledger's record follows the header's: flip a byte inside its payload. */
+	ledger = 16 + 8 + (len[0] | len[1] << 8 | len[2] << 16 | (long)len[3] << 24) + 4;
+	fseek(f, ledger + 8 + 20, SEEK_SET);
 	fputc('#', f);
 	fclose(f);
 	assert_int_equal(read_path(&d, note, err), -1);
-	assert_non_null(strstr(err, "byte offset"));
-	assert_non_null(strstr(err, "checksum"));
+	snprintf(expected, sizeof(expected),
+		 "corrupt record at byte offset %ld (checksum mismatch)", ledger);
+	assert_string_equal(err, expected);
 }
 
 static void foreign_and_future_files(void **state)
@@ -256,6 +263,75 @@ static void older_files_and_newer_records(void **state)
 	assert_non_null(strstr(err, "unknown type"));
 }
 
+/* argv after the names: unknown, whole or truncated; absent (older writers) reads as unknown. */
+static void binary_ledger_carries_argv(void **state)
+{
+	static unsigned char buf[LEDGER_BIN_MAX];
+	struct ledger a = sample_ledger(), b;
+	char err[200];
+	size_t unknown = ledger_to_bin(&a, buf), n;
+
+	assert_int_equal(ledger_from_bin(buf, unknown, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	ledger_free(&b);
+	/* A ledger as memreap wrote them before argv: the payload ends after the names. */
+	assert_int_equal(ledger_from_bin(buf, unknown - 3, &b, err, sizeof(err)), 0);
+	assert_null(b.argv.args);
+	assert_string_equal(b.interp.version, "3.11.2");
+	ledger_free(&b);
+
+	cmdline_set(&a.argv, "python3.11\0-c\0pass", 19, true);
+	n = ledger_to_bin(&a, buf);
+	assert_int_equal(n, unknown + 19);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.argv.len, 19);
+	assert_memory_equal(b.argv.args, "python3.11\0-c\0pass", 19);
+	assert_true(b.argv.truncated);
+	ledger_free(&b);
+	a.argv.truncated = false;
+	ledger_to_bin(&a, buf);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_false(b.argv.truncated);
+	ledger_free(&b);
+	assert_int_equal(ledger_from_bin(buf, n - 1, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "binary ledger ends inside field \"argv\"");
+	ledger_free(&a);
+}
+
+static int read_bytes(struct document *d, const char *bytes, size_t n, char *err)
+{
+	char note[256];
+	FILE *f = fopen(path, "wb");
+
+	fwrite(bytes, 1, n, f);
+	fclose(f);
+	return read_path(d, note, err);
+}
+
+/* Files given to report by mistake are named as what they are. */
+static void mistaken_files_say_what_they_are(void **state)
+{
+	static const char doc[] = "\n  {\"schema\": \"memreap/v1\", \"ledgers\": []}\n";
+	struct document d;
+	char note[256], err[256];
+	FILE *f;
+
+	assert_int_equal(read_bytes(&d, "", 0, err), -1);
+	assert_string_equal(err, "empty file, not a memreap recording");
+	assert_int_equal(read_bytes(&d, doc, sizeof(doc) - 1, err), -1);
+	assert_string_equal(err, "a JSON document, not a memreap recording: write one with "
+				 "`memreap record -o FILE` or `memreap run -o FILE`");
+	assert_int_equal(read_bytes(&d, "MEMREAP\0\2\0", 10, err), -1);
+	assert_string_equal(err, "recording cut short at byte offset 10, inside its file header");
+	assert_int_equal(read_bytes(&d, "\x7f" "ELF\2\1\1", 7, err), -1);
+	assert_string_equal(err, "not a memreap recording (bad magic at byte offset 0)");
+	f = fopen("/tmp", "rb"); /* Linux opens a directory for reading; the read fails */
+	assert_non_null(f);
+	assert_int_equal(rec_read(f, &d, note, sizeof(note), err, sizeof(err)), -1);
+	assert_string_equal(err, "is a directory, not a memreap recording");
+	fclose(f);
+}
+
 static int cleanup(void **state)
 {
 	unlink(path);
@@ -271,6 +347,8 @@ int main(void)
 		cmocka_unit_test(foreign_and_future_files),
 		cmocka_unit_test(binary_ledger_round_trip),
 		cmocka_unit_test(older_files_and_newer_records),
+		cmocka_unit_test(binary_ledger_carries_argv),
+		cmocka_unit_test(mistaken_files_say_what_they_are),
 	};
 	int fd = mkstemp(path);
 

@@ -31,6 +31,8 @@ struct collector {
 	int64_t boot_to_wall;
 	struct idmap exe;	 /* ledger id -> executable */
 	struct idmap interp;	 /* ledger id -> "name version" of its interpreter */
+	struct cmdline_map argv; /* ledger id -> its command line */
+	bool no_argv;		 /* collector_opts.no_argv: none captured, every argv unknown */
 	struct cgroup_names cgroups;
 	uint64_t user_lost;	 /* ledgers lost in user space */
 	uint64_t forks_parked;	 /* parked fork events already pulled */
@@ -94,6 +96,35 @@ static void remember_interp(struct collector *c, uint64_t ledger, const struct i
 			    const char *exe);
 
 /*
+ * A ledger's command line: from its exec event, or its parent's at fork. One never seen (its
+ * exec came before memreap started, or its event was dropped) is read once from /proc while it
+ * lives, as it reads then; an ended one stays unknown.
+ */
+static const struct cmdline *remember_argv_of_pid(struct collector *c, uint64_t ledger,
+						   uint32_t pid)
+{
+	struct cmdline now = { 0 };
+
+	cmdline_of_pid(pid, &now);
+	cmdline_map_put(&c->argv, ledger, &now);
+	cmdline_free(&now);
+	return cmdline_map_get(&c->argv, ledger);
+}
+
+static void attach_argv(struct collector *c, struct ledger *l, uint64_t id)
+{
+	const struct cmdline *argv;
+
+	if (c->no_argv)
+		return;
+	argv = cmdline_map_get(&c->argv, id);
+	if (!argv && l->end == MR_END_ALIVE)
+		argv = remember_argv_of_pid(c, id, l->pid);
+	if (argv)
+		cmdline_copy(&l->argv, argv);
+}
+
+/*
  * A ledger as views see it: numbers from the kernel, names from our caches. What is looked up
  * for a live process is remembered, "no interpreter" too: top lists every process every refresh.
  */
@@ -112,6 +143,7 @@ static void to_user_ledger(struct collector *c, struct ledger *l, const struct m
 	free(l->cgroup);
 	l->exe = strdup(exe);
 	l->cgroup = strdup(cgroup_path(&c->cgroups, k->cgroup_id));
+	attach_argv(c, l, k->id);
 	interp = idmap_get(&c->interp, k->id);
 	if (interp) {
 		interp_parse(interp, &l->interp);
@@ -207,6 +239,7 @@ static void watch_path(struct collector *c)
 static void handle_fork(struct collector *c, const struct mr_event_fork *e)
 {
 	const char *exe = exe_for(c, e->parent_ledger);
+	const struct cmdline *argv = cmdline_map_get(&c->argv, e->parent_ledger);
 	char buf[4096];
 
 	if (!e->shares_mm) {
@@ -214,6 +247,8 @@ static void handle_fork(struct collector *c, const struct mr_event_fork *e)
 			  *exe ? exe : exe_of_pid(e->child_tgid, buf, sizeof(buf)));
 		if (idmap_get(&c->interp, e->parent_ledger)) /* the same image */
 			idmap_put(&c->interp, e->child_ledger, idmap_get(&c->interp, e->parent_ledger));
+		if (argv) /* the same arguments, until it execs */
+			cmdline_map_put(&c->argv, e->child_ledger, argv);
 	}
 	if (c->h.fork)
 		c->h.fork(e->parent_tgid, e->child_tgid, e->child_ledger, c->h.ctx);
@@ -283,6 +318,7 @@ static void emit_end(struct collector *c, const struct mr_ledger *k)
 		c->h.ledger_end(&l, c->h.ctx);
 	idmap_del(&c->exe, k->id);
 	idmap_del(&c->interp, k->id);
+	cmdline_map_del(&c->argv, k->id);
 	ledger_free(&l);
 }
 
@@ -306,8 +342,15 @@ static void handle_exec(struct collector *c, const struct mr_event_exec *e)
 	uint64_t key = exec_file_key(e);
 	const char *exe = key ? idmap_get(&c->exec_exe, key) : NULL;
 	char filename[MR_FILENAME_LEN], buf[4096];
+	struct cmdline argv = { 0 };
 	struct interp it;
 
+	if (e->argv_read && !c->no_argv) {
+		cmdline_set(&argv, e->argv, e->argv_len < MR_ARGV_LEN ? e->argv_len : MR_ARGV_LEN,
+			    e->argv_cut);
+		cmdline_map_put(&c->argv, e->ledger, &argv);
+		cmdline_free(&argv);
+	}
 	if (exe) {
 		const char *interp = idmap_get(&c->exec_interp, key);
 
@@ -333,12 +376,25 @@ static void handle_exec(struct collector *c, const struct mr_event_exec *e)
 	idmap_put(&c->exec_interp, key, idmap_get(&c->interp, e->ledger));
 }
 
+/* First sight of a process that predates memreap: names from /proc, as they read now. */
+static void handle_new(struct collector *c, const struct mr_event_new *e)
+{
+	struct interp it;
+	char buf[4096];
+
+	if (idmap_get(&c->interp, e->ledger))
+		return; /* already looked up by a live listing */
+	idmap_put(&c->exe, e->ledger, exe_of_pid(e->tgid, buf, sizeof(buf)));
+	interp_of_pid(e->tgid, buf, &it);
+	remember_interp(c, e->ledger, &it, buf);
+	if (!c->no_argv)
+		remember_argv_of_pid(c, e->ledger, e->tgid);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
 	uint32_t type = size >= sizeof(uint32_t) ? *(uint32_t *)data : 0;
-	struct interp it;
-	char buf[4096];
 
 	if (type == MR_EV_END && size >= sizeof(struct mr_event_end)) {
 		emit_end(c, &((struct mr_event_end *)data)->ledger);
@@ -349,13 +405,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		release_forks(c, ((struct mr_event_exec *)data)->ts_ns);
 		handle_exec(c, data);
 	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
-		const struct mr_event_new *e = data;
-
-		if (idmap_get(&c->interp, e->ledger))
-			return 0; /* already looked up by a live listing */
-		idmap_put(&c->exe, e->ledger, exe_of_pid(e->tgid, buf, sizeof(buf)));
-		interp_of_pid(e->tgid, buf, &it);
-		remember_interp(c, e->ledger, &it, buf);
+		handle_new(c, data);
 	}
 	return 0;
 }
@@ -480,6 +530,7 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 	c->skel->rodata->page_shift = (uint32_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
 	c->skel->rodata->nr_cpus = (uint32_t)ncpus;
 	set_syscall_numbers(c->skel);
+	c->skel->rodata->capture_argv = !c->no_argv;
 	if (o && o->ledger_entries)
 		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
 	if (o && o->ringbuf_bytes)
@@ -506,6 +557,7 @@ struct collector *collector_open(const struct collector_opts *o,
 	}
 	if (h)
 		c->h = *h;
+	c->no_argv = o && o->no_argv;
 	c->boot_to_wall = boot_to_wall_offset_ns();
 	libbpf_set_print(libbpf_log);
 	if (check_kernel(btf, err, errlen) || load_programs(c, o, btf, err, errlen) ||
@@ -765,6 +817,7 @@ void collector_close(struct collector *c)
 	memreap_bpf__destroy(c->skel);
 	idmap_free(&c->exe);
 	idmap_free(&c->interp);
+	cmdline_map_free(&c->argv);
 	cgroup_names_free(&c->cgroups);
 	free(c);
 }

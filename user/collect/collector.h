@@ -13,9 +13,9 @@
 struct collector;
 
 struct collector_opts {
-	bool no_argv; /* command lines neither read nor kept */
 	uint32_t ledger_entries; /* capacity of the live-ledger map; 0 = default */
 	uint32_t ringbuf_bytes;	 /* ring buffer size, a power of two; 0 = default */
+	bool no_argv;		 /* capture no command lines: every ledger's argv stays unknown */
 };
 
 struct collector_handlers {

@@ -33,6 +33,23 @@ const char *exe_of_filename(const char *filename, char *buf, size_t len)
 	return buf;
 }
 
+void cmdline_of_pid(uint32_t pid, struct cmdline *c)
+{
+	char path[64], buf[CMDLINE_MAX_BYTES + 1]; /* one byte more: a longer one is truncated */
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	cmdline_free(c);
+	if (n > 0)
+		cmdline_set(c, buf, (size_t)n, false);
+}
+
 /* nftw has no context argument. */
 static struct idmap *scan_target;
 static size_t scan_root_len;

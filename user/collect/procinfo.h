@@ -5,12 +5,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "cmdline.h"
 #include "util.h"
 
 /* readlink /proc/PID/exe; "" if the process is gone or has no mm. */
 const char *exe_of_pid(uint32_t pid, char *buf, size_t len);
 /* The executable named by an exec's filename: symlinks resolved when the path is absolute. */
 const char *exe_of_filename(const char *filename, char *buf, size_t len);
+
+/* /proc/PID/cmdline as it reads now, bounded; unknown if the process is gone or a zombie. */
+void cmdline_of_pid(uint32_t pid, struct cmdline *c);
 
 struct cgroup_names {
 	struct idmap paths; /* cgroup v2 id -> path below the cgroup mount */

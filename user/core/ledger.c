@@ -80,6 +80,7 @@ void ledger_free(struct ledger *l)
 	free(l->exe);
 	free(l->cgroup);
 	l->exe = l->cgroup = NULL;
+	cmdline_free(&l->argv);
 }
 
 void ledger_copy(struct ledger *dst, const struct ledger *src)
@@ -87,6 +88,7 @@ void ledger_copy(struct ledger *dst, const struct ledger *src)
 	*dst = *src;
 	dst->exe = strdup(src->exe ? src->exe : "");
 	dst->cgroup = strdup(src->cgroup ? src->cgroup : "");
+	cmdline_copy(&dst->argv, &src->argv);
 }
 
 uint64_t cat_total(const uint64_t bytes[MR_NKINDS])

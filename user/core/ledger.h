@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "cmdline.h"
 #include "interp.h"
 #include "memreap.h"
 
@@ -44,6 +45,7 @@ struct ledger {
 	char comm[MR_COMM_LEN];
 	char *exe;    /* owned; "" if unknown */
 	char *cgroup; /* owned; "" if unknown */
+	struct cmdline argv; /* as of its exec, or its parent's for a fork that did not exec */
 	struct interp interp; /* name "" if not an interpreter */
 	uint64_t start_ns, end_ns; /* wall clock, ns since the epoch; end_ns 0 while alive */
 	uint64_t process_start_ns; /* when the owning process started (not in the JSON contract) */

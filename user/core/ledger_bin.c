@@ -9,6 +9,13 @@
 #define FLAG_UNWATCHED	 0x2
 #define FLAG_FREED_UNKNOWN 0x4
 
+/* The command line's state byte, after the names (added within format version 2). */
+enum argv_state {
+	ARGV_UNKNOWN,
+	ARGV_WHOLE,
+	ARGV_TRUNCATED,
+};
+
 struct out {
 	unsigned char *p;
 	size_t len;
@@ -33,6 +40,15 @@ static void put_str(struct out *o, const char *s)
 	put(o, n, 2);
 	memcpy(o->p + o->len, s ? s : "", n);
 	o->len += n;
+}
+
+static void put_argv(struct out *o, const struct cmdline *c)
+{
+	put(o, !c->args ? ARGV_UNKNOWN : c->truncated ? ARGV_TRUNCATED : ARGV_WHOLE, 1);
+	put(o, c->args ? c->len : 0, 2);
+	if (c->args)
+		memcpy(o->p + o->len, c->args, c->len);
+	o->len += c->args ? c->len : 0;
 }
 
 size_t ledger_to_bin(const struct ledger *l, unsigned char *buf)
@@ -69,6 +85,7 @@ size_t ledger_to_bin(const struct ledger *l, unsigned char *buf)
 	put_str(&o, l->cgroup);
 	put_str(&o, l->interp.name);
 	put_str(&o, l->interp.version);
+	put_argv(&o, &l->argv);
 	return o.len;
 }
 
@@ -122,6 +139,27 @@ static char *get_str(struct in *in, char *buf, size_t len, const char *field)
 	return s;
 }
 
+/* Absent in ledgers written before it: unknown. */
+static int get_argv(struct in *in, struct cmdline *c)
+{
+	unsigned state;
+	size_t n;
+
+	if (in->at == in->len)
+		return 0;
+	state = (unsigned)get(in, 1, "argv");
+	n = (size_t)get(in, 2, "argv");
+	if (in->at + n > in->len) {
+		if (!in->short_at)
+			in->short_at = "argv";
+		return 0;
+	}
+	in->at += n;
+	if (state == ARGV_UNKNOWN)
+		return 0;
+	return cmdline_set(c, (const char *)in->p + in->at - n, n, state == ARGV_TRUNCATED);
+}
+
 static void get_numbers(struct in *in, struct ledger *l)
 {
 	unsigned flags;
@@ -170,6 +208,7 @@ int ledger_from_bin(const unsigned char *p, size_t len, struct ledger *l, char *
 {
 	struct in in = { p, len, 0, NULL };
 	const char *why;
+	int oom;
 
 	memset(l, 0, sizeof(*l));
 	get_numbers(&in, l);
@@ -178,8 +217,9 @@ int ledger_from_bin(const unsigned char *p, size_t len, struct ledger *l, char *
 	l->cgroup = get_str(&in, NULL, 0, "cgroup");
 	get_str(&in, l->interp.name, sizeof(l->interp.name), "interpreter");
 	get_str(&in, l->interp.version, sizeof(l->interp.version), "interpreter");
+	oom = get_argv(&in, &l->argv);
 	why = in.short_at ? in.short_at : invalid(l);
-	if (!why && l->exe && l->cgroup)
+	if (!why && l->exe && l->cgroup && !oom)
 		return 0;
 	if (in.short_at)
 		snprintf(err, errlen, "binary ledger ends inside field \"%s\"", why);

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include "ledger.h"
 
-/* The largest encoding: the fixed part and five strings of at most LEDGER_BIN_MAX_STR bytes. */
+/*
+ * The largest encoding: the fixed part, five strings of at most LEDGER_BIN_MAX_STR bytes, and
+ * the command line (its state byte, u16 length, bytes).
+ */
 #define LEDGER_BIN_MAX_STR 4096
-#define LEDGER_BIN_MAX	   (512 + 5 * (2 + LEDGER_BIN_MAX_STR))
+#define LEDGER_BIN_MAX	   (512 + 5 * (2 + LEDGER_BIN_MAX_STR) + 3 + CMDLINE_MAX_BYTES)
 
 /* Encode l into buf (at least LEDGER_BIN_MAX bytes); returns the length. */
 size_t ledger_to_bin(const struct ledger *l, unsigned char *buf);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ledger_json.h"
+#include "util.h"
 
 static json_object *u64(uint64_t v)
 {
@@ -16,6 +17,32 @@ static json_object *kinds_to_json(const uint64_t bytes[MR_NKINDS])
 		json_object_object_add(o, kind_names[k], u64(bytes[k]));
 	json_object_object_add(o, "total", u64(cat_total(bytes)));
 	return o;
+}
+
+void json_add_time(json_object *o, const char *name, uint64_t ns, bool known)
+{
+	char key[64], text[UTC_TEXT_LEN];
+	size_t stem = strlen(name) - strlen("_ns");
+
+	snprintf(key, sizeof(key), "%.*s_utc", (int)stem, name);
+	json_object_object_add(o, name, known ? u64(ns) : NULL);
+	if (!known) {
+		json_object_object_add(o, key, NULL);
+		return;
+	}
+	json_object_object_add(o, key, json_object_new_string(utc_text(ns, text, sizeof(text))));
+}
+
+static json_object *argv_to_json(const struct cmdline *c)
+{
+	json_object *a;
+
+	if (!c->args)
+		return NULL;
+	a = json_object_new_array_ext((int)cmdline_argc(c));
+	cmdline_for_each(arg, c)
+		json_object_array_add(a, json_object_new_string(arg));
+	return a;
 }
 
 static json_object *int_or_null(int v)
@@ -68,9 +95,11 @@ json_object *ledger_to_json(const struct ledger *l)
 	json_object_object_add(o, "comm", json_object_new_string(l->comm));
 	json_object_object_add(o, "exe", json_object_new_string(l->exe ? l->exe : ""));
 	json_object_object_add(o, "cgroup", json_object_new_string(l->cgroup ? l->cgroup : ""));
+	json_object_object_add(o, "argv", argv_to_json(&l->argv));
+	json_object_object_add(o, "argv_truncated", json_object_new_boolean(l->argv.truncated));
 	json_object_object_add(o, "interpreter", interp_to_json(&l->interp));
-	json_object_object_add(o, "start_ns", u64(l->start_ns));
-	json_object_object_add(o, "end_ns", l->end == MR_END_ALIVE ? NULL : u64(l->end_ns));
+	json_add_time(o, "start_ns", l->start_ns, true);
+	json_add_time(o, "end_ns", l->end_ns, l->end != MR_END_ALIVE);
 	json_object_object_add(o, "end", json_object_new_string(end_names[l->end]));
 	json_object_object_add(o, "exit_code", int_or_null(l->exit_code));
 	json_object_object_add(o, "signal", int_or_null(l->signal));
@@ -86,8 +115,7 @@ json_object *ledger_to_json(const struct ledger *l)
 	for (int i = 0; i < MR_NCALLS; i++)
 		json_object_object_add(calls, call_names[i], u64(l->by_call[i]));
 	json_object_object_add(o, "self_released_by_call", calls);
-	json_object_object_add(o, "shutdown_started_ns",
-			       l->shutdown_started_ns ? u64(l->shutdown_started_ns) : NULL);
+	json_add_time(o, "shutdown_started_ns", l->shutdown_started_ns, l->shutdown_started_ns);
 	json_object_object_add(o, "rss_at_shutdown_bytes", u64(l->rss_at_shutdown));
 	json_object_object_add(o, "shutdown_released", kinds_to_json(l->shutdown_released));
 	json_object_object_add(o, "shutdown_watched", json_object_new_boolean(!l->shutdown_unwatched));
@@ -293,6 +321,47 @@ static int interp_from_json(json_object *o, struct ledger *l, char *err, size_t 
 	return 0;
 }
 
+/* Added within v1: absent or null is unknown. Bounded like a captured command line. */
+static int argv_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	char buf[CMDLINE_MAX_BYTES + 1];
+	bool truncated = false;
+	json_object *a, *f;
+	size_t at = 0, n;
+
+	if (json_object_object_get_ex(o, "argv_truncated", &f)) {
+		if (!json_object_is_type(f, json_type_boolean)) {
+			snprintf(err, errlen, "field \"argv_truncated\" is not a boolean");
+			return -1;
+		}
+		truncated = json_object_get_boolean(f);
+	}
+	if (!json_object_object_get_ex(o, "argv", &a) || !a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		goto bad;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *arg = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(arg, json_type_string))
+			goto bad;
+		n = strlen(json_object_get_string(arg)) + 1;
+		if (n > sizeof(buf) - at) { /* longer than a captured one: cut the same way */
+			n = sizeof(buf) - at;
+			truncated = true;
+		}
+		memcpy(buf + at, json_object_get_string(arg), n);
+		at += n;
+	}
+	if (cmdline_set(&l->argv, buf, at, truncated) == 0)
+		return 0;
+	snprintf(err, errlen, "out of memory reading field \"argv\"");
+	return -1;
+bad:
+	snprintf(err, errlen, "field \"argv\" is not null or an array of strings");
+	return -1;
+}
+
 static int dup_str(json_object *o, const char *name, char **out, char *err, size_t errlen)
 {
 	char buf[4096];
@@ -317,7 +386,8 @@ int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 	if (identity_from_json(o, l, err, errlen) || bytes_from_json(o, l, err, errlen) ||
 	    interp_from_json(o, l, err, errlen))
 		return -1;
-	if (dup_str(o, "exe", &l->exe, err, errlen) || dup_str(o, "cgroup", &l->cgroup, err, errlen)) {
+	if (dup_str(o, "exe", &l->exe, err, errlen) ||
+	    dup_str(o, "cgroup", &l->cgroup, err, errlen) || argv_from_json(o, l, err, errlen)) {
 		ledger_free(l);
 		return -1;
 	}
@@ -333,8 +403,8 @@ json_object *meta_to_json(const struct doc_meta *m)
 	json_object_object_add(o, "host", json_object_new_string(m->host));
 	json_object_object_add(o, "kernel", json_object_new_string(m->kernel));
 	json_object_object_add(o, "page_size", u64(m->page_size));
-	json_object_object_add(o, "boot_time_ns", u64(m->boot_time_ns));
-	json_object_object_add(o, "started_ns", u64(m->started_ns));
+	json_add_time(o, "boot_time_ns", m->boot_time_ns, true);
+	json_add_time(o, "started_ns", m->started_ns, true);
 	return o;
 }
 
@@ -413,8 +483,8 @@ json_object *document_to_json(const struct document *d)
 	json_object_object_add(o, "host", json_object_new_string(d->meta.host));
 	json_object_object_add(o, "kernel", json_object_new_string(d->meta.kernel));
 	json_object_object_add(o, "page_size", u64(d->meta.page_size));
-	json_object_object_add(o, "started_ns", u64(d->meta.started_ns));
-	json_object_object_add(o, "ended_ns", u64(d->meta.ended_ns));
+	json_add_time(o, "started_ns", d->meta.started_ns, true);
+	json_add_time(o, "ended_ns", d->meta.ended_ns, true);
 	json_object_object_add(o, "health", health_to_json(&d->health));
 	for (size_t i = 0; i < d->n; i++)
 		json_object_array_add(ledgers, ledger_to_json(&d->ledgers[i]));

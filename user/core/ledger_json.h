@@ -11,6 +11,12 @@
 #include "document.h"
 
 json_object *ledger_to_json(const struct ledger *l);
+/*
+ * Adds name (an X_ns field: nanoseconds since the epoch) and its sibling X_utc (the same instant
+ * as RFC 3339 UTC with nine digits, exact where a JSON number above 2^53 is not); both null
+ * when !known.
+ */
+void json_add_time(json_object *o, const char *name, uint64_t ns, bool known);
 int ledger_from_json(json_object *o, struct ledger *l, char *err, size_t errlen);
 json_object *meta_to_json(const struct doc_meta *m);
 int meta_from_json(json_object *o, struct doc_meta *m, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,7 +114,7 @@ void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "ended_ns", json_object_new_uint64(ended_ns));
+	json_add_time(o, "ended_ns", ended_ns, true);
 	json_object_object_add(o, "health", health_to_json(h));
 	add_record(w, REC_END, o);
 }
@@ -286,16 +287,41 @@ static int read_record(struct reader *r, struct document *d, uint32_t type, uint
 	return rc;
 }
 
+/* A file that does not start like a recording: say what it is rather than "bad magic". */
+static void not_a_recording(struct reader *r, const unsigned char *head, size_t n)
+{
+	size_t magic = n < sizeof(REC_MAGIC) ? n : sizeof(REC_MAGIC), i = 0;
+	int read_errno = errno; /* of the fread, before fstat */
+	struct stat st;
+
+	while (i < n && strchr(" \t\r\n", head[i]))
+		i++;
+	if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(r->err, r->errlen, "is a directory, not a memreap recording");
+	else if (n == 0 && ferror(r->f))
+		snprintf(r->err, r->errlen, "cannot read it: %s", strerror(read_errno));
+	else if (n == 0)
+		snprintf(r->err, r->errlen, "empty file, not a memreap recording");
+	else if (i < n && (head[i] == '{' || head[i] == '['))
+		snprintf(r->err, r->errlen, "a JSON document, not a memreap recording: write one "
+			 "with `memreap record -o FILE` or `memreap run -o FILE`");
+	else if (n < FILE_HEADER_LEN && !memcmp(head, REC_MAGIC, magic))
+		snprintf(r->err, r->errlen, "recording cut short at byte offset %zu, inside its "
+			 "file header", n);
+	else
+		snprintf(r->err, r->errlen, "not a memreap recording (bad magic at byte offset 0)");
+}
+
 static int read_file_header(struct reader *r, struct document *d)
 {
 	unsigned char head[FILE_HEADER_LEN];
 	uint32_t type, len;
 	json_object *o;
 	int rc;
+	size_t n = fread(head, 1, sizeof(head), r->f);
 
-	if (fread(head, 1, sizeof(head), r->f) < sizeof(head) ||
-	    memcmp(head, REC_MAGIC, sizeof(REC_MAGIC))) {
-		snprintf(r->err, r->errlen, "not a memreap recording (bad magic at byte offset 0)");
+	if (n < sizeof(head) || memcmp(head, REC_MAGIC, sizeof(REC_MAGIC))) {
+		not_a_recording(r, head, n);
 		return -1;
 	}
 	r->version = get_u32(head + 8);

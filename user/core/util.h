@@ -23,6 +23,12 @@ const char *percent(uint64_t part, uint64_t whole, char *buf, size_t len);
 char *printable(char *s);
 
 uint64_t clock_ns(int clock_id);
+/*
+ * Nanoseconds since the epoch as RFC 3339 UTC with all nine digits,
+ * "2026-12-02T05:21:36.123456789Z": exact where a JSON number is not (above 2^53). Returns buf.
+ */
+#define UTC_TEXT_LEN 40
+char *utc_text(uint64_t ns, char *buf, size_t len);
 /* CLOCK_REALTIME minus CLOCK_BOOTTIME: add to a BPF boot timestamp to get wall time. */
 int64_t boot_to_wall_offset_ns(void);
 

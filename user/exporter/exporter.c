@@ -97,8 +97,10 @@ int exporter_start(struct exporter *e, const struct collector_opts *co,
 		   const struct metrics_opts *mo, char *err, size_t errlen)
 {
 	struct collector_handlers h = {.ledger_end = on_end, .ctx = e};
+	struct collector_opts opts = co ? *co : (struct collector_opts){ 0 };
 	struct utsname u;
 
+	opts.no_argv = true; /* no metric carries a command line, and none is ever a label */
 	pthread_mutex_init(&e->lock, NULL);
 	atomic_init(&e->served, 0);
 	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "" : u.release);
@@ -107,7 +109,7 @@ int exporter_start(struct exporter *e, const struct collector_opts *co,
 	e->ct.tick = refresh;
 	e->ct.ctx = e;
 	/* The first refresh happens before the threads start: the first scrape has data. */
-	if (collector_thread_start(&e->ct, co, &h, err, errlen)) {
+	if (collector_thread_start(&e->ct, &opts, &h, err, errlen)) {
 		metrics_free(e->metrics);
 		snapshot_put(e->current);
 		return -1;

@@ -80,7 +80,11 @@ def test_a_deep_tree_indents_boundedly_and_stays_aligned():
     t = table(p.stderr)
     procs = [l for l in t[1:] if not l.lstrip().startswith("=")]
     check(len(procs) == 13, f"the root and 12 descendants: {t}")
-    check(len({len(l) for l in t}) == 1, "every line of the table is as wide: columns align")
+    width = t[0].index("SELF%") + len("SELF%")
+    check(all(len(l) >= width and l[width - 1] != " " and l[width:width + 1] in ("", " ")
+              for l in t), "the numbers' columns align on every line")
+    check(t[0].endswith(" COMMAND") and all(" /usr/bin/python3.11 -c " in l for l in procs),
+          "13 rows named python3.11 show their command lines")
     pids = sorted(l["pid"] for l in doc["ledgers"])
     for depth, line in enumerate(procs):
         check(line.split()[1] == "python3.11" and " exit 0 " in line, line)

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmdline.h"
 #include "out.h"
 #include "select.h"
 #include "tree.h"
@@ -21,10 +22,13 @@ struct cells {
 	char comm[176];
 	char end[24];
 	char num[NUMBERS][SZ];
+	const struct cmdline *argv; /* shown when another row has the same comm */
+	bool show_argv;
 };
 
 struct widths {
 	int pid, comm, end, num[NUMBERS];
+	bool argv; /* a COMMAND column */
 };
 
 static const char *const number_titles[NUMBERS] = {
@@ -105,17 +109,54 @@ static void widths_init(struct widths *w, const char *pid, const char *comm, con
 		w->num[i] = (int)strlen(number_titles[i]);
 }
 
-static void print_numbers(FILE *f, const struct widths *w, char num[NUMBERS][SZ])
+static void print_numbers_only(FILE *f, const struct widths *w, char num[NUMBERS][SZ])
 {
 	for (int i = 0; i < NUMBERS; i++)
 		fprintf(f, " %*s", w->num[i], num[i]);
+}
+
+static void print_numbers(FILE *f, const struct widths *w, char num[NUMBERS][SZ])
+{
+	print_numbers_only(f, w, num);
 	fputc('\n', f);
 }
 
 static void print_cells(FILE *f, const struct widths *w, struct cells *c)
 {
+	char argv[CMDLINE_MAX_BYTES + 8];
+
 	fprintf(f, "%-*s %-*s %-*s", w->pid, c->pid, w->comm, c->comm, w->end, c->end);
-	print_numbers(f, w, c->num);
+	if (!c->show_argv)
+		return print_numbers(f, w, c->num);
+	print_numbers_only(f, w, c->num);
+	fprintf(f, " %s\n", cmdline_text(c->argv, argv, sizeof(argv)));
+}
+
+static int by_comm(const void *a, const void *b)
+{
+	return strcmp((*(struct cells *const *)a)->comm, (*(struct cells *const *)b)->comm);
+}
+
+/* Rows that share their comm with another (15 rows all `git`) show their command lines. */
+static void mark_ambiguous(struct widths *w, struct cells *c, size_t n, const bool *shown)
+{
+	struct cells **p = malloc((n + 1) * sizeof(*p));
+	size_t m = 0;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!shown || shown[i])
+			p[m++] = &c[i];
+	qsort(p, m, sizeof(*p), by_comm);
+	for (size_t i = 0; i + 1 < m; i++) {
+		if (strcmp(p[i]->comm, p[i + 1]->comm))
+			continue;
+		p[i]->show_argv = p[i]->argv && p[i]->argv->args;
+		p[i + 1]->show_argv = p[i + 1]->argv && p[i + 1]->argv->args;
+		w->argv |= p[i]->show_argv || p[i + 1]->show_argv;
+	}
+	free(p);
 }
 
 static int label_width(const struct widths *w)
@@ -142,8 +183,13 @@ static void print_titles(FILE *f, const struct widths *w)
 
 static void print_header(FILE *f, const struct widths *w)
 {
+	char titles[NUMBERS][SZ];
+
+	for (int i = 0; i < NUMBERS; i++)
+		snprintf(titles[i], SZ, "%s", number_titles[i]);
 	fprintf(f, "%-*s %-*s %-*s", w->pid, "PID", w->comm, "COMM", w->end, "END");
-	print_titles(f, w);
+	print_numbers_only(f, w, titles);
+	fputs(w->argv ? " COMMAND\n" : "\n", f);
 }
 
 /* The whole document's sums under a table, in its columns. */
@@ -216,6 +262,7 @@ static void tree_row_cells(struct tree_table *tt, size_t r)
 		snprintf(c->pid, sizeof(c->pid), "%*s%u`-%u", (MAX_INDENT - 1) * 2 - 1, "", d,
 			 last->pid);
 	tree_row_comms(&tt->t, row, c->comm, sizeof(c->comm));
+	c->argv = &last->argv;
 	end_text(last, c->end, sizeof(c->end));
 	number_cells(c, &row->own);
 	if (!row->nchildren)
@@ -249,6 +296,7 @@ static int tree_table_build(struct tree_table *tt, const struct document *d,
 			continue;
 		measure(&tt->w, &tt->row[r]);
 	}
+	mark_ambiguous(&tt->w, tt->row, tt->t.nrows, tt->shown);
 	for (size_t r = 0; r < tt->t.nrows; r++) {
 		if (!tt->shown[r] || !tt->t.row[r].nchildren)
 			continue;
@@ -360,6 +408,7 @@ static void ledger_cells(struct cells *c, const struct ledger *l)
 	snprintf(c->pid, sizeof(c->pid), "%u", l->pid);
 	snprintf(c->comm, sizeof(c->comm), "%s", l->comm);
 	printable(c->comm);
+	c->argv = &l->argv;
 	end_text(l, c->end, sizeof(c->end));
 	number_cells(c, &s);
 }
@@ -379,6 +428,7 @@ static void report_ledgers(FILE *f, const struct document *d, const struct repor
 		ledger_cells(&c[i], &l[i]);
 		measure(&w, &c[i]);
 	}
+	mark_ambiguous(&w, c, n, NULL);
 	fit_total(&w, total);
 	print_header(f, &w);
 	for (size_t i = 0; i < n; i++)

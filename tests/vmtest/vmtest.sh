@@ -24,7 +24,7 @@ GUEST_TESTS=test_accuracy,test_cli,test_doctor,test_shutdown.test_python,test_sh
 GUEST_TESTS+=,test_shutdown.test_report_by_tree,test_shutdown.test_interpreter_binary
 GUEST_TESTS+=,test_interpreters.test_debian_python,test_interpreters.test_renamed_python
 GUEST_TESTS+=,test_interpreters.test_not_an_interpreter
-GUEST_TESTS+=,test_top.test_batch,test_top.test_top_refuses
+GUEST_TESTS+=,test_top.test_batch,test_top.test_top_refuses,test_argv,test_bad_input
 TESTS=${VMTEST_TESTS:-$GUEST_TESTS}
 MEMORY=${VMTEST_MEMORY:-2048}
 SMP=${VMTEST_SMP:-2} # vCPUs: -smp N gives the guest N real CPUs (TCG runs one thread each)
@@ -160,7 +160,7 @@ boot() {
 	start=$(date +%s)
 	for try in 1 2; do
 		boot_once "$kdir" "$ver" || die "$ver: cannot build the initramfs or the scratch disk"
-		grep -q '^vmtest: kernel ' "$log" && break
+		grep -q 'vmtest: kernel ' "$log" && break
 		echo "vmtest: $ver: the guest died before its init ran (boot $try); its console ended:" >&2
 		tail -n 15 "$log" | sed 's/^/    /' >&2
 	done

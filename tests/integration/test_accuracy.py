@@ -175,13 +175,18 @@ def test_process_started_before_memreap():
           f"baseline holds what was resident: {led['baseline']}")
     close(led["self_released_by_call"]["munmap"], 16 * MiB, MiB, "munmap after attach")
     check(led["kernel_exit"]["anon"] >= 32 * MiB, "the rest left to the kernel")
-    # It faults nothing after memreap starts: what it had is the baseline, counted once (but
-    # for what a thread's counter cache held back before 6.2, per counter, flushed at its exit).
+    # It touches no new memory after memreap starts: what it had is the baseline, counted once
+    # (but for what a thread's counter cache held back before 6.2, per counter, flushed at its
+    # exit). Its code does run on: the munmap and exit paths may map libc text not mapped yet,
+    # by fault-around, 16 pages at a time, when the page cache holds them.
+    fault_around = 2 * 16 * 4096
     for kind in ("anon", "file", "shmem"):
-        lag = baseline_lag(kind)
+        lag = baseline_lag(kind) + (fault_around if kind == "file" else 0)
         check(led["faulted_in"][kind] <= lag, f"faulted_in {led['faulted_in']}")
-        close(led["kernel_exit"][kind] + led["self_released"][kind], led["baseline"][kind], lag,
-              f"{kind}: what left is what was there")
+        close(led["kernel_exit"][kind] + led["self_released"][kind], led["baseline"][kind],
+              lag, f"{kind}: what left is what was there")
+        check(led["kernel_exit"][kind] + led["self_released"][kind] ==
+              led["baseline"][kind] + led["faulted_in"][kind], f"{kind}: balanced to the byte")
 
 
 def test_burst_of_2000_short_processes():

@@ -74,6 +74,7 @@ static void report_everything(struct document *d, size_t seed)
 		out_csv(sink, d, &o);
 		out_json_report(sink, d, &o);
 	}
+	out_trace(sink, d, &o);
 	out_text_run_summary(sink, d, d->n ? d->ledgers[0].pid : 0, &o);
 	sort_ledgers(d->ledgers, d->n, o.sort, o.ascending);
 	out_json(sink, d);

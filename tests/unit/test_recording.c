@@ -16,6 +16,7 @@
 #include "ledger_bin.h"
 #include "ledger_json.h"
 #include "recording.h"
+#include "sample.h"
 
 static char path[] = "/tmp/memreap-unit-XXXXXX";
 
@@ -338,6 +339,56 @@ static int cleanup(void **state)
 	return 0;
 }
 
+/* Samples go out as record type 6 and come back with every figure; a cut batch is not kept. */
+static void samples_round_trip(void **state)
+{
+	struct sample s[3] = { 0 };
+	struct document d;
+	struct rec_writer w;
+	char note[256], err[256];
+	FILE *f;
+
+	for (int i = 0; i < 3; i++) {
+		s[i] = (struct sample){ .ledger_id = 7 + (uint64_t)i, .rss = { 1u << 20, 4096, 8192 },
+					.self_released = 12345, .kernel = 1ull << 40,
+					.freed = 999, .swap = 42 };
+	}
+	document_init_local(&d);
+	assert_int_equal(rec_open(&w, path, &d.meta), 0);
+	rec_add_samples(&w, s, 2, 1796189696123456789ull);
+	rec_add_samples(&w, s + 2, 1, 1796189696223456789ull);
+	rec_add_end(&w, 1796189697000000000ull, &d.health);
+	assert_int_equal(rec_close(&w), 0);
+	document_free(&d);
+	f = fopen(path, "rb");
+	assert_int_equal(rec_read(f, &d, note, sizeof(note), err, sizeof(err)), 0);
+	fclose(f);
+	assert_int_equal(d.nsamples, 3);
+	for (int i = 0; i < 3; i++) {
+		s[i].ts_ns = i < 2 ? 1796189696123456789ull : 1796189696223456789ull;
+		assert_memory_equal(&d.samples[i], &s[i], sizeof(s[i]));
+	}
+	document_free(&d);
+}
+
+static void bad_sample_batches_are_errors(void **state)
+{
+	unsigned char buf[SAMPLE_BATCH_HEAD + SAMPLE_BIN_LEN] = { 0 };
+	struct sample one = { .ledger_id = 1 }, *out = NULL;
+	size_t n = 0, cap = 0, len = samples_to_bin(&one, 1, 5, buf);
+	char err[128];
+
+	assert_int_equal(len, sizeof(buf));
+	assert_int_equal(samples_from_bin(buf, len - 1, &out, &n, &cap, err, sizeof(err)), -1);
+	assert_string_equal(err, "1 samples of 64 bytes in 79 bytes");
+	assert_int_equal(samples_from_bin(buf, 8, &out, &n, &cap, err, sizeof(err)), -1);
+	assert_string_equal(err, "a sample batch of 8 bytes");
+	assert_int_equal(samples_from_bin(buf, len, &out, &n, &cap, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].ts_ns, 5);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +400,8 @@ int main(void)
 		cmocka_unit_test(older_files_and_newer_records),
 		cmocka_unit_test(binary_ledger_carries_argv),
 		cmocka_unit_test(mistaken_files_say_what_they_are),
+		cmocka_unit_test(samples_round_trip),
+		cmocka_unit_test(bad_sample_batches_are_errors),
 	};
 	int fd = mkstemp(path);
 

@@ -17,7 +17,7 @@
 #include "spawn.h"
 #include "util.h"
 
-enum { OPT_NO_ARGV = 256 };
+enum { OPT_NO_ARGV = 256, OPT_INTERVAL };
 
 static const struct cmd_option record_options[] = {
 	{ "output", 'o', true, "FILE", NULL, "the recording to write (required)" },
@@ -26,6 +26,9 @@ static const struct cmd_option record_options[] = {
 	  "keep the tree of PID: it and what it forks from now on (repeatable)" },
 	{ "comm", 'c', true, "NAME", NULL, "keep processes named NAME (repeatable)" },
 	{ "no-argv", OPT_NO_ARGV, false, NULL, NULL, "do not record command lines" },
+	{ "interval", OPT_INTERVAL, false, "SECONDS", NULL,
+	  "sample live ledgers that changed every SECONDS, 0.01 to 3600 (default 0.1 with --pid, "
+	  "--comm or CMD, 1 system-wide)" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -64,7 +67,7 @@ static void catch_stop_signals(void)
 
 struct record_args {
 	const char *output;
-	double duration;
+	double duration, interval;
 	struct collector_opts copts;
 	struct scope scope;
 	char **cmd;
@@ -105,6 +108,11 @@ static int parse_option(struct record_args *a, int opt, char **argv)
 		return opt == 'p' && (rc = check_pid(optarg)) ? rc : -1;
 	case OPT_NO_ARGV:
 		a->copts.no_argv = true;
+		return -1;
+	case OPT_INTERVAL:
+		a->interval = parse_seconds(optarg);
+		if (a->interval < 0.01 || a->interval > 3600)
+			return usage_error(&record_help, "--interval needs seconds from 0.01 to 3600, not '%s'", optarg);
 		return -1;
 	}
 	return common_option(opt, &record_help, &a->copts, argv);
@@ -190,6 +198,9 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	s.rec = &rec;
+	if (!a.interval) /* a chosen few finely, the whole machine at a cost it does not notice */
+		a.interval = a.cmd || s.scope.chosen ? 0.1 : 1.0;
+	s.sample_every_ns = (uint64_t)(a.interval * 1e9);
 	catch_stop_signals();
 	if (a.cmd && (rc = session_start_cmd(&s, &child, a.cmd, false)))
 		goto out_rec;

@@ -15,7 +15,8 @@ enum { OPT_MIN_PEAK = 256 };
 #define SORT_FIELDS "peak self kernel kernel_exit kernel_live kernel_exec faulted freed ledgers pid start name"
 
 static const struct cmd_option report_options[] = {
-	{ "format", 'f', true, "FORMAT", "text json csv", "the output (default text)" },
+	{ "format", 'f', true, "FORMAT", "text json csv trace",
+	  "the output (default text); trace: Chrome Trace Event JSON for ui.perfetto.dev" },
 	{ "by", 'b', true, "ROWS", "ledger comm exe cgroup interpreter tree",
 	  "one row per ledger (default), per group of ledgers, or the process tree" },
 	{ "sort", 's', true, "FIELD", SORT_FIELDS,
@@ -43,7 +44,7 @@ const struct cmd_help report_help = {
 	.example = "memreap report make.rec --by tree --top 10",
 };
 
-enum format { FMT_TEXT, FMT_JSON, FMT_CSV };
+enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_TRACE };
 
 static int lookup(const char *value, const char *const *names, size_t n)
 {
@@ -96,7 +97,7 @@ static int parse_number(const char *value, struct report_opts *o, int opt)
 /* One option; -1 when parsing goes on, else the exit code. */
 static int parse_report_option(int opt, struct report_args *a, bool *flip, char **argv)
 {
-	static const char *const formats[] = { "text", "json", "csv" };
+	static const char *const formats[] = { "text", "json", "csv", "trace" };
 	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter", "tree" };
 	int v = 0, rc;
 
@@ -169,6 +170,12 @@ static int print_report(const struct report_args *a, struct document *d)
 {
 	if (a->fmt == FMT_JSON)
 		return out_json_report(stdout, d, &a->o) ? EXIT_FAILURE_MEMREAP : 0;
+	if (a->fmt == FMT_TRACE) {
+		if (a->o.by != BY_LEDGER)
+			return usage_error(&report_help, "--format trace has one track per ledger: "
+					   "--by goes with text, json and csv");
+		return out_trace(stdout, d, &a->o) ? EXIT_FAILURE_MEMREAP : 0;
+	}
 	if (a->fmt == FMT_CSV) {
 		out_csv(stdout, d, &a->o);
 		if (!health_is_clean(&d->health)) { /* CSV has no room for it: nothing silent */

@@ -15,7 +15,7 @@
 #include "spawn.h"
 #include "util.h"
 
-enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV };
+enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV, OPT_INTERVAL };
 
 static const struct cmd_option run_options[] = {
 	{ "quiet", 'q', true, NULL, NULL, "no summary on stderr (the exit status stays CMD's)" },
@@ -28,6 +28,8 @@ static const struct cmd_option run_options[] = {
 	{ "min-peak", OPT_MIN_PEAK, false, "SIZE", NULL,
 	  "show processes whose peak is at least SIZE (512K, 100M, 1.5G)" },
 	{ "no-argv", OPT_NO_ARGV, false, NULL, NULL, "do not record command lines (JSON argv null)" },
+	{ "interval", OPT_INTERVAL, false, "SECONDS", NULL,
+	  "with -o: sample the live ledgers that changed every SECONDS, 0.01 to 3600 (default 0.1)" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -93,6 +95,7 @@ struct run_args {
 	struct collector_opts copts;
 	struct report_opts view;
 	const char *json, *recording;
+	double interval;
 	bool quiet;
 	char **cmd;
 };
@@ -136,6 +139,11 @@ static int parse(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_NO_ARGV:
 			a->copts.no_argv = true;
+			break;
+		case OPT_INTERVAL:
+			a->interval = parse_seconds(optarg);
+			if (a->interval < 0.01 || a->interval > 3600)
+				return usage_error(&run_help, "--interval needs seconds from 0.01 to 3600, not '%s'", optarg);
 			break;
 		default:
 			if ((rc = common_option(opt, &run_help, &a->copts, argv)) >= 0)
@@ -203,6 +211,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	s.rec = a.recording ? &rec : NULL;
+	s.sample_every_ns = (uint64_t)((a.interval ? a.interval : 0.1) * 1e9);
 	if (a.json && !(json = open_json(a.json)))
 		goto out_rec;
 	relay_signals();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static void on_ledger_end(const struct ledger *l, void *ctx)
 	if (s->finishing)
 		u64map_put(&s->ended_late, l->id, 1, NULL);
 	take(s, l);
+	u64map_del(&s->sampled, l->id, NULL);
 	if (l->end == MR_END_EXIT)
 		scope_exit(&s->scope, l->pid, l->id);
 }
@@ -80,10 +82,61 @@ static void flush(struct session *s)
 	}
 }
 
+static uint64_t sample_hash(const struct sample *x)
+{
+	const unsigned char *p = (const unsigned char *)&x->rss;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a over the figures, not the time */
+
+	for (size_t i = 0; i < sizeof(*x) - offsetof(struct sample, rss); i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h | 1;
+}
+
+static void sample_one(const struct ledger *l, void *ctx)
+{
+	struct session *s = ctx;
+	struct sample x, *grown;
+	uint64_t h, last;
+
+	if (!accepts(s, l) || l->building)
+		return;
+	sample_of(&x, l, clock_ns(CLOCK_REALTIME));
+	h = sample_hash(&x);
+	if (u64map_get(&s->sampled, l->id, &last) && last == h)
+		return; /* unchanged since its last sample: an idle machine costs nothing */
+	if (s->nbatch == s->batch_cap) {
+		size_t cap = s->batch_cap ? 2 * s->batch_cap : 64;
+
+		if (!(grown = realloc(s->batch, cap * sizeof(*grown))))
+			return;
+		s->batch = grown;
+		s->batch_cap = cap;
+	}
+	s->batch[s->nbatch++] = x;
+	u64map_put(&s->sampled, l->id, h, NULL);
+}
+
+/* Every live ledger that changed since its last sample, as one batch in the recording. */
+static void sample_live(struct session *s)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	if (!s->sample_every_ns || !s->rec || s->write_error || now < s->next_sample_ns)
+		return;
+	s->next_sample_ns = now + s->sample_every_ns;
+	s->nbatch = 0;
+	collector_for_each_live(s->collector, sample_one, s, false);
+	if (!s->nbatch)
+		return;
+	rec_add_samples(s->rec, s->batch, s->nbatch, s->batch[0].ts_ns);
+	s->samples += s->nbatch;
+}
+
 void session_poll(struct session *s, int timeout_ms)
 {
 	collector_poll(s->collector, timeout_ms);
 	warn_unwatched(s);
+	sample_live(s);
 	flush(s);
 }
 
@@ -164,4 +217,6 @@ void session_close(struct session *s)
 	s->collector = NULL;
 	scope_free(&s->scope);
 	document_free(&s->doc);
+	u64map_free(&s->sampled);
+	free(s->batch);
 }

@@ -8,6 +8,7 @@
 
 #include "collector.h"
 #include "recording.h"
+#include "sample.h"
 #include "scope.h"
 #include "spawn.h"
 
@@ -26,10 +27,16 @@ struct session {
 	bool finishing;
 	int write_error;	/* errno of the first failed recording write */
 	bool warned_unwatched;	/* an interpreter could not be probed: said once */
+	uint64_t sample_every_ns;	/* 0: no samples; else live ledgers into the recording */
+	uint64_t next_sample_ns;	/* CLOCK_MONOTONIC */
+	struct u64map sampled;	/* ledger id -> a hash of its last sample: unchanged, not again */
+	struct sample *batch;
+	size_t nbatch, batch_cap;
+	uint64_t samples;	/* written so far */
 };
 
 int session_open(struct session *s, const struct collector_opts *o, char *err, size_t errlen);
-/* Poll once; flushes the recording. */
+/* Poll once; samples the live ledgers when due; flushes the recording. */
 void session_poll(struct session *s, int timeout_ms);
 /* Drain, add the ledgers still alive, close the recording with an end record. */
 void session_finish(struct session *s);

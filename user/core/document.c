@@ -48,6 +48,9 @@ void document_free(struct document *d)
 	free(d->ledgers);
 	d->ledgers = NULL;
 	d->n = d->cap = 0;
+	free(d->samples);
+	d->samples = NULL;
+	d->nsamples = d->samples_cap = 0;
 }
 
 void document_totals(const struct document *d, struct ledger_sum *t)

@@ -37,11 +37,15 @@ struct doc_meta {
 	uint64_t started_ns, ended_ns;
 };
 
+struct sample;
+
 struct document {
 	struct doc_meta meta;
 	struct health health;
 	struct ledger *ledgers;
 	size_t n, cap;
+	struct sample *samples;	/* a recording's, in the order taken; NULL when it has none */
+	size_t nsamples, samples_cap;
 };
 
 /* Fill meta from this machine; started_ns = now. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "ledger_bin.h"
+#include "sample.h"
 #include "ledger_json.h"
 #include "recording.h"
 #include "util.h"
@@ -103,6 +104,18 @@ void rec_add_ledger(struct rec_writer *w, const struct ledger *l)
 
 	if (p)
 		frame_end(w, REC_LEDGER_BIN, ledger_to_bin(l, p));
+}
+
+void rec_add_samples(struct rec_writer *w, const struct sample *s, size_t n, uint64_t ts_ns)
+{
+	for (size_t at = 0; at < n; at += SAMPLE_BATCH_MAX) {
+		size_t batch = n - at < SAMPLE_BATCH_MAX ? n - at : SAMPLE_BATCH_MAX;
+		unsigned char *p = frame_begin(w, SAMPLE_BATCH_HEAD + batch * SAMPLE_BIN_LEN);
+
+		if (!p)
+			return;
+		frame_end(w, REC_SAMPLES, samples_to_bin(s + at, batch, ts_ns, p));
+	}
 }
 
 void rec_add_health(struct rec_writer *w, const struct health *h)
@@ -212,6 +225,18 @@ static int apply_binary_ledger(struct reader *r, struct document *d, uint32_t le
 	return 0;
 }
 
+static int apply_samples(struct reader *r, struct document *d, uint32_t len)
+{
+	char why[200];
+
+	if (samples_from_bin((unsigned char *)r->payload, len, &d->samples, &d->nsamples,
+			     &d->samples_cap, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
+		 (unsigned long long)r->offset, why);
+	return -1;
+}
+
 static json_object *parse_payload(struct reader *r, uint32_t len)
 {
 	json_tokener *tok = json_tokener_new();
@@ -277,7 +302,9 @@ static int read_record(struct reader *r, struct document *d, uint32_t type, uint
 
 	if (type == REC_LEDGER_BIN)
 		return apply_binary_ledger(r, d, len);
-	if (type > REC_LEDGER_BIN)
+	if (type == REC_SAMPLES)
+		return apply_samples(r, d, len);
+	if (type > REC_SAMPLES)
 		return 0; /* a record type a newer memreap added within format version 2 */
 	o = parse_payload(r, len);
 	if (!o)

@@ -6,9 +6,9 @@
  *   record*:     u32 payload_length  u32 type  payload  u32 crc32(length, type, payload)
  *
  * Types: 1 header (JSON doc_meta, first record), 2 ledger (JSON ledger), 3 health snapshot
- * (JSON health), 4 end (JSON {"ended_ns", "health"}), 5 ledger (binary: ledger_bin.h). A
- * version 2 reader skips types above 5 (added later within version 2); version 1 files have
- * types 1 to 4 and still read. Records are appended as ledgers end, so a file cut short
+ * (JSON health), 4 end (JSON {"ended_ns", "health"}), 5 ledger (binary: ledger_bin.h), 6 samples
+ * (binary: sample.h). A version 2 reader skips types it does not know (added later within
+ * version 2: memreap before samples skips 6); version 1 files have types 1 to 4 and still read. Records are appended as ledgers end, so a file cut short
  * (SIGKILL, full disk) reads up to its last whole record.
  */
 #ifndef MR_RECORDING_H
@@ -27,6 +27,7 @@ enum rec_type {
 	REC_HEALTH = 3,
 	REC_END = 4,
 	REC_LEDGER_BIN = 5,
+	REC_SAMPLES = 6,
 };
 
 struct rec_writer {
@@ -39,6 +40,9 @@ struct rec_writer {
 
 int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta);
 void rec_add_ledger(struct rec_writer *w, const struct ledger *l);
+struct sample;
+/* Samples taken at ts_ns, in records of at most SAMPLE_BATCH_MAX. */
+void rec_add_samples(struct rec_writer *w, const struct sample *s, size_t n, uint64_t ts_ns);
 void rec_add_health(struct rec_writer *w, const struct health *h);
 void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h);
 int rec_flush(struct rec_writer *w); /* -1 and w->error set on failure */

@@ -1,0 +1,89 @@
+"""Recordings as traces: samples of live ledgers over time, and report --format trace."""
+import json
+import os
+
+from mrtest import MiB, ROOT, check, memreap, tmp, wl
+
+PHASES = ("M", "X", "C", "i")  # the Trace Event Format phases memreap writes
+
+
+def check_trace_format(doc):
+    """The Trace Event Format's rules (JSON object form), checked apart from the writer."""
+    check(isinstance(doc.get("traceEvents"), list), "a traceEvents array")
+    check(doc.get("displayTimeUnit") in ("ms", "ns"), "displayTimeUnit")
+    last = {}
+    for e in doc["traceEvents"]:
+        check(e["ph"] in PHASES, f"phase {e['ph']!r}")
+        check(isinstance(e["name"], str) and isinstance(e["pid"], int)
+              and isinstance(e["tid"], int), f"name, pid, tid: {e}")
+        check(isinstance(e["ts"], (int, float)) and e["ts"] >= 0, f"ts: {e}")
+        check(e["ts"] >= last.get(e["pid"], 0), f"track {e['pid']} goes back in time: {e}")
+        last[e["pid"]] = e["ts"]
+        if e["ph"] == "X":
+            check(isinstance(e["dur"], (int, float)) and e["dur"] >= 0, f"dur: {e}")
+        if e["ph"] == "C":
+            check(e["args"] and all(isinstance(v, int) for v in e["args"].values()), e)
+        if e["ph"] == "i":
+            check(e.get("s") in ("g", "p", "t"), f"an instant's scope: {e}")
+        if e["ph"] == "M":
+            check(e["name"] == "process_name" and e["args"]["name"], e)
+
+
+def test_a_trace_shows_the_phases_of_a_process():
+    rec = tmp("phases.rec")
+    p = memreap("run", "-q", "-o", rec, "--", wl("phases"), "200", "150", "1")
+    check(p.returncode == 0, p.stderr)
+    doc = json.loads(memreap("report", rec, "--format", "json").stdout)
+    led = next(l for l in doc["ledgers"] if l["comm"] == "phases")
+    t = memreap("report", rec, "--format", "trace")
+    check(t.returncode == 0, t.stderr)
+    trace = json.loads(t.stdout)
+    check_trace_format(trace)
+    names = {e["pid"]: e["args"]["name"] for e in trace["traceEvents"] if e["ph"] == "M"}
+    track = next(pid for pid, name in names.items() if name == f"phases {led['pid']}")
+    rss = [(e["ts"], sum(e["args"].values())) for e in trace["traceEvents"]
+           if e["pid"] == track and e["name"] == "rss"]
+    peak_at, peak = max(rss, key=lambda x: x[1])
+    check(abs(peak - led["peak_rss_bytes"]) <= led["peak_rss_bytes"] * 0.05,
+          f"the counter's maximum {peak} is the ledger's peak {led['peak_rss_bytes']}")
+    later = [v for ts, v in rss if ts > peak_at]
+    check(any(v <= 60 * MiB for v in later[:-1]), f"a sample after the munmap: {rss}")
+    check(rss[-1][1] == 0, "nothing resident after the exit")
+    ends = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "i"]
+    check([(e["name"], e["args"]["exit_code"]) for e in ends] == [("exit", 0)], ends)
+    start = trace["traceEvents"][0]["ts"]
+    life = next(e for e in trace["traceEvents"] if e["pid"] == track and e["name"] == "life")
+    check(abs(life["ts"] + life["dur"] - ends[0]["ts"]) < 1, "the life slice ends at the exit")
+    check(life["dur"] >= 2e6, f"it lived its two seconds: {life['dur']} us")
+    check(start >= 0, "microseconds from the recording's start")
+
+
+def test_samples_are_only_written_for_changes():
+    rec = tmp("idle.rec")
+    p = memreap("run", "-q", "-o", rec, "--interval", "0.05", "--", wl("phases"), "8", "4", "1")
+    check(p.returncode == 0, p.stderr)
+    trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
+    rss = [e for e in trace["traceEvents"] if e["name"] == "rss"]
+    # Two seconds at 20 samples a second would be 40; a process that holds still is sampled
+    # only when it changed: its start, its touching, its munmap, its end.
+    check(len(rss) <= 12, f"{len(rss)} rss samples for two quiet seconds")
+
+
+def test_old_recordings_report_in_every_format():
+    old = os.path.join(ROOT, "tests", "integration", "data", "version1.rec")
+    for fmt in ("text", "json", "csv", "trace"):
+        p = memreap("report", old, "--format", fmt)
+        check(p.returncode == 0 and p.stdout, f"{fmt}: {p.stderr}")
+    trace = json.loads(memreap("report", old, "--format", "trace").stdout)
+    check_trace_format(trace)
+    check(sum(e["ph"] == "M" for e in trace["traceEvents"]) == 5, "a track per ledger")
+
+
+def test_trace_takes_top_and_refuses_by():
+    rec = tmp("phases.rec")
+    if not os.path.exists(rec):
+        memreap("run", "-q", "-o", rec, "--", wl("phases"), "20", "10", "0.2")
+    trace = json.loads(memreap("report", rec, "--format", "trace", "--top", "1").stdout)
+    check(sum(e["ph"] == "M" for e in trace["traceEvents"]) == 1, "--top 1: one track")
+    p = memreap("report", rec, "--format", "trace", "--by", "comm")
+    check(p.returncode == 2 and "--format trace has one track per ledger" in p.stderr, p.stderr)

@@ -25,8 +25,8 @@ PYTHON     ?= /usr/bin/python3
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd ruby php-cli lua5.4 jq
-# The man page and the completions' tests: man -l, zsh -n.
-DEB_PACKAGES += man-db zsh
+# The man page and the completions' tests: man -l, zsh -n; the HTML report's: headless chromium.
+DEB_PACKAGES += man-db zsh chromium
 BENCH_PACKAGES := bpftrace strace linux-perf
 BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers \
 		pagecache)

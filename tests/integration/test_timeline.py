@@ -1,8 +1,10 @@
 """Recordings as traces: samples of live ledgers over time, and report --format trace."""
 import json
 import os
+import shutil
+import subprocess
 
-from mrtest import MiB, ROOT, check, memreap, tmp, wl
+from mrtest import MEMREAP, MiB, ROOT, check, memreap, tmp, wl
 
 PHASES = ("M", "X", "C", "i")  # the Trace Event Format phases memreap writes
 
@@ -87,3 +89,39 @@ def test_trace_takes_top_and_refuses_by():
     check(sum(e["ph"] == "M" for e in trace["traceEvents"]) == 1, "--top 1: one track")
     p = memreap("report", rec, "--format", "trace", "--by", "comm")
     check(p.returncode == 2 and "--format trace has one track per ledger" in p.stderr, p.stderr)
+
+
+def chromium(*args):
+    return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                           "--hide-scrollbars", "--user-data-dir=" + tmp("chromium"), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_html_report_renders_offline_in_chromium():
+    if not shutil.which("chromium"):
+        return "skip: chromium not installed (make deps installs it)"
+    rec = tmp("html.rec")
+    p = memreap("run", "-q", "-o", rec, "--", wl("phases"), "64", "48", "0.5")
+    check(p.returncode == 0, p.stderr)
+    doc = json.loads(memreap("report", rec, "--format", "json").stdout)
+    pid = next(l["pid"] for l in doc["ledgers"] if l["comm"] == "phases")
+    page = tmp("report.html")
+    with open(page, "w") as f:
+        check(subprocess.run([MEMREAP, "report", rec, "--format", "html"], stdout=f).returncode
+              == 0, "report --format html")
+    html = open(page).read()
+    check("<script" not in html and "http://" not in html and "https://" not in html
+          and " src=" not in html and "<link" not in html, "self-contained: nothing to fetch")
+    dom = chromium("--dump-dom", "file://" + page)
+    check(dom.returncode == 0 and "Uncaught" not in dom.stderr, dom.stderr)
+    check(f'<path class="band" data-pid="{pid}"' in dom.stdout, "the chart has the pid's series")
+    check(f'<line class="end" data-pid="{pid}"' in dom.stdout, "its exit is marked")
+    check(f"phases {pid}: peak " in dom.stdout and "verdict" in dom.stdout and "health: ok"
+          in dom.stdout, "legend, verdict and health")
+    shots = os.path.join(ROOT, "build", "test-artifacts")
+    os.makedirs(shots, exist_ok=True)
+    for name, size in (("report-1280x800.png", "1280,800"), ("report-phone.png", "390,844")):
+        shot = chromium(f"--screenshot={os.path.join(shots, name)}", f"--window-size={size}",
+                        "file://" + page)
+        check(shot.returncode == 0 and os.path.getsize(os.path.join(shots, name)) > 10000,
+              f"{name}: {shot.stderr}")

@@ -15,8 +15,9 @@ enum { OPT_MIN_PEAK = 256 };
 #define SORT_FIELDS "peak self kernel kernel_exit kernel_live kernel_exec faulted freed ledgers pid start name"
 
 static const struct cmd_option report_options[] = {
-	{ "format", 'f', true, "FORMAT", "text json csv trace",
-	  "the output (default text); trace: Chrome Trace Event JSON for ui.perfetto.dev" },
+	{ "format", 'f', true, "FORMAT", "text json csv trace html",
+	  "the output (default text); trace: Chrome Trace Event JSON for ui.perfetto.dev; html: "
+	  "one self-contained page, a chart over time and the tree" },
 	{ "by", 'b', true, "ROWS", "ledger comm exe cgroup interpreter tree",
 	  "one row per ledger (default), per group of ledgers, or the process tree" },
 	{ "sort", 's', true, "FIELD", SORT_FIELDS,
@@ -44,7 +45,7 @@ const struct cmd_help report_help = {
 	.example = "memreap report make.rec --by tree --top 10",
 };
 
-enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_TRACE };
+enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_TRACE, FMT_HTML };
 
 static int lookup(const char *value, const char *const *names, size_t n)
 {
@@ -97,7 +98,7 @@ static int parse_number(const char *value, struct report_opts *o, int opt)
 /* One option; -1 when parsing goes on, else the exit code. */
 static int parse_report_option(int opt, struct report_args *a, bool *flip, char **argv)
 {
-	static const char *const formats[] = { "text", "json", "csv", "trace" };
+	static const char *const formats[] = { "text", "json", "csv", "trace", "html" };
 	static const char *const bys[] = { "ledger", "comm", "exe", "cgroup", "interpreter", "tree" };
 	int v = 0, rc;
 
@@ -176,6 +177,8 @@ static int print_report(const struct report_args *a, struct document *d)
 					   "--by goes with text, json and csv");
 		return out_trace(stdout, d, &a->o) ? EXIT_FAILURE_MEMREAP : 0;
 	}
+	if (a->fmt == FMT_HTML)
+		return out_html(stdout, d, &a->o) ? EXIT_FAILURE_MEMREAP : 0;
 	if (a->fmt == FMT_CSV) {
 		out_csv(stdout, d, &a->o);
 		if (!health_is_clean(&d->health)) { /* CSV has no room for it: nothing silent */

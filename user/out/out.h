@@ -40,6 +40,9 @@ void out_tree_verdict(FILE *f, const struct tree *t, uint32_t root_pid);
 /* out_trace.c: Chrome Trace Event Format JSON (ui.perfetto.dev, chrome://tracing). */
 int out_trace(FILE *f, const struct document *d, const struct report_opts *o);
 
+/* out_html.c: one self-contained HTML page: a chart over time, the tree and its verdict. */
+int out_html(FILE *f, const struct document *d, const struct report_opts *o);
+
 /* out_csv.c */
 void out_csv(FILE *f, const struct document *d, const struct report_opts *o);
 

@@ -190,7 +190,7 @@ test: deps
 	$(MAKE) fuzz-replay
 	$(MAKE) integration
 	$(MAKE) test-asan-fast
-	VMTEST_TESTS=test_accuracy,test_doctor,test_freed,test_argv $(MAKE) vmtest # the ledger tests; vmtest alone: all
+	VMTEST_TESTS=test_accuracy,test_doctor,test_freed,test_argv,test_timeline $(MAKE) vmtest # the ledger tests; vmtest alone: all
 	VMTEST_KERNELS=6.12 VMTEST_SMP=8 VMTEST_TESTS=test_accuracy.test_threads_faulting $(MAKE) vmtest
 
 # --- hardening (README "Reliability") ---

@@ -35,6 +35,8 @@ const volatile long nr_clone = -1, nr_clone3 = -1, nr_fork = -1, nr_vfork = -1;
 const volatile long nr_execve = -1, nr_execveat = -1;
 /* Cleared by the loader when command lines are not wanted (collector_opts.no_argv). */
 const volatile bool capture_argv = true;
+/* A self release of at least this many bytes is an event for the timeline; 0: none. */
+const volatile __u64 release_event_min = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -425,7 +427,7 @@ static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *
 		if (l->shutdown_ns)
 			__sync_fetch_and_add(&l->shutdown_released[k], bytes);
 	}
-	window_release(task, l, cat, k, bytes);
+	window_release(task, l, cat, call, k, bytes);
 }
 
 /*
@@ -532,6 +534,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	rss = resident_bytes(l);
 	if (rss > l->peak_rss)
 		l->peak_rss = rss;
+	window_growth();
 	return 0;
 }
 

@@ -121,6 +121,7 @@ enum mr_event_type {
 	MR_EV_FORK,    /* a new thread group (new mm or CLONE_VM sharer) */
 	MR_EV_EXEC,
 	MR_EV_NEW, /* first sight of an mm that predates memreap */
+	MR_EV_RELEASE, /* the process released at least release_event_min bytes in one go */
 };
 
 struct mr_event_end {
@@ -163,6 +164,18 @@ struct mr_event_new {
 	__u32 tgid;
 	__u64 ledger;
 	__u64 ts_ns;
+};
+
+/* A large release by the process itself: one call's bytes (consecutive calls of the same kind
+ * with no other change in between are one release). */
+struct mr_event_release {
+	__u32 type;
+	__u32 call; /* enum mr_call */
+	__u64 ledger;
+	__u64 ts_ns; /* its first page's release */
+	__u64 bytes;
+	__u32 tgid; /* the process: a self release is made in its own context */
+	char comm[MR_COMM_LEN];
 };
 
 /* Nothing lost, nothing silent: every way the BPF side can fail to account is counted here. */

@@ -36,7 +36,9 @@ struct release_window {
 	__u32 flags;   /* and WINDOW_FLAGS */
 	__u32 cat;     /* enum mr_release */
 	__u32 mixed;   /* opened in the same state while another ledger's budget was unmatched */
-	__u32 pad;
+	__u32 self_call; /* a self release's call (enum mr_call) */
+	__u64 opened_ns;
+	__u64 released; /* bytes released in this window: a large one is an event */
 	__u64 budget[MR_NKINDS];  /* released in this window, not matched by a free yet */
 	__u64 pending[MR_NKINDS]; /* matched, not added to the ledger yet */
 };
@@ -82,14 +84,38 @@ static __noinline void window_settle(struct release_window *w)
 		window_flush(w, l);
 }
 
+/* A release by the process itself of at least release_event_min bytes: the timeline's event. */
+static __always_inline void window_report(struct release_window *w)
+{
+	struct mr_event_release *e;
+
+	if (!release_event_min || w->cat != MR_REL_SELF || w->released < release_event_min)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&health.ringbuf_drops, 1);
+		return;
+	}
+	e->type = MR_EV_RELEASE;
+	e->call = w->self_call;
+	e->ledger = w->ledger;
+	e->ts_ns = w->opened_ns;
+	e->bytes = w->released;
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
+	BPF_CORE_READ_STR_INTO(&e->comm, bpf_get_current_task_btf(), group_leader, comm);
+	bpf_ringbuf_submit(e, ringbuf_flags());
+}
+
 static __noinline void window_open(struct release_window *w, struct task_struct *task,
-				   struct mr_ledger *l, __u32 cat)
+				   struct mr_ledger *l, __u32 cat, int call)
 {
 	bool unmatched = w->budget[MR_ANON] | w->budget[MR_FILE] | w->budget[MR_SHMEM];
 	bool same_state = w->ledger && window_state_is(w, task);
 
-	if (w->ledger)
+	if (w->ledger) {
+		window_report(w);
 		window_settle(w);
+	}
 	/*
 	 * Still in the same state (kswapd going from one address space to the next, say), with
 	 * pages of the last ledger not freed yet: the frees that follow could be either's.
@@ -101,6 +127,9 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	w->call = syscall_nr(task);
 	w->task_mm = (__u64)task->mm;
 	w->flags = task->flags & WINDOW_FLAGS;
+	w->self_call = call;
+	w->opened_ns = bpf_ktime_get_boot_ns();
+	w->released = 0;
 	for (int k = 0; k < MR_NKINDS; k++) {
 		w->budget[k] = 0;
 		w->pending[k] = 0;
@@ -109,7 +138,7 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 
 /* rss_stat: task released bytes of kind k from ledger l, in category cat. */
 static __always_inline void window_release(struct task_struct *task, struct mr_ledger *l, __u32 cat,
-					   int k, __u64 bytes)
+					   int call, int k, __u64 bytes)
 {
 	struct release_window *w;
 
@@ -119,9 +148,10 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 		return;
 	}
 	if (w->ledger != l->id || w->cat != cat || !window_state_is(w, task))
-		window_open(w, task, l, cat);
+		window_open(w, task, l, cat, call);
 	else
 		window_flush(w, l);
+	w->released += bytes;
 	if (k >= 0 && k < MR_NKINDS)
 		w->budget[k] += bytes;
 }
@@ -155,8 +185,23 @@ static __always_inline void window_end(struct task_struct *task, struct release_
 
 static __always_inline void window_close(struct task_struct *task, struct release_window *w)
 {
+	window_report(w);
 	window_settle(w);
 	window_end(task, w);
+}
+
+/*
+ * rss_stat: an address space grew in this task's context (a fault). A window still open from a
+ * release in another state is over: its frees are done, and the next release is another one
+ * (two munmaps with faults between them are two events). Cheap without task storage.
+ */
+static __always_inline void window_growth(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct release_window *w = window_of(task);
+
+	if (w && w->ledger && !window_state_is(w, task))
+		window_close(task, w);
 }
 
 /* sched_process_exit: the exiting task's releases are over. */

@@ -51,13 +51,33 @@ def test_a_trace_shows_the_phases_of_a_process():
     later = [v for ts, v in rss if ts > peak_at]
     check(any(v <= 60 * MiB for v in later[:-1]), f"a sample after the munmap: {rss}")
     check(rss[-1][1] == 0, "nothing resident after the exit")
-    ends = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "i"]
+    ends = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "i"
+            and e["name"] in ("exit", "exec")]
     check([(e["name"], e["args"]["exit_code"]) for e in ends] == [("exit", 0)], ends)
     start = trace["traceEvents"][0]["ts"]
     life = next(e for e in trace["traceEvents"] if e["pid"] == track and e["name"] == "life")
     check(abs(life["ts"] + life["dur"] - ends[0]["ts"]) < 1, "the life slice ends at the exit")
     check(life["dur"] >= 2e6, f"it lived its two seconds: {life['dur']} us")
+    releases = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "i"
+                and e["name"] != "exit"]
+    check([(e["name"], e["args"]["bytes"]) for e in releases] == [("munmap", 150 * MiB)],
+          f"one large release, the munmap of 150 MiB: {releases}")
+    check(peak_at < releases[0]["ts"] < ends[0]["ts"], "between the peak and the exit")
     check(start >= 0, "microseconds from the recording's start")
+
+
+def test_event_min_chooses_the_releases():
+    rec = tmp("events.rec")
+    # Each map touched a page at a time (no temporary buffer of its size), then unmapped.
+    script = ("import mmap\nfor mib in (2, 8, 32):\n    m = mmap.mmap(-1, mib << 20)\n"
+              "    for i in range(0, mib << 20, 4096):\n        m[i] = 1\n    m.close()\n")
+    p = memreap("run", "-q", "-o", rec, "--event-min", "5M", "--", "/usr/bin/python3.11", "-c",
+                script)
+    check(p.returncode == 0, p.stderr)
+    trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
+    sizes = [e["args"]["bytes"] for e in trace["traceEvents"]
+             if e["ph"] == "i" and e["name"] == "munmap"]
+    check(sizes == [8 * MiB, 32 * MiB], f"the munmaps of 5 MiB or more: {sizes}")
 
 
 def test_samples_are_only_written_for_changes():
@@ -99,7 +119,7 @@ def chromium(*args):
 
 def test_the_html_report_renders_offline_in_chromium():
     if not shutil.which("chromium"):
-        return "skip: chromium not installed (make deps installs it)"
+        return "skip: no chromium (make deps installs it on the host; the vmtest guests have none)"
     rec = tmp("html.rec")
     p = memreap("run", "-q", "-o", rec, "--", wl("phases"), "64", "48", "0.5")
     check(p.returncode == 0, p.stderr)

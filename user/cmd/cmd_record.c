@@ -17,7 +17,7 @@
 #include "spawn.h"
 #include "util.h"
 
-enum { OPT_NO_ARGV = 256, OPT_INTERVAL };
+enum { OPT_NO_ARGV = 256, OPT_INTERVAL, OPT_EVENT_MIN };
 
 static const struct cmd_option record_options[] = {
 	{ "output", 'o', true, "FILE", NULL, "the recording to write (required)" },
@@ -29,6 +29,8 @@ static const struct cmd_option record_options[] = {
 	{ "interval", OPT_INTERVAL, false, "SECONDS", NULL,
 	  "sample live ledgers that changed every SECONDS, 0.01 to 3600 (default 0.1 with --pid, "
 	  "--comm or CMD, 1 system-wide)" },
+	{ "event-min", OPT_EVENT_MIN, false, "SIZE", NULL,
+	  "a release of at least SIZE by a process itself is a timeline event (default 1M)" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -109,6 +111,8 @@ static int parse_option(struct record_args *a, int opt, char **argv)
 	case OPT_NO_ARGV:
 		a->copts.no_argv = true;
 		return -1;
+	case OPT_EVENT_MIN:
+		return event_min_option(&a->copts, optarg, &record_help);
 	case OPT_INTERVAL:
 		a->interval = parse_seconds(optarg);
 		if (a->interval < 0.01 || a->interval > 3600)
@@ -174,7 +178,7 @@ static bool record_loop(struct session *s, const struct record_args *a, struct s
 
 int cmd_record(int argc, char **argv)
 {
-	struct record_args a = { 0 };
+	struct record_args a = { .copts.release_event_min = EVENT_MIN_DEFAULT };
 	struct session s = { 0 };
 	struct rec_writer rec;
 	struct spawn child = { .pid = -1 };

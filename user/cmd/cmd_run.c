@@ -15,7 +15,7 @@
 #include "spawn.h"
 #include "util.h"
 
-enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV, OPT_INTERVAL };
+enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV, OPT_INTERVAL, OPT_EVENT_MIN };
 
 static const struct cmd_option run_options[] = {
 	{ "quiet", 'q', true, NULL, NULL, "no summary on stderr (the exit status stays CMD's)" },
@@ -30,6 +30,8 @@ static const struct cmd_option run_options[] = {
 	{ "no-argv", OPT_NO_ARGV, false, NULL, NULL, "do not record command lines (JSON argv null)" },
 	{ "interval", OPT_INTERVAL, false, "SECONDS", NULL,
 	  "with -o: sample the live ledgers that changed every SECONDS, 0.01 to 3600 (default 0.1)" },
+	{ "event-min", OPT_EVENT_MIN, false, "SIZE", NULL,
+	  "with -o: a release of at least SIZE by a process itself is a timeline event (default 1M)" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -140,6 +142,10 @@ static int parse(int argc, char **argv, struct run_args *a)
 		case OPT_NO_ARGV:
 			a->copts.no_argv = true;
 			break;
+		case OPT_EVENT_MIN:
+			if ((rc = event_min_option(&a->copts, optarg, &run_help)))
+				return rc;
+			break;
 		case OPT_INTERVAL:
 			a->interval = parse_seconds(optarg);
 			if (a->interval < 0.01 || a->interval > 3600)
@@ -152,6 +158,8 @@ static int parse(int argc, char **argv, struct run_args *a)
 	}
 	if (optind >= argc)
 		return usage_error(&run_help, "run needs a command");
+	if (!a->recording) /* events go to the recording only */
+		a->copts.release_event_min = 0;
 	a->cmd = argv + optind;
 	a->view.by = BY_TREE;
 	a->view.sort = SORT_START;
@@ -189,7 +197,7 @@ static int report(struct session *s, const struct run_args *a, FILE *json, int s
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = { 0 };
+	struct run_args a = { .copts.release_event_min = EVENT_MIN_DEFAULT };
 	struct session s = { .keep = true };
 	struct rec_writer rec;
 	struct spawn child = { 0 };

@@ -45,6 +45,9 @@ int parse_collector_opt(struct collector_opts *o, int opt, const char *value);
 /* --pid (opt 'p') or --comm ('c') into a scope; 0, or EXIT_USAGE after the one-line error. */
 struct scope;
 int scope_option(struct scope *s, int opt, const char *value, const struct cmd_help *h);
+/* --event-min SIZE into copts; 0, or EXIT_USAGE after the one-line error. */
+#define EVENT_MIN_DEFAULT (1ull << 20)
+int event_min_option(struct collector_opts *copts, const char *value, const struct cmd_help *h);
 /*
  * The end of every command's option switch: --help, --map-entries and --ringbuf-size (when copts
  * is given), and the one-line error for anything else (naming an option that lacks its value). Returns -1 when parsing goes on, else the

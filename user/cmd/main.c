@@ -97,6 +97,16 @@ int scope_option(struct scope *s, int opt, const char *value, const struct cmd_h
 	return 0;
 }
 
+int event_min_option(struct collector_opts *copts, const char *value, const struct cmd_help *h)
+{
+	long long v = parse_size(value);
+
+	if (v < 4096)
+		return usage_error(h, "--event-min needs a size of at least 4K, not '%s'", value);
+	copts->release_event_min = (uint64_t)v;
+	return 0;
+}
+
 int common_option(int opt, const struct cmd_help *h, struct collector_opts *copts, char **argv)
 {
 	const char *arg = argv[optind - 1];

@@ -48,6 +48,16 @@ static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void
 	scope_fork(&s->scope, parent, child, child_ledger);
 }
 
+static void on_release(const struct timeline_event *e, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (e->ledger_id == s->exclude_ledger || !scope_accepts(&s->scope, e->pid, e->comm))
+		return;
+	if (s->rec && !s->write_error)
+		rec_add_event(s->rec, e);
+}
+
 /* Nothing silent: an interpreter that cannot be probed has unknown shutdown fields. */
 static void warn_unwatched(struct session *s)
 {
@@ -61,7 +71,9 @@ static void warn_unwatched(struct session *s)
 
 int session_open(struct session *s, const struct collector_opts *o, char *err, size_t errlen)
 {
-	struct collector_handlers h = { .ledger_end = on_ledger_end, .fork = on_fork, .ctx = s };
+	struct collector_handlers h = {
+		.ledger_end = on_ledger_end, .fork = on_fork, .release = on_release, .ctx = s,
+	};
 
 	s->spawner = (uint32_t)getpid();
 	document_init_local(&s->doc);

@@ -391,6 +391,23 @@ static void handle_new(struct collector *c, const struct mr_event_new *e)
 		remember_argv_of_pid(c, e->ledger, e->tgid);
 }
 
+static void handle_release(struct collector *c, const struct mr_event_release *e)
+{
+	struct timeline_event t = {
+		.ts_ns = (uint64_t)((int64_t)e->ts_ns + c->boot_to_wall),
+		.ledger_id = e->ledger,
+		.kind = TL_RELEASE,
+		.call = e->call,
+		.bytes = e->bytes,
+		.pid = e->tgid,
+	};
+
+	memcpy(t.comm, e->comm, sizeof(t.comm));
+	t.comm[sizeof(t.comm) - 1] = '\0';
+	if (c->h.release)
+		c->h.release(&t, c->h.ctx);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -406,6 +423,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		handle_exec(c, data);
 	} else if (type == MR_EV_NEW && size >= sizeof(struct mr_event_new)) {
 		handle_new(c, data);
+	} else if (type == MR_EV_RELEASE && size >= sizeof(struct mr_event_release)) {
+		handle_release(c, data);
 	}
 	return 0;
 }
@@ -531,6 +550,7 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 	c->skel->rodata->nr_cpus = (uint32_t)ncpus;
 	set_syscall_numbers(c->skel);
 	c->skel->rodata->capture_argv = !c->no_argv;
+	c->skel->rodata->release_event_min = o ? o->release_event_min : 0;
 	if (o && o->ledger_entries)
 		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
 	if (o && o->ringbuf_bytes)

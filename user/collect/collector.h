@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "document.h"
+#include "sample.h"
 
 struct collector;
 
@@ -16,12 +17,15 @@ struct collector_opts {
 	uint32_t ledger_entries; /* capacity of the live-ledger map; 0 = default */
 	uint32_t ringbuf_bytes;	 /* ring buffer size, a power of two; 0 = default */
 	bool no_argv;		 /* capture no command lines: every ledger's argv stays unknown */
+	uint64_t release_event_min; /* a self release this large is a timeline event; 0: none */
 };
 
 struct collector_handlers {
 	void (*ledger_end)(const struct ledger *l, void *ctx);
 	/* A new thread group: its own mm, or sharing its parent's (vfork, posix_spawn). */
 	void (*fork)(uint32_t parent, uint32_t child, uint64_t child_ledger, void *ctx);
+	/* A large release (collector_opts.release_event_min). */
+	void (*release)(const struct timeline_event *e, void *ctx);
 	void *ctx;
 };
 

@@ -51,6 +51,9 @@ void document_free(struct document *d)
 	free(d->samples);
 	d->samples = NULL;
 	d->nsamples = d->samples_cap = 0;
+	free(d->events);
+	d->events = NULL;
+	d->nevents = d->events_cap = 0;
 }
 
 void document_totals(const struct document *d, struct ledger_sum *t)

@@ -38,6 +38,7 @@ struct doc_meta {
 };
 
 struct sample;
+struct timeline_event;
 
 struct document {
 	struct doc_meta meta;
@@ -46,6 +47,8 @@ struct document {
 	size_t n, cap;
 	struct sample *samples;	/* a recording's, in the order taken; NULL when it has none */
 	size_t nsamples, samples_cap;
+	struct timeline_event *events; /* a recording's large releases, as they came */
+	size_t nevents, events_cap;
 };
 
 /* Fill meta from this machine; started_ns = now. */

@@ -118,6 +118,14 @@ void rec_add_samples(struct rec_writer *w, const struct sample *s, size_t n, uin
 	}
 }
 
+void rec_add_event(struct rec_writer *w, const struct timeline_event *e)
+{
+	unsigned char *p = frame_begin(w, TL_EVENT_BIN_LEN);
+
+	if (p)
+		frame_end(w, REC_EVENT, event_to_bin(e, p));
+}
+
 void rec_add_health(struct rec_writer *w, const struct health *h)
 {
 	add_record(w, REC_HEALTH, health_to_json(h));
@@ -237,6 +245,18 @@ static int apply_samples(struct reader *r, struct document *d, uint32_t len)
 	return -1;
 }
 
+static int apply_event(struct reader *r, struct document *d, uint32_t len)
+{
+	char why[200];
+
+	if (event_from_bin((unsigned char *)r->payload, len, &d->events, &d->nevents,
+			   &d->events_cap, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
+		 (unsigned long long)r->offset, why);
+	return -1;
+}
+
 static json_object *parse_payload(struct reader *r, uint32_t len)
 {
 	json_tokener *tok = json_tokener_new();
@@ -304,7 +324,9 @@ static int read_record(struct reader *r, struct document *d, uint32_t type, uint
 		return apply_binary_ledger(r, d, len);
 	if (type == REC_SAMPLES)
 		return apply_samples(r, d, len);
-	if (type > REC_SAMPLES)
+	if (type == REC_EVENT)
+		return apply_event(r, d, len);
+	if (type > REC_EVENT)
 		return 0; /* a record type a newer memreap added within format version 2 */
 	o = parse_payload(r, len);
 	if (!o)

@@ -7,7 +7,7 @@
  *
  * Types: 1 header (JSON doc_meta, first record), 2 ledger (JSON ledger), 3 health snapshot
  * (JSON health), 4 end (JSON {"ended_ns", "health"}), 5 ledger (binary: ledger_bin.h), 6 samples
- * (binary: sample.h). A version 2 reader skips types it does not know (added later within
+ * (binary: sample.h), 7 a timeline event (binary: sample.h). A version 2 reader skips types it does not know (added later within
  * version 2: memreap before samples skips 6); version 1 files have types 1 to 4 and still read. Records are appended as ledgers end, so a file cut short
  * (SIGKILL, full disk) reads up to its last whole record.
  */
@@ -28,6 +28,7 @@ enum rec_type {
 	REC_END = 4,
 	REC_LEDGER_BIN = 5,
 	REC_SAMPLES = 6,
+	REC_EVENT = 7,
 };
 
 struct rec_writer {
@@ -43,6 +44,8 @@ void rec_add_ledger(struct rec_writer *w, const struct ledger *l);
 struct sample;
 /* Samples taken at ts_ns, in records of at most SAMPLE_BATCH_MAX. */
 void rec_add_samples(struct rec_writer *w, const struct sample *s, size_t n, uint64_t ts_ns);
+struct timeline_event;
+void rec_add_event(struct rec_writer *w, const struct timeline_event *e);
 void rec_add_health(struct rec_writer *w, const struct health *h);
 void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h);
 int rec_flush(struct rec_writer *w); /* -1 and w->error set on failure */

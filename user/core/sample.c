@@ -103,3 +103,39 @@ int samples_from_bin(const unsigned char *p, size_t len, struct sample **out, si
 		sample_at(&(*out)[(*n)++], p + SAMPLE_BATCH_HEAD + i * each, ts);
 	return 0;
 }
+
+size_t event_to_bin(const struct timeline_event *e, unsigned char *buf)
+{
+	put64(buf, e->ts_ns);
+	put64(buf + 8, e->ledger_id);
+	put64(buf + 16, (uint64_t)e->kind | (uint64_t)e->call << 32);
+	put64(buf + 24, e->bytes);
+	return TL_EVENT_BIN_LEN;
+}
+
+int event_from_bin(const unsigned char *p, size_t len, struct timeline_event **out, size_t *n,
+		   size_t *cap, char *err, size_t errlen)
+{
+	struct timeline_event *grown;
+	uint64_t kind_call;
+
+	if (len < TL_EVENT_BIN_LEN)
+		return snprintf(err, errlen, "an event of %zu bytes", len), -1;
+	if (*n == *cap) {
+		size_t want = *cap ? 2 * *cap : 16;
+
+		if (!(grown = realloc(*out, want * sizeof(*grown))))
+			return snprintf(err, errlen, "out of memory"), -1;
+		*out = grown;
+		*cap = want;
+	}
+	kind_call = get64(p + 16);
+	(*out)[(*n)++] = (struct timeline_event){
+		.ts_ns = get64(p),
+		.ledger_id = get64(p + 8),
+		.kind = (uint32_t)kind_call,
+		.call = (uint32_t)(kind_call >> 32),
+		.bytes = get64(p + 24),
+	};
+	return 0;
+}

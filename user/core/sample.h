@@ -41,4 +41,28 @@ size_t samples_to_bin(const struct sample *s, size_t n, uint64_t ts_ns, unsigned
 int samples_from_bin(const unsigned char *p, size_t len, struct sample **out, size_t *n,
 		     size_t *cap, char *err, size_t errlen);
 
+/*
+ * Timeline events beside the samples: record type 7, one event of TL_EVENT_BIN_LEN bytes: u64
+ * ts_ns (wall clock), u64 ledger id, u32 kind (1: a large release by the process itself), u32
+ * its call (enum mr_call: munmap, brk, madvise, mremap, mmap, other), u64 bytes. Fork, exec,
+ * exit and the interpreter's shutdown need no event: their times are in the ledgers.
+ */
+enum timeline_kind { TL_RELEASE = 1 };
+
+struct timeline_event {
+	uint64_t ts_ns;
+	uint64_t ledger_id;
+	uint32_t kind, call;
+	uint64_t bytes;
+	uint32_t pid;		 /* not stored: for choosing which events a recording keeps */
+	char comm[MR_COMM_LEN];	 /* the same */
+};
+
+#define TL_EVENT_BIN_LEN 32
+
+size_t event_to_bin(const struct timeline_event *e, unsigned char *buf);
+/* Append one decoded event to *out (grown as needed); -1 and a reason when it is not one. */
+int event_from_bin(const unsigned char *p, size_t len, struct timeline_event **out, size_t *n,
+		   size_t *cap, char *err, size_t errlen);
+
 #endif

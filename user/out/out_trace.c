@@ -15,6 +15,8 @@
 #include "u64map.h"
 #include "util.h"
 
+#define SZ 16
+
 struct trace {
 	json_object *events;
 	uint64_t origin_ns;
@@ -102,59 +104,107 @@ static void end_counters(struct trace *t, const struct ledger *l, int track)
 		 ledger_freed_total(l));
 }
 
-/* The samples of each chosen ledger, by track and then in the order taken: a counting sort. */
-static size_t *samples_by_track(const struct document *d, const struct u64map *track_of,
-				size_t ntracks, size_t **first)
+static uint64_t sample_ledger(const struct document *d, size_t i)
 {
-	size_t *order = malloc((d->nsamples + 1) * sizeof(*order));
-	size_t *at = calloc(ntracks + 2, sizeof(*at));
+	return d->samples[i].ledger_id;
+}
+
+static uint64_t event_ledger(const struct document *d, size_t i)
+{
+	return d->events[i].ledger_id;
+}
+
+/* What belongs to the chosen ledgers, by track and then in the order taken: a counting sort.
+ * The items of track k are order[first[k] ... first[k + 1]]. */
+struct by_track {
+	size_t *order, *first;
+};
+
+static int by_track(struct by_track *b, const struct document *d, size_t n,
+		    uint64_t (*ledger_of)(const struct document *d, size_t i),
+		    const struct u64map *track_of, size_t ntracks)
+{
 	uint64_t track;
 
-	*first = at;
-	if (!order || !at) {
-		free(order);
-		return NULL;
-	}
-	for (size_t i = 0; i < d->nsamples; i++)
-		if (u64map_get(track_of, d->samples[i].ledger_id, &track))
-			at[track + 1]++;
+	b->order = malloc((n + 1) * sizeof(*b->order));
+	b->first = calloc(ntracks + 2, sizeof(*b->first));
+	if (!b->order || !b->first)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (u64map_get(track_of, ledger_of(d, i), &track))
+			b->first[track + 1]++;
 	for (size_t k = 1; k <= ntracks + 1; k++)
-		at[k] += at[k - 1];
-	for (size_t i = 0; i < d->nsamples; i++)
-		if (u64map_get(track_of, d->samples[i].ledger_id, &track))
-			order[at[track]++] = i;
-	for (size_t k = ntracks + 1; k > 0; k--) /* at[k] back to each track's first */
-		at[k] = at[k - 1];
-	at[0] = 0;
-	return order;
+		b->first[k] += b->first[k - 1];
+	for (size_t i = 0; i < n; i++)
+		if (u64map_get(track_of, ledger_of(d, i), &track))
+			b->order[b->first[track]++] = i;
+	for (size_t k = ntracks + 1; k > 0; k--) /* first[k] back to each track's start */
+		b->first[k] = b->first[k - 1];
+	b->first[0] = 0;
+	return 0;
 }
 
-/* A track's samples; a sample taken while an exited process's teardown still ran is put at its
- * end, so that a track's times never go back. */
-static void sample_events(struct trace *t, const struct document *d, const struct ledger *l,
-			  int track, const size_t *order, size_t from, size_t to)
+static void by_track_free(struct by_track *b)
 {
-	for (size_t i = from; i < to; i++) {
-		const struct sample *s = &d->samples[order[i]];
-		uint64_t ns = s->ts_ns < l->start_ns ? l->start_ns : s->ts_ns;
+	free(b->order);
+	free(b->first);
+}
 
-		if (l->end != MR_END_ALIVE && ns > l->end_ns)
-			ns = l->end_ns;
-		counters(t, track, ns, s->rss, s->self_released, s->kernel, s->freed);
+/* A time within the ledger's life: a sample taken while an exited process's teardown still ran
+ * is put at its end, so that a track's times never go back. */
+static uint64_t within(const struct ledger *l, uint64_t ns)
+{
+	ns = ns < l->start_ns ? l->start_ns : ns;
+	return l->end != MR_END_ALIVE && ns > l->end_ns ? l->end_ns : ns;
+}
+
+static void release_instant(struct trace *t, const struct ledger *l, int track,
+			    const struct timeline_event *e)
+{
+	json_object *ev = event(t, call_names[e->call < MR_NCALLS ? e->call : MR_CALL_OTHER], "i",
+				within(l, e->ts_ns), track), *args = json_object_new_object();
+	char size[SZ];
+
+	json_object_object_add(ev, "s", json_object_new_string("p"));
+	add_u64(args, "bytes", e->bytes);
+	json_object_object_add(args, "size", json_object_new_string(human_bytes(e->bytes, size, SZ)));
+	json_object_object_add(ev, "args", args);
+}
+
+/* A track's samples and large releases, merged in time order. */
+static void track_middle(struct trace *t, const struct document *d, const struct ledger *l,
+			 int track, const struct by_track *sb, const struct by_track *eb)
+{
+	size_t i = sb->first[track], ie = sb->first[track + 1];
+	size_t j = eb->first[track], je = eb->first[track + 1];
+
+	while (i < ie || j < je) {
+		const struct sample *s = i < ie ? &d->samples[sb->order[i]] : NULL;
+		const struct timeline_event *e = j < je ? &d->events[eb->order[j]] : NULL;
+
+		if (s && (!e || s->ts_ns <= e->ts_ns)) {
+			counters(t, track, within(l, s->ts_ns), s->rss, s->self_released, s->kernel,
+				 s->freed);
+			i++;
+		} else {
+			release_instant(t, l, track, e);
+			j++;
+		}
 	}
 }
 
-/* One ledger's track in time order: its name, life, baseline, samples, shutdown, end. */
+/* One ledger's track in time order: its name, life, baseline, samples and releases, shutdown,
+ * end. */
 static void ledger_events(struct trace *t, const struct ledger *l, int track,
-			  const struct document *d, const size_t *order, const size_t *first)
+			  const struct document *d, const struct by_track *sb,
+			  const struct by_track *eb)
 {
 	uint64_t end = l->end == MR_END_ALIVE ? t->end_ns : l->end_ns;
 
 	name_track(t, l, track);
 	slice(t, "life", l->start_ns, end, track);
 	counters(t, track, l->start_ns, l->bytes[CAT_BASELINE], 0, 0, 0);
-	if (order)
-		sample_events(t, d, l, track, order, first[track], first[track + 1]);
+	track_middle(t, d, l, track, sb, eb);
 	if (l->shutdown_started_ns && l->shutdown_started_ns <= end)
 		slice(t, "interpreter shutdown", l->shutdown_started_ns, end, track);
 	if (l->end != MR_END_ALIVE)
@@ -168,7 +218,8 @@ int out_trace(FILE *f, const struct document *d, const struct report_opts *o)
 	json_object *doc = json_object_new_object(), *other = json_object_new_object();
 	struct u64map track_of = { 0 };
 	struct ledger *l = NULL;
-	size_t n = select_ledgers(d, o, &l), *order, *first;
+	size_t n = select_ledgers(d, o, &l);
+	struct by_track sb = { 0 }, eb = { 0 };
 	const char *s;
 	int ok;
 
@@ -177,9 +228,11 @@ int out_trace(FILE *f, const struct document *d, const struct report_opts *o)
 			t.end_ns = d->ledgers[i].end_ns > t.end_ns ? d->ledgers[i].end_ns : t.end_ns;
 	for (size_t i = 0; i < n; i++)
 		u64map_put(&track_of, l[i].id, i + 1, NULL);
-	order = samples_by_track(d, &track_of, n, &first);
+	if (by_track(&sb, d, d->nsamples, sample_ledger, &track_of, n) ||
+	    by_track(&eb, d, d->nevents, event_ledger, &track_of, n))
+		n = 0; /* out of memory: an empty trace, and an error below */
 	for (size_t i = 0; i < n; i++) /* each track in time order */
-		ledger_events(&t, &l[i], (int)i + 1, d, order, first);
+		ledger_events(&t, &l[i], (int)i + 1, d, &sb, &eb);
 	json_object_object_add(doc, "traceEvents", t.events);
 	json_object_object_add(doc, "displayTimeUnit", json_object_new_string("ms"));
 	json_object_object_add(other, "schema", json_object_new_string(MR_SCHEMA));
@@ -190,8 +243,8 @@ int out_trace(FILE *f, const struct document *d, const struct report_opts *o)
 	ok = fputs(s, f) >= 0 && fputc('\n', f) != EOF;
 	json_object_put(doc);
 	u64map_free(&track_of);
-	free(order);
-	free(first);
+	by_track_free(&sb);
+	by_track_free(&eb);
 	free(l);
 	return ok ? 0 : -1;
 }

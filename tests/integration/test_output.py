@@ -226,7 +226,7 @@ COMP_WORDS=(memreap run --mi); COMP_CWORD=2; _memreap; echo "${{COMPREPLY[*]}}"
 COMP_WORDS=(memreap re); COMP_CWORD=1; _memreap; echo "${{COMPREPLY[*]}}"
 """
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True).stdout
-    check(out.splitlines() == ["text json csv", "--min-peak", "record report"], out)
+    check(out.splitlines() == ["text json csv trace html", "--min-peak", "record report"], out)
     zsh = os.path.join(ROOT, "build", "memreap.zsh")
     p = subprocess.run(["zsh", "-n", zsh], capture_output=True, text=True)
     check(p.returncode == 0 and not p.stderr, f"zsh -n: {p.stderr}")

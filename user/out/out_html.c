@@ -295,8 +295,11 @@ int out_html(FILE *f, const struct document *d, const struct report_opts *o)
 	html_text(f, d->meta.host);
 	fputs(", Linux ", f);
 	html_text(f, d->meta.kernel);
-	fprintf(f, ": %zu %s recorded.</p>\n<h2>Resident memory of the %zu largest</h2>\n", d->n,
-		d->n == 1 ? "ledger" : "ledgers", n);
+	fprintf(f, ": %zu %s recorded.</p>\n", d->n, d->n == 1 ? "ledger" : "ledgers");
+	if (n == 1)
+		fputs("<h2>Resident memory over time</h2>\n", f);
+	else
+		fprintf(f, "<h2>Resident memory of the %zu largest, over time</h2>\n", n);
 	for (size_t k = 0; s && k < n; k++)
 		s[k].l = &l[k];
 	if (s) {

@@ -231,4 +231,5 @@ COMP_WORDS=(memreap re); COMP_CWORD=1; _memreap; echo "${{COMPREPLY[*]}}"
     p = subprocess.run(["zsh", "-n", zsh], capture_output=True, text=True)
     check(p.returncode == 0 and not p.stderr, f"zsh -n: {p.stderr}")
     text = open(zsh).read()
-    check("'--min-peak[" in text and ":FORMAT:(text json csv)'" in text, "zsh has the options")
+    check("'--min-peak[" in text and ":FORMAT:(text json csv trace html)'" in text,
+          "zsh has the options")

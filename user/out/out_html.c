@@ -286,6 +286,7 @@ int out_html(FILE *f, const struct document *d, const struct report_opts *o)
 	if (!chosen.top)
 		chosen.top = DEFAULT_SERIES;
 	chosen.sort = SORT_PEAK;
+	chosen.ascending = false; /* the largest at the bottom of the stack, first in the legend */
 	n = select_ledgers(d, &chosen, &l);
 	s = calloc(n + 1, sizeof(*s));
 	for (size_t i = 0; !a.t1 && i < d->n; i++)

@@ -474,9 +474,10 @@ def time_goes(res):
                   f"the floor's empty program at {fns:.0f} ns. The rest of memreap's measured "
                   "overhead is the tracepoint's dispatch (paid by the floor too) and cache "
                   "effects. "
-                  "Per run, memreap's program does one hash lookup of the ledger, one read per "
-                  "possible CPU of the per-CPU counter, an xchg and an atomic add: the work the "
-                  "ledgers need. bpftrace's rss_stat program does a few hash map updates but runs "
+                  "Per run, memreap's program does one hash lookup of the ledger, reads this "
+                  "CPU's delta of the per-CPU counter against its per-CPU shadow, books the "
+                  "change with an atomic add (and the shared count by compare-and-swap when the "
+                  "delta is back at zero): the work the ledgers need. bpftrace's rss_stat program does a few hash map updates but runs "
                   "on the classic tracepoint, whose record formatting and locked counter sum are "
                   "not in its run time and show in its wall-clock overhead."]
     return lines + [""]

@@ -145,3 +145,24 @@ def test_the_html_report_renders_offline_in_chromium():
                         "file://" + page)
         check(shot.returncode == 0 and os.path.getsize(os.path.join(shots, name)) > 10000,
               f"{name}: {shot.stderr}")
+
+
+def test_report_pid_and_comm_choose_trees_in_every_format():
+    rec = tmp("trees.rec")
+    cmd = f"{wl('phases')} 8 4 0.1 & sh -c '{wl('phases')} 4 2 0.1'; wait"
+    p = memreap("run", "-q", "-o", rec, "--", "sh", "-c", cmd)
+    check(p.returncode == 0, p.stderr)
+    doc = json.loads(memreap("report", rec, "--format", "json").stdout)
+    # The inner shell and the phases it exec'd are one process: its tree, with no children.
+    small = next(l for l in doc["ledgers"]
+                 if l["comm"] == "phases" and l["argv"][1:3] == ["4", "2"])
+    tree = {l["id"] for l in doc["ledgers"] if l["pid"] == small["pid"]}
+    inner = small
+    mine = json.loads(memreap("report", rec, "--format", "json", "--pid",
+                              str(inner["pid"])).stdout)
+    check({l["id"] for l in mine["ledgers"]} == tree, f"--pid {inner['pid']}: its tree")
+    check(mine["totals"]["ledgers"] == len(tree), "totals cover the chosen ledgers")
+    trace = json.loads(memreap("report", rec, "--format", "trace", "--comm", "phases").stdout)
+    names = sorted(e["args"]["name"].split()[0] for e in trace["traceEvents"] if e["ph"] == "M")
+    phases = [l for l in doc["ledgers"] if l["comm"] == "phases"]
+    check(names.count("phases") == len(phases) == 2, f"--comm phases: {names}")

@@ -8,9 +8,10 @@
 #include "commands.h"
 #include "out.h"
 #include "recording.h"
+#include "tree.h"
 #include "util.h"
 
-enum { OPT_MIN_PEAK = 256 };
+enum { OPT_MIN_PEAK = 256, OPT_PID, OPT_COMM };
 
 #define SORT_FIELDS "peak self kernel kernel_exit kernel_live kernel_exec faulted freed ledgers pid start name"
 
@@ -28,6 +29,9 @@ static const struct cmd_option report_options[] = {
 	  "keep the N largest rows by the sort field (by peak when sorting by pid, start, name)" },
 	{ "min-peak", OPT_MIN_PEAK, false, "SIZE", NULL,
 	  "keep rows whose peak is at least SIZE (512K, 100M, 1.5G)" },
+	{ "pid", OPT_PID, false, "PID", NULL,
+	  "report only the tree of PID: it and what it forked (repeatable; totals cover these)" },
+	{ "comm", OPT_COMM, false, "NAME", NULL, "report only processes named NAME (repeatable)" },
 	OPT_HELP,
 	{ NULL },
 };
@@ -62,9 +66,14 @@ static bool natural_ascending(int field)
 	       !strcmp(sort_fields[field], "name");
 }
 
+#define MAX_CHOSEN 64
+
 struct report_args {
 	enum format fmt;
 	struct report_opts o;
+	uint32_t pids[MAX_CHOSEN];
+	const char *comms[MAX_CHOSEN];
+	struct keep keep;
 	const char *file;
 };
 
@@ -92,6 +101,22 @@ static int parse_number(const char *value, struct report_opts *o, int opt)
 		o->top = (long)v;
 	else
 		o->min_peak = (uint64_t)v;
+	return -1;
+}
+
+static int parse_chosen(int opt, const char *value, struct report_args *a)
+{
+	long long pid = parse_count(value);
+
+	if (a->keep.npids + a->keep.ncomms >= MAX_CHOSEN)
+		return usage_error(&report_help, "at most %d --pid and --comm", MAX_CHOSEN);
+	if (opt == OPT_COMM) {
+		a->comms[a->keep.ncomms++] = value;
+		return -1;
+	}
+	if (pid <= 0 || pid > 0x7fffffff)
+		return usage_error(&report_help, "--pid needs a process id, not '%s'", value);
+	a->pids[a->keep.npids++] = (uint32_t)pid;
 	return -1;
 }
 
@@ -124,6 +149,9 @@ static int parse_report_option(int opt, struct report_args *a, bool *flip, char 
 	case 'a':
 		*flip = true;
 		return -1;
+	case OPT_PID:
+	case OPT_COMM:
+		return parse_chosen(opt, optarg, a);
 	}
 	return common_option(opt, &report_help, NULL, argv);
 }
@@ -207,6 +235,13 @@ int cmd_report(int argc, char **argv)
 	}
 	if (read_recording(a.file, &d))
 		return EXIT_FAILURE_MEMREAP;
+	a.keep.pids = a.pids;
+	a.keep.comms = a.comms;
+	if (document_keep(&d, &a.keep)) {
+		fprintf(stderr, "memreap: out of memory\n");
+		document_free(&d);
+		return EXIT_FAILURE_MEMREAP;
+	}
 	rc = print_report(&a, &d);
 	document_free(&d);
 	if (fflush(stdout)) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sample.h"
 #include "tree.h"
 #include "u64map.h"
 #include "util.h"
@@ -245,4 +246,77 @@ void tree_free(struct tree *t)
 	free(t->kids);
 	free(t->roots);
 	memset(t, 0, sizeof(*t));
+}
+
+static bool chosen_row(const struct tree *t, const struct tree_row *row, const struct keep *k)
+{
+	for (long i = (long)row->first; i >= 0; i = t->next_image[i]) {
+		const struct ledger *l = t->node[i];
+
+		for (size_t p = 0; p < k->npids; p++)
+			if (l->pid == k->pids[p])
+				return true;
+		for (size_t c = 0; c < k->ncomms; c++)
+			if (!strcmp(l->comm, k->comms[c]))
+				return true;
+	}
+	return false;
+}
+
+/* Marks each kept row: chosen, or under a row that a --pid chose (its tree). */
+static void mark_kept(const struct tree *t, const struct keep *k, bool *kept)
+{
+	for (size_t r = 0; r < t->nrows; r++) { /* a parent row comes before its children */
+		bool chosen = chosen_row(t, &t->row[r], k);
+		long p = t->row[r].parent;
+
+		kept[r] = chosen || (p >= 0 && kept[p] && k->npids);
+	}
+}
+
+static void drop_ledgers(struct document *d, const struct u64map *ids)
+{
+	size_t n = 0, ns = 0, ne = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		if (u64map_get(ids, d->ledgers[i].id ? d->ledgers[i].id : UINT64_MAX, NULL))
+			d->ledgers[n++] = d->ledgers[i];
+		else
+			ledger_free(&d->ledgers[i]);
+	}
+	d->n = n;
+	for (size_t i = 0; i < d->nsamples; i++)
+		if (u64map_get(ids, d->samples[i].ledger_id, NULL))
+			d->samples[ns++] = d->samples[i];
+	d->nsamples = ns;
+	for (size_t i = 0; i < d->nevents; i++)
+		if (u64map_get(ids, d->events[i].ledger_id, NULL))
+			d->events[ne++] = d->events[i];
+	d->nevents = ne;
+}
+
+int document_keep(struct document *d, const struct keep *k)
+{
+	struct u64map ids = { 0 };
+	struct tree t;
+	bool *kept;
+
+	if (!k->npids && !k->ncomms)
+		return 0;
+	if (tree_build(&t, d))
+		return -1;
+	kept = calloc(t.nrows + 1, sizeof(*kept));
+	if (!kept) {
+		tree_free(&t);
+		return -1;
+	}
+	mark_kept(&t, k, kept);
+	for (size_t r = 0; r < t.nrows; r++)
+		for (long i = (long)t.row[r].first; kept[r] && i >= 0; i = t.next_image[i])
+			u64map_put(&ids, t.node[i]->id ? t.node[i]->id : UINT64_MAX, 1, NULL);
+	tree_free(&t);
+	free(kept);
+	drop_ledgers(d, &ids);
+	u64map_free(&ids);
+	return 0;
 }

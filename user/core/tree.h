@@ -39,4 +39,14 @@ void tree_sort_children(struct tree *t, int field, bool ascending);
 const char *tree_row_comms(const struct tree *t, const struct tree_row *r, char *buf, size_t len);
 void tree_free(struct tree *t);
 
+/* report --pid/--comm: which ledgers a document keeps. */
+struct keep {
+	const uint32_t *pids; /* the process trees rooted at these pids */
+	size_t npids;
+	const char *const *comms; /* and the processes with these comms (an image of the chain) */
+	size_t ncomms;
+};
+/* Keep the chosen ledgers, their samples and events; drop the rest. -1 when out of memory. */
+int document_keep(struct document *d, const struct keep *k);
+
 #endif

@@ -207,7 +207,8 @@ def test_every_command_has_its_own_help():
         check(f" {field}" in report.split("--sort")[1], f"--sort lists {field}")
     check("--min-peak SIZE" in memreap("run", "--help").stdout, "run --help")
     top = memreap("top", "--help").stdout
-    check("\nkeys (full screen):\n  q " in top and "  /    " in top, f"top --help has the keys: {top}")
+    check("\nkeys (full screen):\n  q " in top and "  /    " in top,
+          f"top --help has the keys: {top}")
 
 
 def test_man_page_and_completion_hold_every_option():

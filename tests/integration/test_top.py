@@ -16,8 +16,12 @@ HEADER = [
     rf"self {SIZE} \({SIZE}/s\) \| exits \d+/s \| self share \[[#-]+\] (?:\d+%|-)",
     rf"kernel: exit {SIZE} \({SIZE}/s\) exec {SIZE} \({SIZE}/s\) pressure {SIZE} \({SIZE}/s\)",
     rf"freed {SIZE} \({SIZE}/s\) of {SIZE} that left: (?:\d+%|-) \| still held elsewhere {SIZE}",
+    r"self/s [ ▁▂▃▄▅▆▇█]{16} \| kernel freed/s [ ▁▂▃▄▅▆▇█]{16} \| █ = " + SIZE + r"/s",
     r"health: \S.*",
 ]
+# The sparklines' blocks: value v of max is BLOCKS[round(7 v / max)], halves up (README).
+BLOCKS = "▁▂▃▄▅▆▇█"
+ROW_NUMBERS = 76  # PID to AGE; " RSS-HISTORY" follows when the width leaves 11 cells or more
 # A row of "Recently ended": pid, label (an exec chain's has spaces), end, four sizes, bar.
 ENDED = re.compile(rf"\s*(\d+) (.+?) +(exit \d+|sig \d+|exec) +({SIZE}) +({SIZE}) +({SIZE}) "
                    rf"+({SIZE})  ([SK.]+)$")
@@ -102,7 +106,7 @@ def shell_copy(name):
 def test_batch_frames_show_the_row_and_the_end():
     hog = start_hog(64, 16)
     top = subprocess.Popen([MEMREAP, "top", "--batch", "-n", "6", "-d", "0.5", "--comm", "hog"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
     seen = []
     for line in top.stdout:  # until a frame shows the hog alive
         seen.append(line)
@@ -115,14 +119,14 @@ def test_batch_frames_show_the_row_and_the_end():
     fs = frames(out)
     check(len(fs) == 6, f"{len(fs)} frames")
     first = fs[0]
-    rows = [l.split() for l in first.split("RECENTLY ENDED")[0].splitlines()
+    rows = [l[:ROW_NUMBERS].split() for l in first.split("RECENTLY ENDED")[0].splitlines()
             if re.match(rf"\s*{hog.pid} ", l)]
     check(rows, f"the hog's row in the first frame:\n{first}")
     pid, comm, rss, peak, released, kernel, freed, age = rows[0]
     check(comm == "hog" and abs(size(rss) - 64 * MiB) < 2 * MiB, f"RSS {rss}")
     check(size(peak) >= 64 * MiB - MiB, f"PEAK {peak}")
     last = fs[-1]
-    check(not any(re.match(rf"\s*{hog.pid} hog +\S+ +\S+ +\S+ +\S+ +\S+ +\S+$", l)
+    check(not any(re.match(rf"\s*{hog.pid} hog ", l)
                   for l in last.split("RECENTLY ENDED")[0].splitlines()), "gone from the table")
     ended = pane(last).get(hog.pid)
     check(ended, f"the hog in RECENTLY ENDED:\n{last}")
@@ -140,7 +144,7 @@ def test_first_frame_is_one_snapshot():
     whole refresh: what ended in it is in its pane and in its header's totals."""
     snap = shell_copy("mrsnap")
     top = subprocess.Popen([MEMREAP, "top", "--batch", "-n", "2", "-d", "2", "--comm", "mrsnap"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
     wait_attached(top)
     ended = {}
     for code in range(5):  # well within the first refresh
@@ -171,9 +175,11 @@ def test_first_frame_is_one_snapshot():
 
 
 def test_batch_fits_80_columns():
-    """$COLUMNS=80 (as top -b takes it): every line within 80 columns, every number whole."""
+    """$COLUMNS=80 (as top -b takes it): every line within 80 columns, every number whole; the
+    RSS-HISTORY column is dropped, not a number cut. The first frame covers one refresh: one
+    cell of each rate graph, and the larger of the two is the scale's █."""
     p = subprocess.run([MEMREAP, "top", "--batch", "-n", "1", "-d", "0.5"], capture_output=True,
-                       text=True, timeout=60, env=dict(os.environ, COLUMNS="80"))
+                       encoding="utf-8", timeout=60, env=dict(os.environ, COLUMNS="80"))
     check(p.returncode == 0, p.stderr)
     lines = p.stdout.splitlines()
     wide = [l for l in lines if len(l) > 80]
@@ -183,9 +189,107 @@ def test_batch_fits_80_columns():
     check(lines[len(HEADER) + 1].split() == ["PID", "COMM", "INTERP", "RSS", "PEAK", "RELEASED",
                                              "KERNEL", "FREED", "AGE"],
           f"the table follows the header: {lines[:8]}")
+    pad = " " * 15
+    graph = re.fullmatch(rf"self/s {pad}([{BLOCKS}]) \| kernel freed/s {pad}([{BLOCKS}]) \| █ = "
+                         rf"({SIZE})/s", lines[4])
+    check(graph, f"one refresh, one cell each: {lines[4]!r}")
+    cells, scale = graph.group(1, 2), graph.group(3)
+    check(("█" in cells) if scale != "0" else cells == ("▁", "▁"), f"the scale is █: {lines[4]!r}")
     recent = lines.index("RECENTLY ENDED")
     check(lines[recent + 1] == "    PID COMM                   END        PEAK   SELF KERNEL  "
                                "FREED  SELF|KERNEL", f"pane header: {lines[recent + 1]!r}")
+
+
+def batch_frames(top):
+    """top --batch's frames as they are printed: a frame ends with the blank line after its pane."""
+    frame = ""
+    for line in top.stdout:
+        frame += line
+        if line == "\n" and "RECENTLY ENDED" in frame:
+            yield frame
+            frame = ""
+
+
+def table_row(frame, pid):
+    """(RSS, RSS-HISTORY) of pid's row in a frame's table; None when it has none."""
+    for line in frame.split("RECENTLY ENDED")[0].splitlines():
+        if re.match(rf"\s*{pid} ", line):
+            return size(line[:ROW_NUMBERS].split()[2]), line[ROW_NUMBERS + 1:]
+    return None
+
+
+def blocks_for(value, max_):
+    """The blocks a sparkline shows for value of max, both as printed (3 digits: 0.5% each way)."""
+    if not max_:
+        return {BLOCKS[0]}
+    low = 7 * value * 0.995 / (max_ * 1.005) + 0.5
+    high = 7 * value * 1.005 / (max_ * 0.995) + 0.5
+    return {BLOCKS[min(7, int(x))] for x in (low, high)}
+
+
+def check_growing(histories, what):
+    """Each frame is a newer snapshot: a cell more than the frame before, up to 16."""
+    counts = [len(h.lstrip(" ")) for h in histories]
+    check(all(len(h) == 16 and set(h.lstrip(" ")) <= set(BLOCKS) for h in histories),
+          f"{what}: 16 cells, blocks padded on the left: {histories}")
+    check(all(b > a or a == 16 == b for a, b in zip(counts, counts[1:])),
+          f"{what}: a cell a refresh: {histories}")
+
+
+def self_graph(frame):
+    """(rate, scale, last cell) of a frame's self/s graph, as printed."""
+    rate = size(header_figure(frame, rf"\nself {SIZE} \(({SIZE})/s\)"))
+    scale = size(header_figure(frame, rf"█ = ({SIZE})/s"))
+    return rate, scale, header_figure(frame, rf"\nself/s [ {BLOCKS}]{{15}}([{BLOCKS}]) ")
+
+
+def test_rss_history_follows_the_phases():
+    """phases 120 100 1.5 touches 120 MiB, holds them 1.5 s, unmaps 100 MiB, holds 1.5 s. While
+    it holds 120 MiB, the last cell of its RSS-HISTORY is █, the row's peak; after the munmap the
+    last cell is ▂ under an earlier █: 7 (20 + b) / (120 + b) is 1.17 to 1.5 for a baseline b
+    under 7 MiB. The header's self/s graph shows the munmap's refresh at its rate, on the scale
+    that █ names."""
+    top = subprocess.Popen([MEMREAP, "top", "--batch", "-d", "0.3", "-n", "60", "--comm", "phases"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
+                           env=dict(os.environ, COLUMNS="100"))
+    phases, seen, graphs = None, [], []
+    try:
+        wait_attached(top)
+        phases = subprocess.Popen([wl("phases"), "120", "100", "1.5"])
+        for frame in batch_frames(top):
+            graphs.append(frame.splitlines()[4])
+            row = table_row(frame, phases.pid)
+            if row is None and seen:
+                break  # it ended
+            if row:
+                seen.append((frame, *row))
+    finally:
+        top.terminate()
+        err = top.communicate(timeout=30)[1]
+        if phases:
+            phases.wait()
+    check(phases.returncode == 0, f"phases: {phases.returncode}")
+    rows = [history for _, _, history in seen]
+    holding = [i for i, (_, rss, _) in enumerate(seen) if 120 * MiB <= rss < 124 * MiB]
+    after = [i for i, (_, rss, _) in enumerate(seen) if 20 * MiB <= rss < 24 * MiB
+             and holding and i > holding[0]]
+    check(holding and after, f"frames while holding 120 MiB and after the munmap: {rows} {err}")
+    check_growing(rows, "RSS-HISTORY")
+    for i in holding:
+        check(rows[i][-1] == "█", f"holding 120 MiB: the last cell is the peak: {rows[i]!r}")
+    for i in after:
+        check(rows[i][-1] == "▂" and "█" in rows[i][:-1], f"after the munmap: ▂ under █: {rows}")
+    check(all(re.fullmatch(HEADER[4], g) for g in graphs), f"the rates graph: {graphs}")
+    check_growing([g[7:23] for g in graphs], "self/s")
+    check_growing([g[41:57] for g in graphs], "kernel freed/s")
+    # The refreshes from the last at 120 MiB to the first at 20 MiB saw the munmap (a snapshot
+    # may come in the middle of it): 100 MiB in refreshes of 0.3 s, at most 1 s each.
+    munmap = [self_graph(frame) for frame, _, _ in seen[max(h for h in holding if h < after[0])
+                                                         + 1:after[0] + 1]]
+    check(sum(rate for rate, _, _ in munmap) >= 100 * MiB, f"self/s of the munmap: {munmap}")
+    for rate, scale, last in munmap:
+        check(rate <= scale and last in blocks_for(rate, scale),
+              f"self/s: {rate} of {scale} is {blocks_for(rate, scale)}, not {last}")
 
 
 def chain_row(ledgers, label_width=32, bar_width=21):
@@ -249,9 +353,11 @@ def test_exec_chain_is_one_row():
 
 
 def tmux(*args):
-    # A server of our own: the machine-wide one may hold someone else's "mrtop" session.
+    # A server of our own: the machine-wide one may hold someone else's "mrtop" session. -u:
+    # the panes and capture-pane speak UTF-8 whatever this environment's locale is.
     sock = "memreap-test-%d" % os.getpid()
-    return subprocess.run(["tmux", "-L", sock, *args], capture_output=True, text=True)
+    return subprocess.run(["tmux", "-u", "-L", sock, *args], capture_output=True,
+                          encoding="utf-8")
 
 
 def screen():
@@ -276,14 +382,19 @@ def test_screen_in_tmux():
     # in the scope gives the filter something to leave out.
     other = subprocess.Popen([shell_copy("mrother"), "-c", "read line"], stdin=subprocess.PIPE)
     tmux("new-session", "-d", "-s", "mrtop", "-x", "110", "-y", "32",
-         f"{MEMREAP} top -d 0.5 --no-color --comm hog --comm mrother")
+         f"env LC_ALL=C.UTF-8 {MEMREAP} top -d 0.5 --no-color --comm hog --comm mrother")
     hog = None
     try:
         wait_for(r"memreap top - up")
         hog = start_hog(64, 16)
-        text = wait_for(rf"\n\s*{hog.pid} hog ")
-        row = [l for l in text.splitlines() if re.match(rf"\s*{hog.pid} hog ", l)][0].split()
+        text = wait_for(rf"\n\s*{hog.pid} hog +6[45]\.\dM ")  # a snapshot since it said ready
+        line = [l for l in text.splitlines() if re.match(rf"\s*{hog.pid} hog ", l)][0]
+        row = line.split()
         check(abs(size(row[2]) - 64 * MiB) < 2 * MiB, f"RSS on screen: {row}")
+        # hog touched its 64 MiB before it said ready: its RSS now is its peak
+        check(text.splitlines()[len(HEADER)].split()[-1] == "RSS-HISTORY"
+              and line[ROW_NUMBERS] == " " and line[ROW_NUMBERS + 1:].rstrip()[-1] == "█",
+              f"the hog's RSS-HISTORY ends at its peak:\n{text}")
         check(re.search(rf"\n\s*{other.pid} mrother ", text), f"the other row:\n{text}")
         check("sort: rss desc" in text, "default sort")
         tmux("send-keys", "-t", "mrtop", "s")
@@ -295,7 +406,7 @@ def test_screen_in_tmux():
         tmux("send-keys", "-t", "mrtop", "/", "hog", "Enter")
         text = wait_for(r"filter: hog")
         table = text.split("Recently ended")[0]
-        pids = [l.split()[0] for l in table.splitlines()[5:] if re.match(r"\s*\d+ ", l)]
+        pids = [l.split()[0] for l in table.splitlines()[len(HEADER):] if re.match(r"\s*\d+ ", l)]
         check(pids == [str(hog.pid)], f"only the hog after filtering: {pids}")
         tmux("send-keys", "-t", "mrtop", "p")
         wait_for(r"PAUSED")
@@ -306,6 +417,7 @@ def test_screen_in_tmux():
         tmux("resize-window", "-t", "mrtop", "-x", "80", "-y", "24")
         text = wait_for(r"Recently ended")
         check(all(len(l) <= 80 for l in text.splitlines()), "fits 80 columns")
+        check(text.splitlines()[len(HEADER)].split()[-1] == "AGE", f"no RSS-HISTORY:\n{text}")
         for line, pattern in zip(text.splitlines(), HEADER):  # and no number is cut
             check(re.fullmatch(pattern, line.rstrip()), f"at 80x24: {line!r} is not {pattern!r}")
         finish_hog(hog)
@@ -323,6 +435,30 @@ def test_screen_in_tmux():
             hog.kill()
         other.kill()
         other.wait()
+        tmux("kill-session", "-t", "mrtop")
+
+
+def test_screen_without_utf8():
+    """A terminal whose locale is not UTF-8 gets the blocks as ASCII levels, _.:-=+*# (▁ to █)."""
+    if not shutil.which("tmux"):
+        return "skip: tmux not installed (make deps installs it)"
+    tmux("kill-session", "-t", "mrtop")
+    tmux("new-session", "-d", "-s", "mrtop", "-x", "100", "-y", "30",
+         f"env LC_ALL=C {MEMREAP} top -d 0.3 --no-color --comm hog")
+    hog = None
+    try:
+        wait_for(r"memreap top - up")
+        hog = start_hog(64, 0)
+        text = wait_for(rf"\n\s*{hog.pid} hog +6[45]\.\dM ")
+        line = [l for l in text.splitlines() if re.match(rf"\s*{hog.pid} hog ", l)][0]
+        history = line[ROW_NUMBERS + 1:].rstrip()
+        check(history and set(history.lstrip()) <= set("_.:-=+*#") and history[-1] == "#",
+              f"ASCII levels, the last at the peak: {line!r}")
+        check(re.search(r"\nself/s [ _.:\-=+*#]{16} \| kernel freed/s [ _.:\-=+*#]{16} \| # = ",
+                        text), f"the rates graph in ASCII:\n{text}")
+    finally:
+        if hog:
+            finish_hog(hog)
         tmux("kill-session", "-t", "mrtop")
 
 

@@ -25,6 +25,57 @@ static void bars(void **state)
 	assert_string_equal(split_bar(0, 0, 0, 4, b, sizeof(b)), "....");
 }
 
+static struct top_history history_of(const uint64_t *values, unsigned n)
+{
+	struct top_history h = { .n = 0 };
+
+	for (unsigned i = 0; i < n; i++)
+		top_history_push(&h, values[i]);
+	return h;
+}
+
+/*
+ * The scaling rule: value v of max is block round(7 v / max) of ▁▂▃▄▅▆▇█, counted from 0, halves
+ * rounding up (7 v / max = 3.5 is block 4, ▅); the peak is always █, 0 always ▁.
+ */
+static void sparklines(void **state)
+{
+	static const uint64_t thirds[] = { 0, 50, 100 }, ramp[] = { 0, 1, 2,  3,  4,  5,  6, 7,
+								   8, 9, 10, 11, 12, 13, 14 };
+	struct top_history h = history_of(thirds, 3);
+	char b[3 * TOP_HISTORY + 1];
+
+	assert_string_equal(sparkline(&h, 3, 100, b, sizeof(b)), "▁▅█");
+	assert_string_equal(sparkline(&h, 5, 100, b, sizeof(b)), "  ▁▅█"); /* younger: padded */
+	assert_string_equal(sparkline(&h, 2, 100, b, sizeof(b)), "▅█");    /* the last two */
+	assert_string_equal(sparkline(&h, 3, 200, b, sizeof(b)), "▁▃▅"); /* 1.75 is 2, 3.5 is 4 */
+	assert_string_equal(sparkline(&h, 3, 50, b, sizeof(b)), "▁██");  /* above max: █ */
+	assert_string_equal(sparkline(&h, 3, 0, b, sizeof(b)), "▁▁▁");
+	assert_string_equal(sparkline(&h, 3, 100, b, 9), ""); /* 3 blocks and a NUL need 10 */
+	h = history_of(ramp, 15); /* 7 v / 14 = v / 2: each half step rounds up */
+	assert_string_equal(sparkline(&h, 15, 14, b, sizeof(b)), "▁▂▂▃▃▄▄▅▅▆▆▇▇██");
+	h = history_of(NULL, 0);
+	assert_string_equal(sparkline(&h, 4, 0, b, sizeof(b)), "    ");
+	assert_int_equal(text_cells("▁▅█ = 1M"), 8);
+}
+
+static void histories(void **state)
+{
+	static const uint64_t falling[] = { 100, 50, 0 };
+	struct top_history h = history_of(falling, 3);
+
+	assert_int_equal(top_history_max(&h, TOP_HISTORY), 100);
+	assert_int_equal(top_history_max(&h, 2), 50); /* only what a 2-cell sparkline shows */
+	assert_int_equal(top_history_max(&h, 0), 0);
+	for (uint64_t v = 1; v <= 20; v++)
+		top_history_push(&h, v);
+	/* bounded: the last TOP_HISTORY values, oldest first */
+	assert_int_equal(h.n, TOP_HISTORY);
+	assert_int_equal(h.values[0], 20 - TOP_HISTORY + 1);
+	assert_int_equal(h.values[TOP_HISTORY - 1], 20);
+	assert_int_equal(top_history_max(&h, TOP_HISTORY), 20);
+}
+
 static void truncation(void **state)
 {
 	char b[16];
@@ -62,7 +113,7 @@ static void assert_header(const struct top_header *h, const char *const *want, i
 	assert_int_equal(h->n, n);
 	for (int i = 0; i < n; i++) {
 		assert_string_equal(h->lines[i], want[i]);
-		assert_true(strlen(h->lines[i]) <= (size_t)width);
+		assert_true(text_cells(h->lines[i]) <= width);
 	}
 }
 
@@ -73,6 +124,8 @@ static void header_at_80_columns(void **state)
 		.totals = { .self = 532 * MiB, .kernel_exit = 359 * MiB, .kernel_exec = 9637000,
 			    .freed = 544 * MiB, .exits = 40 },
 		.rate = { .self = 1258291, .exits = 12 },
+		.self_rates = { { 0, 1 * MiB, 2 * MiB, 4 * MiB }, 4 },
+		.kernel_freed_rates = { { 0, 0, 8 * MiB, 2 * MiB }, 4 },
 		.uptime_ns = 3 * SEC,
 		.refresh_ns = SEC / 2,
 		.spaces = 11,
@@ -82,13 +135,15 @@ static void header_at_80_columns(void **state)
 		"self 532M (1.20M/s) | exits 12/s | self share [##############---------] 59%",
 		"kernel: exit 359M (0/s) exec 9.19M (0/s) pressure 0 (0/s)",
 		"freed 544M (0/s) of 900M that left: 60% | still held elsewhere 356M",
+		/* four refreshes so far, on the larger of the two peaks: 8 MiB/s is █ */
+		"self/s             ▁▂▃▅ | kernel freed/s             ▁▁█▃ | █ = 8.00M/s",
 		"health: ok",
 	};
 	struct top_header h;
 
 	top_header_lines(&f, 80, &h);
-	assert_header(&h, want, 5, 80);
-	assert_int_equal(h.health_from, 4);
+	assert_header(&h, want, 6, 80);
+	assert_int_equal(h.health_from, 5);
 	assert_false(h.alert);
 }
 
@@ -105,11 +160,16 @@ static void header_at_its_widest(void **state)
 		.refresh_ns = 3600 * SEC,
 		.spaces = 123456,
 	};
+	const uint64_t self_rates[] = { 0, x / 2, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x };
+
+	f.self_rates = history_of(self_rates, 18);
+	f.kernel_freed_rates = history_of(self_rates, 16);
 	static const char *const want[] = {
 		"memreap top - up 12d04h - 123456 address spaces - refresh 3600.0s",
 		"self 99.0M (99.0M/s) | exits 99999/s | self share [######-----------------] 25%",
 		"kernel: exit 99.0M (99.0M/s) exec 99.0M (99.0M/s) pressure 99.0M (99.0M/s)",
 		"freed 99.0M (99.0M/s) of 396M that left: 25% | still held elsewhere 297M",
+		"self/s ████████████████ | kernel freed/s ▁▅██████████████ | █ = 99.0M/s",
 		"health: ringbuf drops 123456789, map full 12345, unattributed 99.0M",
 		"  lost 1234567, unfollowed 7654321",
 	};
@@ -122,18 +182,20 @@ static void header_at_its_widest(void **state)
 		"  pressure 99.0M (99.0M/s)",
 		"freed 99.0M (99.0M/s) of 396M that left: 25%",
 		"  still held elsewhere 297M",
+		"self/s ████████████████ | kernel freed/s ▁▅██████████████",
+		"  █ = 99.0M/s",
 		"health: ringbuf drops 123456789, map full 12345",
 		"  unattributed 99.0M, lost 1234567, unfollowed 7654321",
 	};
 	struct top_header h;
 
 	top_header_lines(&f, 80, &h);
-	assert_header(&h, want, 6, 80);
-	assert_int_equal(h.health_from, 4);
+	assert_header(&h, want, 7, 80);
+	assert_int_equal(h.health_from, 5);
 	assert_true(h.alert);
 	top_header_lines(&f, 60, &h);
-	assert_header(&h, narrow, 10, 60);
-	assert_int_equal(h.health_from, 8);
+	assert_header(&h, narrow, 12, 60);
+	assert_int_equal(h.health_from, 10);
 }
 
 static void wrapping(void **state)
@@ -149,6 +211,11 @@ static void wrapping(void **state)
 	assert_int_equal(wrap_items(items, 3, ", ", 4, lines, 2), 2);
 	/* out of lines: kept, not lost */
 	assert_string_equal(lines[1], "  bbbb, a-very-long-item");
+	/* widths in cells, not bytes: four blocks are 12 bytes and 4 cells */
+	items[0] = "▁▂▃▄";
+	assert_int_equal(wrap_items(items, 2, ", ", 10, lines, 4), 1);
+	assert_string_equal(lines[0], "▁▂▃▄, bbbb");
+	assert_int_equal(wrap_items(items, 2, ", ", 9, lines, 4), 2);
 }
 
 static struct top_ended image(const char *comm, enum mr_end end, int code, uint64_t start,
@@ -224,6 +291,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bars),
+		cmocka_unit_test(sparklines),
+		cmocka_unit_test(histories),
 		cmocka_unit_test(truncation),
 		cmocka_unit_test(compact_sizes),
 		cmocka_unit_test(ages),

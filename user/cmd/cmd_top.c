@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* memreap top: a live monitor of the whole machine, full-screen or --batch like top -b. */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,12 @@ int cmd_top(int argc, char **argv)
 		scope_free(&m.scope);
 		return rc;
 	}
+	/*
+	 * ncursesw writes the terminal's encoding: take it from the environment, only LC_CTYPE (a
+	 * decimal comma would change the numbers), before the collector thread starts.
+	 */
+	if (!a.batch)
+		setlocale(LC_CTYPE, "");
 	if (top_model_start(&m, &a.copts, err, sizeof(err))) {
 		fprintf(stderr, "memreap: %s\n", err);
 		scope_free(&m.scope);

@@ -47,6 +47,66 @@ const char *split_bar(uint64_t self, uint64_t kernel, uint64_t resident, int wid
 	return buf;
 }
 
+void top_history_push(struct top_history *h, uint64_t value)
+{
+	if (h->n == TOP_HISTORY) {
+		memmove(&h->values[0], &h->values[1], (TOP_HISTORY - 1) * sizeof(h->values[0]));
+		h->n--;
+	}
+	h->values[h->n++] = value;
+}
+
+/* Where the last width values begin. */
+static unsigned history_from(const struct top_history *h, int width)
+{
+	return width <= 0 ? h->n : (unsigned)width >= h->n ? 0 : h->n - (unsigned)width;
+}
+
+uint64_t top_history_max(const struct top_history *h, int width)
+{
+	uint64_t max = 0;
+
+	for (unsigned i = history_from(h, width); i < h->n; i++)
+		if (h->values[i] > max)
+			max = h->values[i];
+	return max;
+}
+
+#define BLOCK_BYTES 3 /* U+2581 to U+2588 in UTF-8 */
+
+static const char blocks[8][BLOCK_BYTES + 1] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+
+const char *sparkline(const struct top_history *h, int width, uint64_t max, char *buf,
+		      size_t len)
+{
+	unsigned from = history_from(h, width);
+	int pad = width - (int)(h->n - from);
+	char *p = buf;
+
+	if (width < 0 || (size_t)width * BLOCK_BYTES >= len) {
+		buf[0] = '\0';
+		return buf;
+	}
+	for (int i = 0; i < pad; i++)
+		*p++ = ' ';
+	for (unsigned i = from; i < h->n; i++) {
+		/* cells() rounds half up: 7 v / max of 3.5 is block 4 */
+		memcpy(p, blocks[cells(h->values[i], max, 7)], BLOCK_BYTES);
+		p += BLOCK_BYTES;
+	}
+	*p = '\0';
+	return buf;
+}
+
+int text_cells(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80; /* a continuation byte starts none */
+	return n;
+}
+
 const char *fit(const char *s, int width, char *buf, size_t len)
 {
 	size_t n = strlen(s);
@@ -119,24 +179,27 @@ static void append(char *line, size_t *used, const char *s)
 int wrap_items(const char *const *items, int n, const char *sep, int width,
 	       char (*lines)[TOP_LINE], int max)
 {
-	size_t seplen = strlen(sep), used = 0;
-	int nl = 1;
+	int seplen = text_cells(sep), line_cells = 0, nl = 1;
+	size_t used = 0; /* bytes of the line; line_cells its width */
 
 	if (max < 1)
 		return 0;
 	lines[0][0] = '\0';
 	for (int i = 0; i < n; i++) {
-		size_t len = strlen(items[i]);
+		int len = text_cells(items[i]);
 
-		if (i && used + seplen + len > (size_t)width && nl < max) {
+		if (i && line_cells + seplen + len > width && nl < max) {
 			/* a break drops the separator; out of lines, the last takes the rest */
 			used = 0;
 			lines[nl][0] = '\0';
 			append(lines[nl++], &used, "  ");
+			line_cells = 2;
 		} else if (i) {
 			append(lines[nl - 1], &used, sep);
+			line_cells += seplen;
 		}
 		append(lines[nl - 1], &used, items[i]);
+		line_cells += len;
 	}
 	return nl;
 }
@@ -218,6 +281,27 @@ static void freed_line(const struct top_figures *f, int width, struct top_header
 	add_lines(h, items, ARRAY_SIZE(items), " | ", width);
 }
 
+/*
+ * What processes released themselves per second against what the kernel freed, over the last
+ * refreshes: one scale for both, so that their heights compare, and the line says what █ is.
+ */
+static void rates_line(const struct top_figures *f, int width, struct top_header *h)
+{
+	uint64_t max = top_history_max(&f->self_rates, TOP_HISTORY);
+	uint64_t kernel_max = top_history_max(&f->kernel_freed_rates, TOP_HISTORY);
+	char self[TOP_LINE], kernel[TOP_LINE], scale[48], graph[TOP_LINE], a[SZ];
+	const char *items[] = { self, kernel, scale };
+
+	if (kernel_max > max)
+		max = kernel_max;
+	snprintf(self, sizeof(self), "self/s %s",
+		 sparkline(&f->self_rates, TOP_HISTORY, max, graph, sizeof(graph)));
+	snprintf(kernel, sizeof(kernel), "kernel freed/s %s",
+		 sparkline(&f->kernel_freed_rates, TOP_HISTORY, max, graph, sizeof(graph)));
+	snprintf(scale, sizeof(scale), "%s = %s/s", blocks[7], compact_bytes(max, a, SZ));
+	add_lines(h, items, ARRAY_SIZE(items), " | ", width);
+}
+
 static void health_lines(const struct top_figures *f, int width, struct top_header *h)
 {
 	const struct health *k = &f->health;
@@ -249,6 +333,7 @@ void top_header_lines(const struct top_figures *f, int width, struct top_header 
 	self_line(f, width, h);
 	kernel_line(f, width, h);
 	freed_line(f, width, h);
+	rates_line(f, width, h);
 	health_lines(f, width, h);
 }
 

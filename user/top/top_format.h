@@ -16,7 +16,30 @@
 /* Bytes since the observer started: ended ledgers plus what live ones did so far. */
 struct top_totals {
 	uint64_t self, kernel_exit, kernel_exec, kernel_live, freed, exits;
+	uint64_t kernel_freed; /* of freed: what the kernel took (exit, exec, pressure) */
 };
+
+/* A figure's last values, one per refresh, oldest first; older ones are dropped. */
+#define TOP_HISTORY 16
+
+struct top_history {
+	uint64_t values[TOP_HISTORY];
+	unsigned n;
+};
+
+void top_history_push(struct top_history *h, uint64_t value);
+/* The largest of the last width values: those a sparkline of width cells shows. */
+uint64_t top_history_max(const struct top_history *h, int width);
+/*
+ * The last width values as block cells, oldest first, padded on the left with spaces when there
+ * are fewer values than cells. Value v of max is block round(7 v / max) of "▁▂▃▄▅▆▇█" (from 0;
+ * halves round up): 0 is ▁, max (or more) is █, and every value is ▁ when max is 0. UTF-8, three
+ * bytes a block; "" when the cells do not fit len.
+ */
+const char *sparkline(const struct top_history *h, int width, uint64_t max, char *buf,
+		      size_t len);
+/* Display cells of UTF-8 text: its characters (every one this monitor prints takes one cell). */
+int text_cells(const char *s);
 
 /*
  * One row of "Recently ended": an exec chain, the ledgers one process had from its first image
@@ -48,12 +71,14 @@ const char *top_chain_label(const struct top_ended *e, int width, char *buf, siz
 /* What the header shows, all from one snapshot. */
 struct top_figures {
 	struct top_totals totals, rate; /* rate: per second over the last refresh */
+	/* rate.self and rate.kernel_freed of the last refreshes, for the header's graph */
+	struct top_history self_rates, kernel_freed_rates;
 	struct health health;
 	uint64_t uptime_ns, refresh_ns;
 	size_t spaces;
 };
 
-#define TOP_HEADER_LINES 12
+#define TOP_HEADER_LINES 16
 
 struct top_header {
 	char lines[TOP_HEADER_LINES][TOP_LINE];
@@ -72,9 +97,9 @@ void top_recent_line(const struct top_ended *e, int width, char *buf, size_t len
 bool top_ended_matches(const struct top_ended *e, const char *filter);
 
 /*
- * Join items with sep into lines of at most width cells, breaking only between items (a line
- * that goes on starts with two spaces), so that no number is cut; an item wider than width gets
- * a line of its own. Returns the lines written, at most max.
+ * Join items with sep into lines of at most width cells (text_cells), breaking only between items
+ * (a line that goes on starts with two spaces), so that no number is cut; an item wider than width
+ * gets a line of its own. Returns the lines written, at most max.
  */
 int wrap_items(const char *const *items, int n, const char *sep, int width,
 	       char (*lines)[TOP_LINE], int max);

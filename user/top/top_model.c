@@ -111,6 +111,13 @@ static void add_to_chains(struct top_collecting *c, const struct top_ended *e)
 		publish(c, &chain);
 }
 
+/* Of the bytes freed, those the kernel took: at exit, at exec, under pressure. */
+static uint64_t kernel_freed(const struct ledger *l)
+{
+	return cat_total(l->freed[CAT_KERNEL_EXIT]) + cat_total(l->freed[CAT_KERNEL_EXEC]) +
+	       cat_total(l->freed[CAT_KERNEL_LIVE]);
+}
+
 /* The collector thread (or the main one while the collector opens): no lock needed. */
 static void on_end(const struct ledger *l, void *ctx)
 {
@@ -121,6 +128,7 @@ static void on_end(const struct ledger *l, void *ctx)
 	ended_from_ledger(&e, l, scope_accepts(&m->scope, l->pid, l->comm));
 	c->ended.self += e.self;
 	c->ended.freed += e.freed;
+	c->ended.kernel_freed += kernel_freed(l);
 	c->ended.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
 	c->ended.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
 	c->ended.kernel_live += cat_total(l->bytes[CAT_KERNEL_LIVE]);
@@ -155,6 +163,7 @@ static void take_row(const struct ledger *l, void *ctx)
 	s->live.kernel_exit += cat_total(l->bytes[CAT_KERNEL_EXIT]);
 	s->live.kernel_exec += cat_total(l->bytes[CAT_KERNEL_EXEC]);
 	s->live.freed += ledger_freed_total(l);
+	s->live.kernel_freed += kernel_freed(l);
 	if (!l->pid || !scope_accepts(&s->m->scope, l->pid, l->comm))
 		return;
 	if (s->n == s->cap) {
@@ -179,6 +188,40 @@ static void take_row(const struct ledger *l, void *ctx)
 	r->kernel_live = cat_total(l->bytes[CAT_KERNEL_LIVE]);
 	r->freed = ledger_freed_total(l);
 	r->start_ns = l->process_start_ns;
+	r->ledger_id = l->id;
+}
+
+static int cmp_trails(const void *pa, const void *pb)
+{
+	const struct top_trail *a = pa, *b = pb;
+
+	return a->ledger_id < b->ledger_id ? -1 : a->ledger_id > b->ledger_id;
+}
+
+/*
+ * Each row's RSS history: its ledger's from the last snapshot, then its RSS now. Only the ledgers
+ * of this snapshot's rows are kept, so a ledger that ended takes its history with it.
+ */
+static void follow_histories(struct top_collecting *c, struct top_row *rows, size_t n)
+{
+	struct top_trail *kept = malloc((n ? n : 1) * sizeof(*kept));
+
+	for (size_t i = 0; i < n; i++) {
+		struct top_trail key = { .ledger_id = rows[i].ledger_id }, *before = NULL;
+
+		if (c->ntrails)
+			before = bsearch(&key, c->trails, c->ntrails, sizeof(key), cmp_trails);
+		if (before)
+			rows[i].rss_history = before->rss;
+		top_history_push(&rows[i].rss_history, rows[i].rss);
+		if (kept)
+			kept[i] = (struct top_trail){ rows[i].ledger_id, rows[i].rss_history };
+	}
+	if (kept)
+		qsort(kept, n, sizeof(*kept), cmp_trails);
+	free(c->trails);
+	c->trails = kept; /* NULL when out of memory: the histories begin again */
+	c->ntrails = kept ? n : 0;
 }
 
 static void free_rows(struct top_row *rows, size_t n)
@@ -203,6 +246,7 @@ static void add_totals(struct top_totals *t, const struct top_totals *more)
 	t->kernel_live += more->kernel_live;
 	t->freed += more->freed;
 	t->exits += more->exits;
+	t->kernel_freed += more->kernel_freed;
 }
 
 static void set_rates(struct top_model *m, const struct top_totals *t, uint64_t dt)
@@ -215,6 +259,11 @@ static void set_rates(struct top_model *m, const struct top_totals *t, uint64_t 
 	m->rate.kernel_live = per_second(t->kernel_live, old->kernel_live, dt);
 	m->rate.freed = per_second(t->freed, old->freed, dt);
 	m->rate.exits = per_second(t->exits, old->exits, dt);
+	m->rate.kernel_freed = per_second(t->kernel_freed, old->kernel_freed, dt);
+	if (!dt) /* the first snapshot covers no time: no rate yet */
+		return;
+	top_history_push(&m->self_rates, m->rate.self);
+	top_history_push(&m->kernel_freed_rates, m->rate.kernel_freed);
 }
 
 /*
@@ -234,6 +283,7 @@ static void snapshot(void *ctx)
 
 	collector_drain(m->ct.collector);
 	collector_for_each_live(m->ct.collector, take_row, &s, false);
+	follow_histories(c, s.rows, s.n);
 	now = clock_ns(CLOCK_REALTIME);
 	t = c->ended;
 	add_totals(&t, &s.live);
@@ -257,6 +307,8 @@ void top_model_figures(const struct top_model *m, struct top_figures *f)
 {
 	f->totals = m->totals;
 	f->rate = m->rate;
+	f->self_rates = m->self_rates;
+	f->kernel_freed_rates = m->kernel_freed_rates;
 	f->health = m->health;
 	f->uptime_ns = m->snapshot_ns > m->started_ns ? m->snapshot_ns - m->started_ns : 0;
 	f->refresh_ns = m->refresh_ns;
@@ -279,6 +331,9 @@ void top_model_stop(struct top_model *m)
 {
 	collector_thread_stop(&m->ct);
 	scope_free(&m->scope);
+	free(m->collecting.trails);
+	m->collecting.trails = NULL;
+	m->collecting.ntrails = 0;
 	free_rows(m->rows, m->nrows);
 	m->rows = NULL;
 	m->nrows = 0;

@@ -23,6 +23,14 @@ struct top_row {
 	char interp[16]; /* interpreter name, "" for none */
 	char *exe, *cgroup;
 	uint64_t rss, peak, self, kernel_live, freed, start_ns;
+	uint64_t ledger_id;
+	struct top_history rss_history; /* its ledger's RSS at the last refreshes, this one last */
+};
+
+/* A live ledger's RSS history, kept from one snapshot to the next (sorted by ledger_id). */
+struct top_trail {
+	uint64_t ledger_id;
+	struct top_history rss;
 };
 
 /*
@@ -35,6 +43,8 @@ struct top_collecting {
 	size_t nrecent;
 	struct top_ended pending[TOP_PENDING]; /* chains that ended by exec so far */
 	size_t npending;
+	struct top_trail *trails; /* the rows of the last snapshot: a ledger gone is dropped */
+	size_t ntrails;
 };
 
 enum top_sort { TOP_SORT_PID, TOP_SORT_COMM, TOP_SORT_RSS, TOP_SORT_PEAK, TOP_SORT_RELEASED, TOP_SORT_KERNEL, TOP_SORT_AGE,
@@ -53,6 +63,7 @@ struct top_model {
 	struct top_ended recent[TOP_RECENT]; /* newest first */
 	size_t nrecent;
 	struct top_totals totals, rate; /* rate: per second over the last refresh */
+	struct top_history self_rates, kernel_freed_rates; /* rate.self, rate.kernel_freed */
 	struct health health;
 	uint64_t started_ns, snapshot_ns, generation;
 };

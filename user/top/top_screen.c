@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The full-screen monitor: ncurses in the main thread, drawing the model's latest snapshot. */
+#include <langinfo.h>
 #include <ncurses.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include "top_screen.h"
 #include "util.h"
 
@@ -20,12 +22,60 @@ struct screen {
 	size_t nfrozen;
 };
 
+/* Is the terminal's locale UTF-8? If not, the sparklines' blocks are drawn as ASCII levels. */
+static bool utf8_terminal;
+
+/* The bytes that follow a UTF-8 lead byte; -1 for a byte that leads none. */
+static int continuation_bytes(unsigned char lead)
+{
+	if (lead < 0x80)
+		return 0;
+	if (lead < 0xc0 || lead >= 0xf8)
+		return -1;
+	return lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+}
+
+/* One character of UTF-8 text, *s past it; a byte that starts none is '?'. */
+static wchar_t next_char(const char **s)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	int extra = continuation_bytes(p[0]);
+	wchar_t ch = p[0] & (0x7f >> (extra > 0 ? extra + 1 : 0));
+
+	(*s)++;
+	for (int i = 1; i <= extra; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return L'?'; /* the next byte starts over */
+		ch = ch << 6 | (p[i] & 0x3f);
+		(*s)++;
+	}
+	return extra < 0 ? L'?' : ch;
+}
+
+static wchar_t shown_char(wchar_t ch)
+{
+	static const char levels[] = "_.:-=+*#"; /* ▁ to █ */
+
+	if (ch < 0x80)
+		return ch;
+	if (!utf8_terminal && ch >= 0x2581 && ch <= 0x2588)
+		return levels[ch - 0x2581];
+	return utf8_terminal && ch >= 0xa0 ? ch : L'?';
+}
+
+/* text is UTF-8, one cell a character: at most COLS of them are drawn. */
 static void put(int y, const char *text, int attr)
 {
+	wchar_t line[TOP_LINE];
+	size_t n = 0;
+
 	if (y >= LINES)
 		return;
+	while (*text && n < ARRAY_SIZE(line) - 1)
+		line[n++] = shown_char(next_char(&text));
+	line[n] = L'\0';
 	attron(attr);
-	mvaddnstr(y, 0, text, COLS);
+	mvaddnwstr(y, 0, line, COLS);
 	attroff(attr);
 	clrtoeol();
 }
@@ -38,12 +88,18 @@ static int color(const struct screen *s, int pair)
 static void draw_bar_line(const struct screen *s, int y, const char *line)
 {
 	/* split bars: S cells in the self colour, K cells in the kernel colour */
-	const char *bar = strstr(line, "  ") ? strrchr(line, ' ') : NULL;
-	int x = bar ? (int)(bar - line) + 1 : -1;
+	const char *bar = strstr(line, "  ") ? strrchr(line, ' ') + 1 : NULL;
+	char label[TOP_LINE];
+	int x;
 
 	put(y, line, 0);
-	for (int i = 0; x >= 0 && line[x + i] && x + i < COLS; i++) {
-		char ch = line[x + i];
+	if (!bar)
+		return;
+	/* the cell the bar starts in: a comm may hold characters of several bytes */
+	snprintf(label, sizeof(label), "%.*s", (int)(bar - line), line);
+	x = text_cells(label);
+	for (int i = 0; bar[i] && x + i < COLS; i++) {
+		char ch = bar[i];
 
 		if (ch == 'S' || ch == 'K')
 			mvaddch(y, x + i, (chtype)ch | A_REVERSE | color(s, ch == 'S' ? PAIR_SELF : PAIR_KERNEL));
@@ -55,6 +111,8 @@ static const char *const help_notes[] = {
 	"RELEASED: bytes the process gave back itself; KERNEL: taken by the kernel",
 	"while it runs (reclaim); FREED: of both, what went back to the page allocator",
 	"(the rest stays in the page cache, shmem, or shared with another process).",
+	"RSS-HISTORY: its RSS at each of the last refreshes, to the row's own peak (█).",
+	"self/s, kernel freed/s: released by processes, freed by the kernel; one scale.",
 	"Recently ended: one row per process, its images from first to last when it",
 	"exec'd (sh -> sort); S = released by the process, K = unmapped by the kernel",
 	"(at exit, exec or while it ran).",
@@ -99,7 +157,7 @@ static void draw_table(struct screen *s, int y, int table_h)
 	char line[TOP_LINE];
 
 	top_sort_rows(rows, nrows, s->o->sort, s->o->ascending);
-	top_table_header(line, sizeof(line));
+	top_table_header(COLS, line, sizeof(line));
 	put(y++, line, A_REVERSE);
 	if (s->scroll >= nrows)
 		s->scroll = nrows ? nrows - 1 : 0;
@@ -108,7 +166,7 @@ static void draw_table(struct screen *s, int y, int table_h)
 			continue;
 		if (skipped++ < s->scroll)
 			continue;
-		top_row_line(&rows[i], m->snapshot_ns, line, sizeof(line));
+		top_row_line(&rows[i], m->snapshot_ns, COLS, line, sizeof(line));
 		put(y++, line, 0);
 		shown++;
 	}
@@ -258,6 +316,7 @@ int top_screen_run(struct top_model *m, struct top_options *o)
 	int ch = KEY_RESIZE;
 
 	snprintf(s.filter, sizeof(s.filter), "%s", o->filter ? o->filter : "");
+	utf8_terminal = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	if (!initscr())
 		return -1;
 	cbreak();

@@ -14,23 +14,51 @@ void top_header(const struct top_model *m, int width, struct top_header *h)
 	top_header_lines(&f, width, h);
 }
 
-void top_table_header(char *buf, size_t len)
+/*
+ * PID to AGE take 76 cells; RSS-HISTORY takes what is left, up to one cell per refresh kept. A
+ * narrower screen drops the column: the numbers before it stay whole.
+ */
+#define ROW_NUMBERS 76
+#define HISTORY_MIN 11 /* "RSS-HISTORY" */
+
+static int history_width(int width)
 {
-	snprintf(buf, len, "%7s %-15s %-8s %6s %6s %8s %6s %6s %6s", "PID", "COMM", "INTERP", "RSS",
-		 "PEAK", "RELEASED", "KERNEL", "FREED", "AGE");
+	int w = width - ROW_NUMBERS - 1;
+
+	return w < HISTORY_MIN ? 0 : w > TOP_HISTORY ? TOP_HISTORY : w;
 }
 
-void top_row_line(const struct top_row *r, uint64_t now_ns, char *buf, size_t len)
+void top_table_header(int width, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%7s %-15s %-8s %6s %6s %8s %6s %6s %6s", "PID", "COMM",
+			 "INTERP", "RSS", "PEAK", "RELEASED", "KERNEL", "FREED", "AGE");
+
+	if (history_width(width) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " RSS-HISTORY");
+}
+
+void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf, size_t len)
 {
 	char comm[SZ], interp[SZ], rss[SZ], peak[SZ], self[SZ], kern[SZ], freed[SZ], a[SZ];
+	char history[TOP_LINE];
+	int cells = history_width(width), n;
 
-	snprintf(buf, len, "%7u %-15s %-8s %6s %6s %8s %6s %6s %6s", r->pid,
-		 fit(r->comm, 15, comm, SZ), fit(r->interp, 8, interp, SZ),
-		 compact_bytes(r->rss, rss, SZ), compact_bytes(r->peak, peak, SZ),
-		 compact_bytes(r->self, self, SZ), compact_bytes(r->kernel_live, kern, SZ),
-		 compact_bytes(r->freed, freed, SZ),
-		 age(now_ns > r->start_ns ? now_ns - r->start_ns : 0, a, SZ));
+	n = snprintf(buf, len, "%7u %-15s %-8s %6s %6s %8s %6s %6s %6s", r->pid,
+		     fit(r->comm, 15, comm, SZ), fit(r->interp, 8, interp, SZ),
+		     compact_bytes(r->rss, rss, SZ), compact_bytes(r->peak, peak, SZ),
+		     compact_bytes(r->self, self, SZ), compact_bytes(r->kernel_live, kern, SZ),
+		     compact_bytes(r->freed, freed, SZ),
+		     age(now_ns > r->start_ns ? now_ns - r->start_ns : 0, a, SZ));
 	printable(buf);
+	/* an AGE of 100 days is a cell wider: the history gives up its oldest cells, not its end */
+	if (cells && text_cells(buf) > ROW_NUMBERS)
+		cells -= text_cells(buf) - ROW_NUMBERS;
+	if (cells < 1 || n < 0 || (size_t)n >= len)
+		return;
+	/* scaled to the row's own peak over the cells shown */
+	sparkline(&r->rss_history, cells, top_history_max(&r->rss_history, cells), history,
+		  sizeof(history));
+	snprintf(buf + n, len - (size_t)n, " %s", history);
 }
 
 #define BATCH_RECENT 20
@@ -60,13 +88,13 @@ void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, 
 	top_header(m, width, &h);
 	for (int i = 0; i < h.n; i++)
 		fprintf(f, "%s\n", h.lines[i]);
-	top_table_header(line, sizeof(line));
+	top_table_header(width, line, sizeof(line));
 	fprintf(f, "\n%s\n", line);
 	top_sort_rows(m->rows, m->nrows, o->sort, o->ascending);
 	for (size_t i = 0; i < m->nrows; i++) {
 		if (!top_row_matches(&m->rows[i], o->filter))
 			continue;
-		top_row_line(&m->rows[i], m->snapshot_ns, line, sizeof(line));
+		top_row_line(&m->rows[i], m->snapshot_ns, width, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
 	print_recent(f, m, o->filter, width);

@@ -16,8 +16,9 @@ struct top_options {
 
 /* The header of the latest snapshot, at most width cells a line. */
 void top_header(const struct top_model *m, int width, struct top_header *h);
-void top_table_header(char *buf, size_t len);
-void top_row_line(const struct top_row *r, uint64_t now_ns, char *buf, size_t len);
+/* A table of width cells: the RSS-HISTORY column when it fits, no number ever cut. */
+void top_table_header(int width, char *buf, size_t len);
+void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf, size_t len);
 /* One plain-text frame of the latest snapshot, like top -b. Takes the lock. */
 void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, int width);
 /*

@@ -37,8 +37,8 @@ struct release_window {
 	__u32 cat;     /* enum mr_release */
 	__u32 mixed;   /* opened in the same state while another ledger's budget was unmatched */
 	__u32 self_call; /* a self release's call (enum mr_call) */
-	__u64 opened_ns;
-	__u64 released; /* bytes released in this window: a large one is an event */
+	__u64 opened_ns; /* when the bytes in released began */
+	__u64 released;  /* bytes of the current release: a large one is an event */
 	__u64 budget[MR_NKINDS];  /* released in this window, not matched by a free yet */
 	__u64 pending[MR_NKINDS]; /* matched, not added to the ledger yet */
 };
@@ -128,7 +128,6 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	w->task_mm = (__u64)task->mm;
 	w->flags = task->flags & WINDOW_FLAGS;
 	w->self_call = call;
-	w->opened_ns = bpf_ktime_get_boot_ns();
 	w->released = 0;
 	for (int k = 0; k < MR_NKINDS; k++) {
 		w->budget[k] = 0;
@@ -151,6 +150,8 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 		window_open(w, task, l, cat, call);
 	else
 		window_flush(w, l);
+	if (!w->released) /* a release's first bytes: when it began */
+		w->opened_ns = bpf_ktime_get_boot_ns();
 	w->released += bytes;
 	if (k >= 0 && k < MR_NKINDS)
 		w->budget[k] += bytes;
@@ -191,17 +192,19 @@ static __always_inline void window_close(struct task_struct *task, struct releas
 }
 
 /*
- * rss_stat: an address space grew in this task's context (a fault). A window still open from a
- * release in another state is over: its frees are done, and the next release is another one
- * (two munmaps with faults between them are two events). Cheap without task storage.
+ * rss_stat: an address space grew in this task's context (a fault). A release still counted
+ * from another state is over as an event (two munmaps with faults between them are two events);
+ * the window itself stays for its frees, and no storage comes or goes. Cheap without storage.
  */
 static __always_inline void window_growth(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct release_window *w = window_of(task);
 
-	if (w && w->ledger && !window_state_is(w, task))
-		window_close(task, w);
+	if (w && w->released && !window_state_is(w, task)) {
+		window_report(w);
+		w->released = 0;
+	}
 }
 
 /* sched_process_exit: the exiting task's releases are over. */

@@ -166,3 +166,15 @@ def test_report_pid_and_comm_choose_trees_in_every_format():
     names = sorted(e["args"]["name"].split()[0] for e in trace["traceEvents"] if e["ph"] == "M")
     phases = [l for l in doc["ledgers"] if l["comm"] == "phases"]
     check(names.count("phases") == len(phases) == 2, f"--comm phases: {names}")
+
+
+def test_record_takes_interval_and_event_min():
+    rec = tmp("record-events.rec")
+    p = memreap("record", "-o", rec, "--interval", "0.05", "--event-min", "2M", "--comm",
+                "phases", "--", wl("phases"), "8", "4", "0.3")
+    check(p.returncode == 0 and "recorded 1 ledger to" in p.stderr, p.stderr)
+    trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
+    check([(e["name"], e["args"]["bytes"]) for e in trace["traceEvents"]
+           if e["ph"] == "i" and e["name"] != "exit"] == [("munmap", 4 * MiB)], trace)
+    rss = [e for e in trace["traceEvents"] if e["name"] == "rss"]
+    check(len(rss) >= 4, f"samples at 50 ms while it held its memory: {len(rss)}")

@@ -111,13 +111,12 @@ static int parse_option(struct record_args *a, int opt, char **argv)
 	case OPT_NO_ARGV:
 		a->copts.no_argv = true;
 		return -1;
-	case OPT_EVENT_MIN:
-		return event_min_option(&a->copts, optarg, &record_help);
+	case OPT_EVENT_MIN: /* 0 from here would read as --help */
+		rc = event_min_option(&a->copts, optarg, &record_help);
+		return rc ? rc : -1;
 	case OPT_INTERVAL:
-		a->interval = parse_seconds(optarg);
-		if (a->interval < 0.01 || a->interval > 3600)
-			return usage_error(&record_help, "--interval needs seconds from 0.01 to 3600, not '%s'", optarg);
-		return -1;
+		rc = interval_option(&a->interval, optarg, &record_help);
+		return rc ? rc : -1;
 	}
 	return common_option(opt, &record_help, &a->copts, argv);
 }

@@ -147,9 +147,8 @@ static int parse(int argc, char **argv, struct run_args *a)
 				return rc;
 			break;
 		case OPT_INTERVAL:
-			a->interval = parse_seconds(optarg);
-			if (a->interval < 0.01 || a->interval > 3600)
-				return usage_error(&run_help, "--interval needs seconds from 0.01 to 3600, not '%s'", optarg);
+			if ((rc = interval_option(&a->interval, optarg, &run_help)))
+				return rc;
 			break;
 		default:
 			if ((rc = common_option(opt, &run_help, &a->copts, argv)) >= 0)

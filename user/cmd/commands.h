@@ -48,6 +48,8 @@ int scope_option(struct scope *s, int opt, const char *value, const struct cmd_h
 /* --event-min SIZE into copts; 0, or EXIT_USAGE after the one-line error. */
 #define EVENT_MIN_DEFAULT (1ull << 20)
 int event_min_option(struct collector_opts *copts, const char *value, const struct cmd_help *h);
+/* --interval SECONDS (0.01 to 3600); 0, or EXIT_USAGE after the one-line error. */
+int interval_option(double *interval, const char *value, const struct cmd_help *h);
 /*
  * The end of every command's option switch: --help, --map-entries and --ringbuf-size (when copts
  * is given), and the one-line error for anything else (naming an option that lacks its value). Returns -1 when parsing goes on, else the

@@ -107,6 +107,14 @@ int event_min_option(struct collector_opts *copts, const char *value, const stru
 	return 0;
 }
 
+int interval_option(double *interval, const char *value, const struct cmd_help *h)
+{
+	*interval = parse_seconds(value);
+	if (*interval < 0.01 || *interval > 3600)
+		return usage_error(h, "--interval needs seconds from 0.01 to 3600, not '%s'", value);
+	return 0;
+}
+
 int common_option(int opt, const struct cmd_help *h, struct collector_opts *copts, char **argv)
 {
 	const char *arg = argv[optind - 1];

@@ -218,43 +218,34 @@ static int read_frame(struct reader *r, uint32_t *type, uint32_t *len)
 	return READ_OK;
 }
 
-static int apply_binary_ledger(struct reader *r, struct document *d, uint32_t len)
+/* The reader's one-line error for the record at r->offset; returns -1. */
+static int bad_record(struct reader *r, const char *why)
 {
+	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
+		 (unsigned long long)r->offset, why);
+	return -1;
+}
+
+/* A binary record: a ledger (5), a batch of samples (6) or a timeline event (7). */
+static int apply_binary(struct reader *r, struct document *d, uint32_t type, uint32_t len)
+{
+	const unsigned char *p = (unsigned char *)r->payload;
 	char why[200];
 	struct ledger l;
 
-	if (ledger_from_bin((unsigned char *)r->payload, len, &l, why, sizeof(why))) {
-		snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
-			 (unsigned long long)r->offset, why);
-		return -1;
-	}
+	if (type == REC_SAMPLES &&
+	    samples_from_bin(p, len, &d->samples, &d->nsamples, &d->samples_cap, why, sizeof(why)))
+		return bad_record(r, why);
+	if (type == REC_EVENT &&
+	    event_from_bin(p, len, &d->events, &d->nevents, &d->events_cap, why, sizeof(why)))
+		return bad_record(r, why);
+	if (type != REC_LEDGER_BIN)
+		return 0;
+	if (ledger_from_bin(p, len, &l, why, sizeof(why)))
+		return bad_record(r, why);
 	document_add(d, &l);
 	ledger_free(&l);
 	return 0;
-}
-
-static int apply_samples(struct reader *r, struct document *d, uint32_t len)
-{
-	char why[200];
-
-	if (samples_from_bin((unsigned char *)r->payload, len, &d->samples, &d->nsamples,
-			     &d->samples_cap, why, sizeof(why)) == 0)
-		return 0;
-	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
-		 (unsigned long long)r->offset, why);
-	return -1;
-}
-
-static int apply_event(struct reader *r, struct document *d, uint32_t len)
-{
-	char why[200];
-
-	if (event_from_bin((unsigned char *)r->payload, len, &d->events, &d->nevents,
-			   &d->events_cap, why, sizeof(why)) == 0)
-		return 0;
-	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
-		 (unsigned long long)r->offset, why);
-	return -1;
 }
 
 static json_object *parse_payload(struct reader *r, uint32_t len)
@@ -308,9 +299,7 @@ static int apply_record(struct reader *r, struct document *d, uint32_t type, jso
 			snprintf(why, sizeof(why), "end record without ended_ns");
 		break;
 	}
-	snprintf(r->err, r->errlen, "bad record at byte offset %llu: %s",
-		 (unsigned long long)r->offset, why);
-	return -1;
+	return bad_record(r, why);
 }
 
 /* One whole record: JSON (types 1 to 4), a binary ledger (5), or a newer type (skipped). */
@@ -320,12 +309,8 @@ static int read_record(struct reader *r, struct document *d, uint32_t type, uint
 	json_object *o;
 	int rc;
 
-	if (type == REC_LEDGER_BIN)
-		return apply_binary_ledger(r, d, len);
-	if (type == REC_SAMPLES)
-		return apply_samples(r, d, len);
-	if (type == REC_EVENT)
-		return apply_event(r, d, len);
+	if (type >= REC_LEDGER_BIN && type <= REC_EVENT)
+		return apply_binary(r, d, type, len);
 	if (type > REC_EVENT)
 		return 0; /* a record type a newer memreap added within format version 2 */
 	o = parse_payload(r, len);

@@ -220,6 +220,7 @@ int out_trace(FILE *f, const struct document *d, const struct report_opts *o)
 	struct ledger *l = NULL;
 	size_t n = select_ledgers(d, o, &l);
 	struct by_track sb = { 0 }, eb = { 0 };
+	bool oom = false;
 	const char *s;
 	int ok;
 
@@ -230,7 +231,7 @@ int out_trace(FILE *f, const struct document *d, const struct report_opts *o)
 		u64map_put(&track_of, l[i].id, i + 1, NULL);
 	if (by_track(&sb, d, d->nsamples, sample_ledger, &track_of, n) ||
 	    by_track(&eb, d, d->nevents, event_ledger, &track_of, n))
-		n = 0; /* out of memory: an empty trace, and an error below */
+		n = 0, oom = true; /* an empty trace, and an error below */
 	for (size_t i = 0; i < n; i++) /* each track in time order */
 		ledger_events(&t, &l[i], (int)i + 1, d, &sb, &eb);
 	json_object_object_add(doc, "traceEvents", t.events);
@@ -240,7 +241,7 @@ int out_trace(FILE *f, const struct document *d, const struct report_opts *o)
 	json_object_object_add(other, "kernel", json_object_new_string(d->meta.kernel));
 	json_object_object_add(doc, "otherData", other);
 	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	ok = fputs(s, f) >= 0 && fputc('\n', f) != EOF;
+	ok = !oom && fputs(s, f) >= 0 && fputc('\n', f) != EOF;
 	json_object_put(doc);
 	u64map_free(&track_of);
 	by_track_free(&sb);

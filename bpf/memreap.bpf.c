@@ -139,6 +139,7 @@ static __always_inline long syscall_nr(struct task_struct *task)
 
 	if (task->flags & PF_KTHREAD)
 		return -1;
+	/* A BTF pointer: its fields are plain loads, no bpf_probe_read_kernel() per field. */
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return -1;
@@ -147,11 +148,11 @@ static __always_inline long syscall_nr(struct task_struct *task)
 	 * orig_ax holds an exception's error code too (a page fault's is 4 to 7, sometimes more):
 	 * only a system call in progress has ax at -ENOSYS until it returns.
 	 */
-	if (BPF_CORE_READ(regs, ax) != (unsigned long)-ENOSYS)
+	if (regs->ax != (unsigned long)-ENOSYS)
 		return -1;
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax;
 #elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
+	return regs->syscallno;
 #else
 	return -1;
 #endif

@@ -428,6 +428,11 @@ static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *
 		if (l->shutdown_ns)
 			__sync_fetch_and_add(&l->shutdown_released[k], bytes);
 	}
+	if (owner_teardown(l, mm, task, cat)) {
+		if (!l->teardown_window)
+			window_teardown_begin(task, l, cat, k, bytes);
+		return;
+	}
 	window_release(task, l, cat, call, k, bytes);
 }
 

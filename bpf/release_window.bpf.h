@@ -157,6 +157,41 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 		w->budget[k] += bytes;
 }
 
+/*
+ * The owner's own teardown: its exit, or its exec dropping the old image. Everything the ledger
+ * still books as resident leaves now, in this task's context, and nothing enters any more.
+ */
+static __always_inline bool owner_teardown(struct mr_ledger *l, struct mm_struct *mm,
+					   struct task_struct *task, __u32 cat)
+{
+	return (cat == MR_REL_EXIT || cat == MR_REL_EXEC) && task->tgid == l->pid &&
+	       task->mm != mm;
+}
+
+/*
+ * So its first release opens one window whose budget is all of that (this release included,
+ * which cur[] no longer counts), and the teardown's other releases, often dozens, need not look
+ * the window up. What the frees match is still clamped to what the ledger released.
+ */
+static __noinline void window_teardown_begin(struct task_struct *task, struct mr_ledger *l,
+					     __u32 cat, int k, __u64 bytes)
+{
+	struct release_window *w;
+
+	w = bpf_task_storage_get(&windows, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w) {
+		__sync_fetch_and_add(&health.unfollowed_releases, 1);
+		return;
+	}
+	window_open(w, task, l, cat, MR_CALL_OTHER);
+	w->budget[MR_ANON] = clamped(l->cur[MR_MM_ANONPAGES]);
+	w->budget[MR_FILE] = clamped(l->cur[MR_MM_FILEPAGES]);
+	w->budget[MR_SHMEM] = clamped(l->cur[MR_MM_SHMEMPAGES]);
+	if (k >= 0 && k < MR_NKINDS)
+		w->budget[k] += bytes;
+	l->teardown_window = 1;
+}
+
 /* The task's window, or NULL; cheap when the task has no task storage at all. */
 static __always_inline struct release_window *window_of(struct task_struct *task)
 {

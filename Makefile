@@ -176,7 +176,15 @@ demo: deps
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-integration: all
+# The trace's real consumers (npm, pinned by tests/trace-consumer/package-lock.json): node and npm
+# from Debian where the machine has none.
+TRACE_CONSUMER := tests/trace-consumer
+$(TRACE_CONSUMER)/node_modules/.package-lock.json: $(TRACE_CONSUMER)/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(TRACE_CONSUMER) && npm ci --no-audit --no-fund
+
+integration: all $(TRACE_CONSUMER)/node_modules/.package-lock.json
 	tests/integration/run-all.sh
 
 # Not part of `make test`: the fast variants of these run there.

@@ -16,6 +16,9 @@
 #include "util.h"
 
 #define SZ 16
+/* "I", not the spec's newer "i": Chrome writes "I", and DevTools' trace model and TracerBench's
+ * know no other; Perfetto and catapult take both. */
+#define INSTANT "I"
 
 struct trace {
 	json_object *events;
@@ -33,6 +36,7 @@ static json_object *event(struct trace *t, const char *name, const char *ph, uin
 	json_object *e = json_object_new_object();
 
 	json_object_object_add(e, "name", json_object_new_string(name));
+	json_object_object_add(e, "cat", json_object_new_string("memreap"));
 	json_object_object_add(e, "ph", json_object_new_string(ph));
 	json_object_object_add(e, "ts", json_object_new_double(us(t, ns)));
 	json_object_object_add(e, "pid", json_object_new_int(track));
@@ -83,7 +87,7 @@ static void slice(struct trace *t, const char *name, uint64_t from, uint64_t to,
 
 static void end_instant(struct trace *t, const struct ledger *l, int track)
 {
-	json_object *e = event(t, end_names[l->end], "i", l->end_ns, track), *args;
+	json_object *e = event(t, end_names[l->end], INSTANT, l->end_ns, track), *args;
 
 	json_object_object_add(e, "s", json_object_new_string("p"));
 	args = json_object_new_object();
@@ -161,7 +165,7 @@ static uint64_t within(const struct ledger *l, uint64_t ns)
 static void release_instant(struct trace *t, const struct ledger *l, int track,
 			    const struct timeline_event *e)
 {
-	json_object *ev = event(t, call_names[e->call < MR_NCALLS ? e->call : MR_CALL_OTHER], "i",
+	json_object *ev = event(t, call_names[e->call < MR_NCALLS ? e->call : MR_CALL_OTHER], INSTANT,
 				within(l, e->ts_ns), track), *args = json_object_new_object();
 	char size[SZ];
 

@@ -132,6 +132,20 @@ def test_event_min_chooses_the_releases():
     check(sizes == [8 * MiB, 32 * MiB], f"the munmaps of 5 MiB or more: {sizes}")
 
 
+def test_a_release_during_shutdown_follows_the_shutdown_slice():
+    rec = tmp("shutdown.rec")
+    # 32 MiB touched and left to the interpreter's shutdown to free (one munmap).
+    script = "big = bytearray(32 << 20)\nbig[::4096] = b'\\x01' * len(big[::4096])\n"
+    p = memreap("run", "-q", "-o", rec, "--event-min", "16M", "--", "/usr/bin/python3.11", "-c",
+                script)
+    check(p.returncode == 0, p.stderr)
+    trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
+    check_trace_format(trace)
+    marks = [(e["name"], e["ph"]) for e in trace["traceEvents"] if e["ph"] in ("X", "I")]
+    check(marks == [("life", "X"), ("interpreter shutdown", "X"), ("munmap", "I"), ("exit", "I")],
+          f"the munmap in the shutdown, after its slice: {marks}")
+
+
 def test_samples_are_only_written_for_changes():
     rec = tmp("idle.rec")
     p = memreap("run", "-q", "-o", rec, "--interval", "0.05", "--", wl("phases"), "8", "4", "1")

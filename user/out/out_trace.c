@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * report --format trace: Chrome's Trace Event Format (JSON object form), which ui.perfetto.dev
- * and chrome://tracing open. One process track per ledger, named "comm pid"; counter tracks
+ * and Chrome DevTools open. One process track per ledger, named "comm pid"; counter tracks
  * "rss" (anon, file, shmem) and "released" (self, kernel, freed: cumulative bytes); a slice for
  * the ledger's life and one for its interpreter's shutdown; instants for its exec or exit.
  * Timestamps are microseconds from the recording's start.

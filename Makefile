@@ -74,7 +74,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 
 .PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest clean install format \
 	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
-	asan-build
+	asan-build trace-screenshot
 
 ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh $(WORKLOADS)
@@ -176,8 +176,26 @@ demo: deps
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-integration: all
+# The trace's real consumers (npm, pinned by tests/trace-consumer/package-lock.json): node and npm
+# from Debian where the machine has none.
+TRACE_CONSUMER := tests/trace-consumer
+$(TRACE_CONSUMER)/node_modules/.package-lock.json: $(TRACE_CONSUMER)/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(TRACE_CONSUMER) && npm ci --no-audit --no-fund
+
+integration: all $(TRACE_CONSUMER)/node_modules/.package-lock.json
 	tests/integration/run-all.sh
+
+# Not part of `make test`: docs/trace-devtools.png, the trace of a real recording (the HTML
+# report's mix) in the DevTools Performance panel that Debian's chromium bundles, offline.
+NODE_WS = $(shell node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2>/dev/null || \
+	  echo --experimental-websocket)
+trace-screenshot: all
+	$(BUILD)/memreap run -q -o $(BUILD)/shot.rec -- sh -c '$(BUILD)/workloads/phases 120 100 1 & \
+		$(BUILD)/workloads/phases 60 30 1.5 & /usr/bin/python3.11 tests/workloads/demo.py; wait' >/dev/null
+	$(BUILD)/memreap report $(BUILD)/shot.rec --format trace > $(BUILD)/shot.json
+	node $(NODE_WS) $(TRACE_CONSUMER)/screenshot.mjs $(BUILD)/shot.json docs/trace-devtools.png
 
 # Not part of `make test`: the fast variants of these run there.
 exporter-soak: deps

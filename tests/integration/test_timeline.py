@@ -6,7 +6,7 @@ import subprocess
 
 from mrtest import MEMREAP, MiB, ROOT, check, memreap, tmp, wl
 
-PHASES = ("M", "X", "C", "i")  # the Trace Event Format phases memreap writes
+PHASES = ("M", "X", "C", "I")  # the Trace Event Format phases memreap writes
 
 
 def check_trace_format(doc):
@@ -16,6 +16,7 @@ def check_trace_format(doc):
     last = {}
     for e in doc["traceEvents"]:
         check(e["ph"] in PHASES, f"phase {e['ph']!r}")
+        check(e["cat"] == "memreap", f"a category, which some consumers need: {e}")
         check(isinstance(e["name"], str) and isinstance(e["pid"], int)
               and isinstance(e["tid"], int), f"name, pid, tid: {e}")
         check(isinstance(e["ts"], (int, float)) and e["ts"] >= 0, f"ts: {e}")
@@ -25,7 +26,7 @@ def check_trace_format(doc):
             check(isinstance(e["dur"], (int, float)) and e["dur"] >= 0, f"dur: {e}")
         if e["ph"] == "C":
             check(e["args"] and all(isinstance(v, int) for v in e["args"].values()), e)
-        if e["ph"] == "i":
+        if e["ph"] == "I":
             check(e.get("s") in ("g", "p", "t"), f"an instant's scope: {e}")
         if e["ph"] == "M":
             check(e["name"] == "process_name" and e["args"]["name"], e)
@@ -51,19 +52,70 @@ def test_a_trace_shows_the_phases_of_a_process():
     later = [v for ts, v in rss if ts > peak_at]
     check(any(v <= 60 * MiB for v in later[:-1]), f"a sample after the munmap: {rss}")
     check(rss[-1][1] == 0, "nothing resident after the exit")
-    ends = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "i"
+    ends = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "I"
             and e["name"] in ("exit", "exec")]
     check([(e["name"], e["args"]["exit_code"]) for e in ends] == [("exit", 0)], ends)
     start = trace["traceEvents"][0]["ts"]
     life = next(e for e in trace["traceEvents"] if e["pid"] == track and e["name"] == "life")
     check(abs(life["ts"] + life["dur"] - ends[0]["ts"]) < 1, "the life slice ends at the exit")
     check(life["dur"] >= 2e6, f"it lived its two seconds: {life['dur']} us")
-    releases = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "i"
+    releases = [e for e in trace["traceEvents"] if e["pid"] == track and e["ph"] == "I"
                 and e["name"] != "exit"]
     check([(e["name"], e["args"]["bytes"]) for e in releases] == [("munmap", 150 * MiB)],
           f"one large release, the munmap of 150 MiB: {releases}")
     check(peak_at < releases[0]["ts"] < ends[0]["ts"], "between the peak and the exit")
     check(start >= 0, "microseconds from the recording's start")
+
+
+CONSUMER = os.path.join(ROOT, "tests", "trace-consumer")
+
+
+def test_real_trace_consumers_read_the_trace():
+    """TracerBench's trace model and DevTools' trace engine (npm, pinned in
+    tests/trace-consumer) read the trace of a real recording: what they model is checked here."""
+    if not shutil.which("node"):
+        return "skip: no node (make integration installs it; the vmtest guests have none)"
+    check(os.path.isdir(os.path.join(CONSUMER, "node_modules", "@tracerbench")),
+          "no tests/trace-consumer/node_modules: make integration runs npm ci there")
+    rec, trace = tmp("consumer.rec"), tmp("consumer.json")
+    p = memreap("record", "-o", rec, "--comm", "phases", "--", wl("phases"), "200", "150", "1")
+    check(p.returncode == 0 and "recorded 1 ledger to" in p.stderr, p.stderr)
+    led = json.loads(memreap("report", rec, "--format", "json").stdout)["ledgers"][0]
+    with open(trace, "w") as f:
+        check(subprocess.run([MEMREAP, "report", rec, "--format", "trace"], stdout=f).returncode
+              == 0, "report --format trace")
+    m = subprocess.run(["node", os.path.join(CONSUMER, "model.mjs"), trace], capture_output=True,
+                       text=True, timeout=60)
+    check(m.returncode == 0, m.stderr)
+    model = json.loads(m.stdout)
+    name = f"phases {led['pid']}"
+    # TracerBench: the process track, its counters, instants and slice.
+    (proc,) = model["tracerbench"]
+    check(proc["name"] == name, f"the process track is named {name!r}: {proc['name']!r}")
+    rss, released = proc["counters"]["rss"], proc["counters"]["released"]
+    check(set(rss["series"]) == {"anon", "file", "shmem"}, rss)
+    check(abs(rss["max"] - led["peak_rss_bytes"]) <= led["peak_rss_bytes"] * 0.05,
+          f"the rss counter's maximum {rss['max']} is the ledger's peak {led['peak_rss_bytes']}")
+    check(rss["series"]["anon"] >= 200 * MiB and rss["last"] == 0, f"200 MiB anon, then 0: {rss}")
+    check(released["series"]["self"] >= 150 * MiB and set(released["series"])
+          == {"self", "kernel", "freed"}, f"the 150 MiB it unmapped itself: {released}")
+    check([(i["name"], i["args"].get("bytes"), i["args"].get("exit_code")) for i in
+           proc["instants"]] == [("munmap", 150 * MiB, None), ("exit", None, 0)],
+          f"the munmap of 150 MiB, then the exit: {proc['instants']}")
+    munmap, exit_ = proc["instants"]
+    check(rss["max_at"] < munmap["ts"] < exit_["ts"], "the peak, the munmap, the exit")
+    (life,) = proc["slices"]
+    check(life["name"] == "life" and life["parent"] is None, life)
+    check(life["end"] == exit_["ts"] and life["end"] - life["start"] >= 2e6,
+          f"a life of two seconds or more that ends at the exit: {life}")
+    # DevTools: a generic trace; the same track name, slice and instants on its thread.
+    dt = model["devtools"]
+    check(dt["generic"] and [(d["pid"], d["name"]) for d in dt["processes"]]
+          == [(proc["pid"], name)], dt)
+    check([(e["name"], e["ph"]) for e in dt["processes"][0]["entries"]]
+          == [("life", "X"), ("munmap", "I"), ("exit", "I")], dt["processes"][0]["entries"])
+    check(dt["processes"][0]["entries"][0]["ts"] == life["start"]
+          and dt["processes"][0]["entries"][2]["ts"] == exit_["ts"], "the same times")
 
 
 def test_event_min_chooses_the_releases():
@@ -76,8 +128,22 @@ def test_event_min_chooses_the_releases():
     check(p.returncode == 0, p.stderr)
     trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
     sizes = [e["args"]["bytes"] for e in trace["traceEvents"]
-             if e["ph"] == "i" and e["name"] == "munmap"]
+             if e["ph"] == "I" and e["name"] == "munmap"]
     check(sizes == [8 * MiB, 32 * MiB], f"the munmaps of 5 MiB or more: {sizes}")
+
+
+def test_a_release_during_shutdown_follows_the_shutdown_slice():
+    rec = tmp("shutdown.rec")
+    # 32 MiB touched and left to the interpreter's shutdown to free (one munmap).
+    script = "big = bytearray(32 << 20)\nbig[::4096] = b'\\x01' * len(big[::4096])\n"
+    p = memreap("run", "-q", "-o", rec, "--event-min", "16M", "--", "/usr/bin/python3.11", "-c",
+                script)
+    check(p.returncode == 0, p.stderr)
+    trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
+    check_trace_format(trace)
+    marks = [(e["name"], e["ph"]) for e in trace["traceEvents"] if e["ph"] in ("X", "I")]
+    check(marks == [("life", "X"), ("interpreter shutdown", "X"), ("munmap", "I"), ("exit", "I")],
+          f"the munmap in the shutdown, after its slice: {marks}")
 
 
 def test_samples_are_only_written_for_changes():
@@ -175,6 +241,6 @@ def test_record_takes_interval_and_event_min():
     check(p.returncode == 0 and "recorded 1 ledger to" in p.stderr, p.stderr)
     trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
     check([(e["name"], e["args"]["bytes"]) for e in trace["traceEvents"]
-           if e["ph"] == "i" and e["name"] != "exit"] == [("munmap", 4 * MiB)], trace)
+           if e["ph"] == "I" and e["name"] != "exit"] == [("munmap", 4 * MiB)], trace)
     rss = [e for e in trace["traceEvents"] if e["name"] == "rss"]
     check(len(rss) >= 4, f"samples at 50 ms while it held its memory: {len(rss)}")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * report --format trace: Chrome's Trace Event Format (JSON object form), which ui.perfetto.dev
- * and chrome://tracing open. One process track per ledger, named "comm pid"; counter tracks
+ * and Chrome DevTools open. One process track per ledger, named "comm pid"; counter tracks
  * "rss" (anon, file, shmem) and "released" (self, kernel, freed: cumulative bytes); a slice for
  * the ledger's life and one for its interpreter's shutdown; instants for its exec or exit.
  * Timestamps are microseconds from the recording's start.
@@ -16,6 +16,9 @@
 #include "util.h"
 
 #define SZ 16
+/* "I", not the spec's newer "i": Chrome writes "I", and DevTools' trace model and TracerBench's
+ * know no other; Perfetto and catapult take both. */
+#define INSTANT "I"
 
 struct trace {
 	json_object *events;
@@ -33,6 +36,7 @@ static json_object *event(struct trace *t, const char *name, const char *ph, uin
 	json_object *e = json_object_new_object();
 
 	json_object_object_add(e, "name", json_object_new_string(name));
+	json_object_object_add(e, "cat", json_object_new_string("memreap"));
 	json_object_object_add(e, "ph", json_object_new_string(ph));
 	json_object_object_add(e, "ts", json_object_new_double(us(t, ns)));
 	json_object_object_add(e, "pid", json_object_new_int(track));
@@ -83,7 +87,7 @@ static void slice(struct trace *t, const char *name, uint64_t from, uint64_t to,
 
 static void end_instant(struct trace *t, const struct ledger *l, int track)
 {
-	json_object *e = event(t, end_names[l->end], "i", l->end_ns, track), *args;
+	json_object *e = event(t, end_names[l->end], INSTANT, l->end_ns, track), *args;
 
 	json_object_object_add(e, "s", json_object_new_string("p"));
 	args = json_object_new_object();
@@ -161,7 +165,7 @@ static uint64_t within(const struct ledger *l, uint64_t ns)
 static void release_instant(struct trace *t, const struct ledger *l, int track,
 			    const struct timeline_event *e)
 {
-	json_object *ev = event(t, call_names[e->call < MR_NCALLS ? e->call : MR_CALL_OTHER], "i",
+	json_object *ev = event(t, call_names[e->call < MR_NCALLS ? e->call : MR_CALL_OTHER], INSTANT,
 				within(l, e->ts_ns), track), *args = json_object_new_object();
 	char size[SZ];
 
@@ -171,9 +175,20 @@ static void release_instant(struct trace *t, const struct ledger *l, int track,
 	json_object_object_add(ev, "args", args);
 }
 
-/* A track's samples and large releases, merged in time order. */
+/* The interpreter's shutdown slice, once, before the first item at or after its start. */
+static void shutdown_by(struct trace *t, int track, uint64_t *shutdown_ns, uint64_t end,
+			uint64_t ns)
+{
+	if (!*shutdown_ns || ns < *shutdown_ns)
+		return;
+	slice(t, "interpreter shutdown", *shutdown_ns, end, track);
+	*shutdown_ns = 0;
+}
+
+/* A track's samples, large releases and shutdown (0: none), merged in time order. */
 static void track_middle(struct trace *t, const struct document *d, const struct ledger *l,
-			 int track, const struct by_track *sb, const struct by_track *eb)
+			 int track, const struct by_track *sb, const struct by_track *eb,
+			 uint64_t shutdown_ns, uint64_t end)
 {
 	size_t i = sb->first[track], ie = sb->first[track + 1];
 	size_t j = eb->first[track], je = eb->first[track + 1];
@@ -183,30 +198,32 @@ static void track_middle(struct trace *t, const struct document *d, const struct
 		const struct timeline_event *e = j < je ? &d->events[eb->order[j]] : NULL;
 
 		if (s && (!e || s->ts_ns <= e->ts_ns)) {
+			shutdown_by(t, track, &shutdown_ns, end, within(l, s->ts_ns));
 			counters(t, track, within(l, s->ts_ns), s->rss, s->self_released, s->kernel,
 				 s->freed);
 			i++;
 		} else {
+			shutdown_by(t, track, &shutdown_ns, end, within(l, e->ts_ns));
 			release_instant(t, l, track, e);
 			j++;
 		}
 	}
+	shutdown_by(t, track, &shutdown_ns, end, end);
 }
 
-/* One ledger's track in time order: its name, life, baseline, samples and releases, shutdown,
+/* One ledger's track in time order: its name, life, baseline, samples, releases and shutdown,
  * end. */
 static void ledger_events(struct trace *t, const struct ledger *l, int track,
 			  const struct document *d, const struct by_track *sb,
 			  const struct by_track *eb)
 {
 	uint64_t end = l->end == MR_END_ALIVE ? t->end_ns : l->end_ns;
+	uint64_t shutdown_ns = l->shutdown_started_ns <= end ? l->shutdown_started_ns : 0;
 
 	name_track(t, l, track);
 	slice(t, "life", l->start_ns, end, track);
 	counters(t, track, l->start_ns, l->bytes[CAT_BASELINE], 0, 0, 0);
-	track_middle(t, d, l, track, sb, eb);
-	if (l->shutdown_started_ns && l->shutdown_started_ns <= end)
-		slice(t, "interpreter shutdown", l->shutdown_started_ns, end, track);
+	track_middle(t, d, l, track, sb, eb, shutdown_ns, end);
 	if (l->end != MR_END_ALIVE)
 		end_instant(t, l, track);
 	end_counters(t, l, track);

@@ -1,16 +1,20 @@
 """memreap exporter --container-labels: real cgroup v2 directories of the shapes Kubernetes
 (cgroupfs and systemd drivers; containerd, CRI-O, docker), docker, podman and systemd make, a
 workload moved into each, and the labels of its series in a scrape."""
+import http.server
+import json
 import os
 import re
 import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 
-from mrtest import MiB, check, wl
-from test_exporter import get, promtool_ok, samples, start_exporter, stop
+from mrtest import ROOT, MiB, check, wl
+from test_exporter import free_port, get, promtool_ok, samples, start_exporter, stop
 
 MAPPED_MIB = 8  # each workload maps and touches this, then unmaps it itself
 
@@ -99,10 +103,15 @@ def start_in(root, comm_path, cgroup):
     """A shell moved into cgroup, then exec'ing the workload there (its ledger begins in it)."""
     p = subprocess.Popen(["sh", "-c", f'read go && exec "$0" {MAPPED_MIB} {MAPPED_MIB}',
                           comm_path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    move(p.pid, root + cgroup)
-    p.stdin.write("go\n")
-    p.stdin.flush()
-    check(p.stdout.readline().startswith("ready"), f"{comm_path} ready in {cgroup}")
+    try:
+        move(p.pid, root + cgroup)
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        check(p.stdout.readline().startswith("ready"), f"{comm_path} ready in {cgroup}")
+    except BaseException:
+        p.kill()
+        p.wait()
+        raise
     return p
 
 
@@ -170,3 +179,121 @@ def test_container_pod_and_unit_labels_from_real_cgroups():
         shutil.rmtree(tmpdir, True)
     left = [c[1] for c in cases if os.path.isdir(root + c[1])]
     check(not left, f"cgroups left behind: {left}")
+
+
+RULES = os.path.join(ROOT, "deploy", "prometheus", "memreap-pods.rules.yml")
+
+
+def kube_pod_info_server(uid):
+    """What kube-state-metrics serves for one pod, on a loopback port: (server, host:port)."""
+    body = ("# HELP kube_pod_info Information about pod.\n# TYPE kube_pod_info gauge\n"
+            'kube_pod_info{namespace="shop",pod="web-0",uid="%s",host_ip="10.0.0.1",'
+            'pod_ip="10.1.0.7",node="node-a",created_by_kind="StatefulSet",'
+            'created_by_name="web",priority_class="",host_network="false"} 1\n' % uid).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "127.0.0.1:%d" % server.server_address[1]
+
+
+def prometheus(tmpdir, targets):
+    """A real Prometheus scraping each job's target every second, with the pod rules: its URL."""
+    config = os.path.join(tmpdir, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                f"rule_files: ['{RULES}']\nscrape_configs:\n")
+        for job, target in targets.items():
+            f.write(f"  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n")
+    port = free_port()
+    proc = subprocess.Popen(["prometheus", f"--config.file={config}",
+                             f"--storage.tsdb.path={tmpdir}/data", "--log.level=warn",
+                             f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if get(url + "/-/ready", timeout=2)[0] == 200:
+                return proc, url
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(proc)
+    raise AssertionError("Prometheus never became ready")
+
+
+def query(url, expr):
+    status, body = get(url + "/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+    doc = json.loads(body)
+    check(status == 200 and doc["status"] == "success", f"{expr!r}: {status} {body[:300]}")
+    return doc["data"]["result"]
+
+
+def panel_expr(title):
+    with open(os.path.join(ROOT, "dashboards", "memreap.json")) as f:
+        panel = [p for p in json.load(f)["panels"] if p["title"] == title][0]
+    expr = panel["targets"][0]["expr"]
+    return expr.replace("$__rate_interval", "1m").replace("$instance", ".*")
+
+
+def wait_for_pod(url, expr, uid, timeout=20):
+    """The series of expr for the pod web-0 once it is there (and above 0), or what there was."""
+    deadline = time.time() + timeout
+    while True:
+        mine = [r for r in query(url, expr) if r["metric"].get("pod_uid") == uid]
+        if (mine and float(mine[0]["value"][1]) > 0) or time.time() > deadline:
+            return mine
+        time.sleep(0.3)
+
+
+def test_pod_names_from_kube_pod_info():
+    """The README's join, the dashboard panel and the recording rule, in a real Prometheus."""
+    root = cgroup2_root()
+    if not root:
+        return "skip: no cgroup2 mount"
+    check(subprocess.run(["promtool", "check", "rules", RULES], capture_output=True).returncode
+          == 0, f"promtool check rules {RULES}")
+    uid = "%s-%s-%s-%s-%s" % tuple(secrets.token_hex(n) for n in (4, 2, 2, 2, 6))
+    cgroup = f"/kubepods/burstable/pod{uid}/{secrets.token_hex(32)}"
+    exporter, base = start_exporter("--container-labels", "--max-comm-labels", "1000")
+    ksm, ksm_target = kube_pod_info_server(uid)
+    tmpdir = tempfile.mkdtemp(prefix="memreap-pods-")
+    made, prom = [], None
+    try:
+        prom, url = prometheus(tmpdir, {"memreap": base[7:], "kube-state-metrics": ksm_target})
+        make_cgroup(root, cgroup, made)
+        exe = os.path.join(tmpdir, "mrct-web")
+        shutil.copy(wl("hog"), exe)
+        start_in(root, exe, cgroup).communicate("\n", timeout=30)
+        exact = ('sum by (pod_uid) (memreap_released_bytes_total{by="self",kind="anon",'
+                 f'pod_uid="{uid}"}}) * on (pod_uid) group_left (namespace, pod) '
+                 'max by (pod_uid, namespace, pod) (label_replace(kube_pod_info, "pod_uid", '
+                 '"$1", "uid", "(.+)"))')
+        for what, expr in (("released by itself", exact),
+                           ("dashboard panel", panel_expr("Pods whose memory was freed the most")),
+                           ("recording rule", "namespace_pod:memreap_freed_bytes:rate5m")):
+            mine = wait_for_pod(url, expr, uid)
+            check(len(mine) == 1 and mine[0]["metric"].get("namespace") == "shop"
+                  and mine[0]["metric"].get("pod") == "web-0" and float(mine[0]["value"][1]) > 0,
+                  f"{what}: the pod shop/web-0 ({uid}) in {mine}")
+            if what == "released by itself":
+                check(float(mine[0]["value"][1]) == MAPPED_MIB * MiB,
+                      f"{what}: {mine[0]['value'][1]}, expected {MAPPED_MIB * MiB}")
+    finally:
+        remove_cgroups(root, made)
+        if prom:
+            stop(prom)
+        ksm.shutdown()
+        stop(exporter)
+        shutil.rmtree(tmpdir, True)

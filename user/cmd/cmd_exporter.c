@@ -17,6 +17,8 @@ static const struct cmd_option exporter_options[] = {
 	{ "max-comm-labels", 'N', false, "N", NULL,
 	  "comms kept as label values, the rest are \"other\" (default 20, at most 1000)" },
 	{ "cgroup-labels", 'g', false, NULL, NULL, "add a cgroup label (bounded like comms)" },
+	{ "container-labels", 'C', false, NULL, NULL,
+	  "add container_id, pod_uid and unit labels from cgroup paths (bounded like comms)" },
 	{ "metrics-path", 'P', false, "PATH", NULL, "the metrics' path (default /metrics)" },
 	{ "refresh", 'r', false, "SECONDS", NULL,
 	  "how often the live ledgers are read, 0.1 to 60 (default 1)" },
@@ -83,6 +85,9 @@ static int parse(int argc, char **argv, struct exporter_args *a)
 			break;
 		case 'g':
 			a->mopts.cgroup_labels = true;
+			break;
+		case 'C':
+			a->mopts.container_labels = true;
 			break;
 		case 'P':
 			if (!valid_path(optarg))

@@ -93,6 +93,44 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	return 0;
 }
 
+/*
+ * A cgroup v2 id is its directory's file handle: open it by handle and read the path back, at once
+ * (needs CAP_DAC_READ_SEARCH). A container's cgroup is made just before its first process runs:
+ * without this, its first ledgers could come before the next scan and have no path.
+ */
+static const char *path_by_handle(struct cgroup_names *c, uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = {.fh.handle_bytes = sizeof(h.id)};
+	char link[64], buf[PATH_MAX];
+	size_t root_len = strlen(c->root);
+	int mount_id, root, fd;
+	ssize_t n = -1;
+
+	root = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return NULL;
+	if (!name_to_handle_at(root, "", &h.fh, &mount_id, AT_EMPTY_PATH)) {
+		h.id = id; /* the root's handle gave the type; the id is ours */
+		fd = open_by_handle_at(root, &h.fh, O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			n = readlink(link, buf, sizeof(buf) - 1);
+			close(fd);
+		}
+	}
+	close(root);
+	if (n < (ssize_t)root_len)
+		return NULL;
+	buf[n] = '\0';
+	if (strncmp(buf, c->root, root_len) || (buf[root_len] && buf[root_len] != '/'))
+		return NULL;
+	idmap_put(&c->paths, id, buf[root_len] ? buf + root_len : "/");
+	return idmap_get(&c->paths, id);
+}
+
 const char *cgroup_path(struct cgroup_names *c, uint64_t id)
 {
 	const char *p = idmap_get(&c->paths, id);
@@ -100,6 +138,8 @@ const char *cgroup_path(struct cgroup_names *c, uint64_t id)
 
 	if (p || !id)
 		return p ? p : "";
+	if (c->root[0] && (p = path_by_handle(c, id)))
+		return p;
 	if (now - c->last_scan_ns < 1000000000ull && c->last_scan_ns)
 		return "";
 	c->last_scan_ns = now;

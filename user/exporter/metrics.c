@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "container.h"
 #include "exposition.h"
 #include "label_pool.h"
 #include "metrics.h"
@@ -45,7 +46,7 @@ struct values {
 };
 
 struct series {
-	uint32_t comm, cgroup, interp;
+	uint32_t comm, cgroup, container, interp;
 	struct values ended, sum; /* sum = ended + live, filled by each render */
 	uint64_t ends[2];	  /* exit, exec */
 	uint64_t zero_at;	  /* the generation that first showed it, at 0; 0 = not yet */
@@ -70,7 +71,7 @@ struct newcomer {
 
 struct metrics {
 	struct metrics_opts o;
-	struct label_pool comms, cgroups;
+	struct label_pool comms, cgroups, containers;
 	struct series *series; /* in creation order; index = series id */
 	uint32_t *order;       /* series ids sorted by key */
 	size_t nseries;
@@ -97,6 +98,7 @@ struct metrics *metrics_new(const struct metrics_opts *o)
 	m->o = *o;
 	label_pool_init(&m->comms, o->max_comm_labels);
 	label_pool_init(&m->cgroups, o->cgroup_labels ? o->max_comm_labels : 0);
+	label_pool_init(&m->containers, o->container_labels ? o->max_comm_labels : 0);
 	return m;
 }
 
@@ -118,6 +120,7 @@ void metrics_free(struct metrics *m)
 	free_fresh(m);
 	label_pool_free(&m->comms);
 	label_pool_free(&m->cgroups);
+	label_pool_free(&m->containers);
 	free(m->series);
 	free(m->order);
 	free(m->entries);
@@ -175,20 +178,22 @@ static uint64_t moved(const struct values *v)
 	return n;
 }
 
-static uint64_t series_key(uint32_t comm, uint32_t cgroup, uint32_t interp)
+/* Label indexes are below 2^16: at most 2N+1 of each, N <= 1000 (cmd_exporter.c). */
+static uint64_t series_key(uint32_t comm, uint32_t cgroup, uint32_t container, uint32_t interp)
 {
-	return (uint64_t)comm << 40 | (uint64_t)cgroup << 8 | interp;
+	return (uint64_t)comm << 48 | (uint64_t)cgroup << 32 | (uint64_t)container << 16 | interp;
 }
 
-static uint32_t series_for(struct metrics *m, uint32_t comm, uint32_t cgroup, uint32_t interp)
+static uint32_t series_for(struct metrics *m, uint32_t comm, uint32_t cgroup, uint32_t container,
+			   uint32_t interp)
 {
-	uint64_t key = series_key(comm, cgroup, interp);
+	uint64_t key = series_key(comm, cgroup, container, interp);
 	size_t lo = 0, hi = m->nseries;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct series *s = &m->series[m->order[mid]];
-		uint64_t k = series_key(s->comm, s->cgroup, s->interp);
+		uint64_t k = series_key(s->comm, s->cgroup, s->container, s->interp);
 
 		if (k == key)
 			return m->order[mid];
@@ -202,6 +207,7 @@ static uint32_t series_for(struct metrics *m, uint32_t comm, uint32_t cgroup, ui
 	memset(&m->series[m->nseries], 0, sizeof(*m->series));
 	m->series[m->nseries].comm = comm;
 	m->series[m->nseries].cgroup = cgroup;
+	m->series[m->nseries].container = container;
 	m->series[m->nseries].interp = interp;
 	memmove(&m->order[lo + 1], &m->order[lo], (m->nseries - lo) * sizeof(*m->order));
 	m->order[lo] = (uint32_t)m->nseries;
@@ -225,20 +231,50 @@ static struct entry *entry_of(struct metrics *m, uint64_t id)
 	return NULL;
 }
 
+/*
+ * A container's name in its label pool: "<container_id>/<pod_uid>/<unit>" (none of them holds a
+ * '/'), so that the three labels are bounded together, as one value.
+ */
+static char *container_key(const char *cgroup)
+{
+	struct container_ref r;
+	const char *unit;
+	char *key;
+
+	container_parse(cgroup, &r);
+	unit = r.unit ? r.unit : "";
+	if (asprintf(&key, "%s/%s/%.*s", r.id, r.pod_uid, (int)r.unit_len, unit) < 0)
+		key = NULL;
+	return must(key);
+}
+
 /* Names as label values: valid UTF-8 ("" cgroup = unknown). */
 static void count_names(struct metrics *m, const char *comm, const char *cgroup, uint64_t bytes)
 {
 	label_pool_count(&m->comms, comm, bytes);
 	if (m->o.cgroup_labels)
 		label_pool_count(&m->cgroups, cgroup, bytes);
+	if (m->o.container_labels) {
+		char *key = container_key(cgroup);
+
+		label_pool_count(&m->containers, key, bytes);
+		free(key);
+	}
 }
 
 /* Free values go to names as they come: a short-lived newcomer need not wait for a ranking. */
 static uint32_t pin(struct metrics *m, const char *comm, const char *cgroup, uint32_t interp)
 {
 	uint32_t cg = m->o.cgroup_labels ? label_pool_admit(&m->cgroups, cgroup) : LABEL_OTHER;
+	uint32_t ct = LABEL_OTHER;
 
-	return series_for(m, label_pool_admit(&m->comms, comm), cg, interp);
+	if (m->o.container_labels) {
+		char *key = container_key(cgroup);
+
+		ct = label_pool_admit(&m->containers, key);
+		free(key);
+	}
+	return series_for(m, label_pool_admit(&m->comms, comm), cg, ct, interp);
 }
 
 void metrics_live_begin(struct metrics *m)
@@ -327,6 +363,7 @@ void metrics_live_end(struct metrics *m)
 		count_names(m, m->fresh[i].comm, m->fresh[i].cgroup, moved(&m->fresh[i].v));
 	label_pool_rebalance(&m->comms);
 	label_pool_rebalance(&m->cgroups);
+	label_pool_rebalance(&m->containers);
 	m->entries = must(realloc(m->entries, (n + m->nfresh + 1) * sizeof(*m->entries)));
 	for (size_t i = 0; i < m->nfresh; i++) {
 		struct newcomer *f = &m->fresh[i];
@@ -397,7 +434,29 @@ void metrics_ended(struct metrics *m, const struct ledger *l)
 		observe_exit(m, &v);
 }
 
-/* comm="..",[cgroup="..",]interpreter=".." for every series, escaped once per render. */
+/* container_id="..",pod_uid="..",unit=".." of a container label value; "other" for all three. */
+static void container_labels(struct expo_buf *b, const char *key)
+{
+	const char *uid = strchr(key, '/'), *unit = uid ? strchr(uid + 1, '/') : NULL;
+	char id[CONTAINER_SHORT_ID + 1], pod[POD_UID_LEN + 1];
+
+	if (!unit) {
+		expo_label(b, "container_id", key);
+		expo_label(b, "pod_uid", key);
+		expo_label(b, "unit", key);
+		return;
+	}
+	snprintf(id, sizeof(id), "%.*s", (int)(uid - key), key);
+	snprintf(pod, sizeof(pod), "%.*s", (int)(unit - uid - 1), uid + 1);
+	expo_label(b, "container_id", id);
+	expo_label(b, "pod_uid", pod);
+	expo_label(b, "unit", unit + 1);
+}
+
+/*
+ * comm="..",[cgroup="..",][container_id="..",pod_uid="..",unit="..",]interpreter=".." for every
+ * series, escaped once per render.
+ */
 static char **series_labels(struct metrics *m)
 {
 	char **labels = must(calloc(m->nseries + 1, sizeof(*labels)));
@@ -409,6 +468,8 @@ static char **series_labels(struct metrics *m)
 		expo_label(&b, "comm", label_pool_name(&m->comms, s->comm));
 		if (m->o.cgroup_labels)
 			expo_label(&b, "cgroup", label_pool_name(&m->cgroups, s->cgroup));
+		if (m->o.container_labels)
+			container_labels(&b, label_pool_name(&m->containers, s->container));
 		expo_label(&b, "interpreter", interp_label(s->interp));
 		labels[i] = b.failed ? NULL : b.data;
 		if (!labels[i])

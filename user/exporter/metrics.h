@@ -29,6 +29,7 @@ extern const char *const released_by_names[NBY];
 struct metrics_opts {
 	uint32_t max_comm_labels; /* N: comms with a label value of their own */
 	bool cgroup_labels;	  /* add a cgroup label (bounded the same way) */
+	bool container_labels;	  /* add container_id, pod_uid, unit (bounded together, the same way) */
 };
 
 /* What the collector reports besides ledgers, copied in before each render. */

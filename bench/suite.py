@@ -50,6 +50,7 @@ class Mode:
         self.ladder_inflight = (2, 8) if quick else (1, 2, 4, 8, 16)
         self.sleepers = (100, 1000, 10000)
         self.profile_seconds = 4 if quick else 8
+        self.storm_rounds = 3 if quick else 11
 
 
 def scenarios(m):
@@ -187,6 +188,31 @@ def matrix(m, scen, configs, uprobes, health):
             elif bg:
                 bg.stop()
     return times
+
+
+def storm_cost(m, uprobes, health):
+    """Scenario 4 alone, more rounds interleaved A B A B (a storm is short, and its wall clock is
+    this machine's noisiest figure): per run the wall clock, the storm's CPU time (its processes'
+    user + system time, where the BPF programs and the tracepoints run) and the observer process's
+    own CPU time over the same run. Their sum is the storm's whole cost in CPU."""
+    argv = scenarios(m)["4"][2]
+    makers = {"baseline": lambda: None, "floor": lambda: floor_observer(uprobes),
+              "memreap": memreap_observer, "bpftrace": bpftrace_observer}
+    out = {cfg: [] for cfg in makers}
+    for r in range(m.storm_rounds):
+        for cfg, make in makers.items():
+            print(f"  storm round {r + 1}/{m.storm_rounds}: {cfg}", flush=True)
+            bg = make()
+            bg = bg.start() if bg else None
+            before = cpu_seconds(bg.proc.pid) if bg else 0.0
+            t = run_timed(argv, f"scenario 4 under {cfg}")
+            t["observer_cpu"] = (cpu_seconds(bg.proc.pid) - before) if bg else 0.0
+            if cfg == "memreap":
+                stop_memreap(bg, health)
+            elif bg:
+                bg.stop()
+            out[cfg].append(t)
+    return out
 
 
 def per_event(m, uprobes, health):
@@ -454,6 +480,8 @@ def main():
             run_timed(argv, f"scenario {s}")
         print(f"bench: overhead matrix ({m.runs} interleaved rounds)", flush=True)
         res["matrix"] = matrix(m, scen, configs, uprobes, health)
+        print(f"bench: the storm's cost ({m.storm_rounds} interleaved rounds)", flush=True)
+        res["storm"] = storm_cost(m, uprobes, health)
         print("bench: BPF time per event (scenario 1, kernel.bpf_stats_enabled=1)", flush=True)
         res["per_event"] = per_event(m, uprobes, health)
         print("bench: page frees outside any release (kernel.bpf_stats_enabled=1)", flush=True)

@@ -150,7 +150,7 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 		window_open(w, task, l, cat, call);
 	else
 		window_flush(w, l);
-	if (!w->released) /* a release's first bytes: when it began */
+	if (release_event_min && !w->released) /* a release's first bytes: when it began */
 		w->opened_ns = bpf_ktime_get_boot_ns();
 	w->released += bytes;
 	if (k >= 0 && k < MR_NKINDS)
@@ -229,13 +229,18 @@ static __always_inline void window_close(struct task_struct *task, struct releas
 /*
  * rss_stat: an address space grew in this task's context (a fault). A release still counted
  * from another state is over as an event (two munmaps with faults between them are two events);
- * the window itself stays for its frees, and no storage comes or goes. Cheap without storage.
+ * the window itself stays for its frees, and no storage comes or goes. Cheap without storage,
+ * and nothing at all without release events (top, the exporter: the verifier drops it).
  */
 static __always_inline void window_growth(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct release_window *w = window_of(task);
+	struct task_struct *task;
+	struct release_window *w;
 
+	if (!release_event_min)
+		return;
+	task = bpf_get_current_task_btf();
+	w = window_of(task);
 	if (w && w->released && !window_state_is(w, task)) {
 		window_report(w);
 		w->released = 0;

@@ -183,7 +183,8 @@ def test_promtool_accepts_a_scrape():
                    "memreap_ringbuf_drops_total", "memreap_map_full_total",
                    "memreap_unattributed_bytes_total", "memreap_lost_ledgers_total",
                    "memreap_bpf_program_run_seconds_total", "memreap_bpf_program_runs_total",
-                   "memreap_build_info", "memreap_refresh_duration_seconds", "process_cpu_seconds_total",
+                   "memreap_build_info", "memreap_oom_kills_total",
+                   "memreap_refresh_duration_seconds", "process_cpu_seconds_total",
                    "process_resident_memory_bytes", "process_virtual_memory_bytes",
                    "process_start_time_seconds", "process_open_fds", "process_max_fds"):
         check(f"# TYPE {family} " in text and f"# HELP {family} " in text, f"{family} documented")

@@ -428,8 +428,11 @@ def test_process_metrics_are_the_exporters_own():
     started = btime + proc_stat(pid)[1] / tick
     check(abs(s["process_start_time_seconds"] - started) < 1,
           f"start time {s['process_start_time_seconds']} vs /proc {started}")
-    # CPU: a text rendered after a first reading, before a second one, lies between them.
+    # CPU: a text rendered after a first reading, before a second one, lies between them. A
+    # scrape after the first reading gets the text of refresh n + 1 (n completed before it):
+    # refresh n + 2 had not ended then, so refresh n + 3 began after the first reading.
     first, _, _, _ = proc_stat(pid)
+    s = samples(scrape_on(conn)[1])
     refreshes = s["memreap_refresh_duration_seconds_count"]
     deadline = time.time() + 10
     while s["memreap_refresh_duration_seconds_count"] < refreshes + 2 and time.time() < deadline:

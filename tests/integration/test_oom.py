@@ -173,3 +173,18 @@ def test_teardown_flags_the_victim_when_the_tracepoint_gives_no_task():
               f"flagged at its teardown: {led}")
     finally:
         os.rmdir(cg)
+
+
+def test_recordings_made_before_oom_killed_read_as_unknown():
+    """tests/integration/data/version2-before-oom.rec: memreap at 83b8801 (format version 2,
+    binary ledgers with argv, no oom_killed byte) ran `sh -c 'hog 8 0 kill; true'`."""
+    rec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                       "version2-before-oom.rec")
+    p = memreap("report", rec, "--format", "json")
+    check(p.returncode == 0 and not p.stderr, f"rc {p.returncode}: {p.stderr}")
+    ledgers = json.loads(p.stdout)["ledgers"]
+    check([(l["comm"], l["signal"], l["oom_killed"]) for l in ledgers] ==
+          [("hog", 9, None), ("sh", None, None)], f"oom_killed unknown, not false: {ledgers}")
+    check(ledgers[0]["argv"] == ["build/workloads/hog", "8", "0", "kill"], "argv still read")
+    p = memreap("report", rec)
+    check(p.returncode == 0 and " sig 9 " in p.stdout and "oom" not in p.stdout, p.stdout)

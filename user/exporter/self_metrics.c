@@ -24,13 +24,15 @@ static void read_stat(struct self_stats *s)
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the comm may hold spaces and parentheses */
 	if (!p || tick <= 0 || page <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-			  "%*d %*d %llu %llu %lld", &utime, &stime, &start, &vsize, &rss) != 5)
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
+		   "%*d %*d %llu %llu %lld",
+		   &utime, &stime, &start, &vsize, &rss) != 5)
 		return;
 	s->cpu_seconds = (double)(utime + stime) / (double)tick;
 	/* starttime counts clock ticks since boot: CLOCK_BOOTTIME, made wall-clock here */
-	s->start_time_seconds = ((double)start / (double)tick) +
-				(double)boot_to_wall_offset_ns() / 1e9;
+	s->start_time_seconds =
+	    ((double)start / (double)tick) + (double)boot_to_wall_offset_ns() / 1e9;
 	s->virtual_bytes = vsize;
 	s->resident_bytes = rss > 0 ? (uint64_t)rss * (uint64_t)page : 0;
 	s->proc_ok = true;

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 struct self_stats {
-	bool proc_ok;		  /* /proc/self/stat was read: the fields below it are set */
-	double cpu_seconds;	  /* user + system */
+	bool proc_ok;		   /* /proc/self/stat was read: the fields below it are set */
+	double cpu_seconds;	   /* user + system */
 	double start_time_seconds; /* since the epoch */
 	uint64_t virtual_bytes, resident_bytes;
 	bool fds_ok;

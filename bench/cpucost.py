@@ -17,9 +17,9 @@ COPIES = 1
 
 
 def observers():
-    return (("floor", Background("floor", [bench_bin("floor"), "raw"], has_hooks(6))),
+    return (("floor", Background("floor", [bench_bin("floor"), "raw"], has_hooks(7))),
             ("memreap", Background("memreap", [MEMREAP, "record", "-o", "/tmp/cpucost.rec"],
-                                   has_hooks(6, "raw_tracepoint"), settle=0.5, timeout=300)))
+                                   has_hooks(7, "raw_tracepoint"), settle=0.5, timeout=300)))
 
 
 def main():

@@ -23,6 +23,8 @@ SEC("raw_tp/exit_mmap")
 int raw_exit_mmap(void *ctx) { return 0; }
 SEC("raw_tp/mm_page_free")
 int raw_page_free(void *ctx) { return 0; }
+SEC("raw_tp/mark_victim")
+int raw_mark_victim(void *ctx) { return 0; }
 
 SEC("tp/kmem/rss_stat")
 int classic_rss_stat(void *ctx) { return 0; }

@@ -11,6 +11,7 @@
  *   sched_process_exit   the thread group is dead: what remains is the kernel's to reclaim
  *   exit_mmap            the teardown is over: the ledger is complete
  *   mm_page_free         a page went back to the page allocator: freed, not just unmapped
+ *   mark_victim          the OOM killer chose an mm's process as its victim
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -348,6 +349,18 @@ static __always_inline void account_untracked(struct mm_struct *mm, int member)
 
 #include "release_window.bpf.h"
 
+/*
+ * mark_oom_victim() binds the victim's mm to its signal struct (signal->oom_mm, holding the
+ * mm_struct until the signal struct goes, so the address cannot be another mm's): whoever tears
+ * the mm down can tell, on every kernel, whatever the mark_victim tracepoint's arguments.
+ */
+static __always_inline void note_oom_victim(struct mr_ledger *l, struct task_struct *task,
+					    struct mm_struct *mm)
+{
+	if (!l->oom_killed && BPF_CORE_READ(task, signal, oom_mm) == mm)
+		l->oom_killed = 1;
+}
+
 /* The thread group is dead: note how it ended and its sizes; what remains is the kernel's. */
 static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct *task,
 					 struct mm_struct *mm)
@@ -359,6 +372,7 @@ static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct
 	l->cgroup_id = task_cgroup_id(task);
 	BPF_CORE_READ_STR_INTO(&l->comm, task, group_leader, comm);
 	read_vm(l, mm);
+	note_oom_victim(l, task, mm);
 }
 
 /*
@@ -772,6 +786,8 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 			l->end_ns = bpf_ktime_get_boot_ns();
 			read_vm(l, mm);
 		}
+		/* The OOM reaper may have left the exit's teardown nothing to book. */
+		note_oom_victim(l, bpf_get_current_task_btf(), mm);
 	}
 	reconcile(l, mm);
 	window_teardown_done(l);
@@ -797,5 +813,37 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 		park(copy);
 	else
 		__sync_fetch_and_add(&health.lost_ledgers, 1);
+	return 0;
+}
+
+/*
+ * The mark_victim tracepoint's arguments since 6.8 (and in 6.1.y since the backport, Debian's
+ * 6.1.192 among them): (task, uid), with the uid in the tracepoint's record. Before: (pid) alone,
+ * a thread id BPF cannot turn into its mm there; note_oom_victim() flags the ledger at teardown.
+ */
+struct trace_event_raw_mark_victim___task {
+	uid_t uid;
+} __attribute__((preserve_access_index));
+
+/*
+ * The OOM killer chose task's process: its ledger says so at once, while the OOM reaper and the
+ * exit take its memory (both stay kernel_live and kernel_exit: nothing here changes a category).
+ */
+SEC("raw_tp/mark_victim")
+int BPF_PROG(on_mark_victim, struct task_struct *task)
+{
+	struct mm_struct *mm;
+	struct mr_ledger *l;
+
+	if (!bpf_core_field_exists(struct trace_event_raw_mark_victim___task, uid))
+		return 0;
+	mm = BPF_CORE_READ(task, mm);
+	if (!mm)
+		return 0;
+	l = ledger_of(mm);
+	if (!l)
+		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);
+	if (l)
+		l->oom_killed = 1;
 	return 0;
 }

@@ -96,7 +96,8 @@ struct mr_ledger {
 	__u8 zero_start; /* its counters started at zero (a new mm): see rss_counter.bpf.h */
 	__u8 last_call;	 /* the call of its latest self release made in a system call */
 	__u8 teardown_window; /* its owner's teardown has one window for all it leaves */
-	__u8 pad[2];
+	__u8 oom_killed; /* the OOM killer chose it as its victim (oom:mark_victim) */
+	__u8 pad[1];
 	char comm[MR_COMM_LEN];
 	__s64 cur[MR_NMEMBERS];	   /* each kernel counter's value as booked, bytes */
 	__s64 shared[MR_NMEMBERS]; /* per-CPU counters: the shared count as booked, pages */

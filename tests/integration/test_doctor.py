@@ -31,6 +31,10 @@ def test_doctor_reports_the_paths_this_kernel_gets():
         check(found[hook][1].startswith("raw tracepoint (struct "), f"{hook} arguments")
     check(found["rss_stat"][1].startswith("raw tracepoint (struct mm_struct *, int"),
           "rss_stat's first arguments are (mm, member)")
+    # mark_victim's arguments changed in 6.8 (backported to 6.1.y): both are understood.
+    victim = found.get("mark_victim", ("",))
+    check(victim[0] == "ok" and re.match(r"raw tracepoint \((struct task_struct \*, uid_t|int)\)",
+                                         victim[1]), f"hook mark_victim: {victim}")
     # What BTF says and what CO-RE chose at load time agree.
     atomic = found["rss counters"][1].startswith("atomic")
     chose = found["counter path"][1]
@@ -81,7 +85,8 @@ def test_doctor_without_privileges_checks_what_it_can_and_blames_no_kernel():
             "privileges           --   missing privileges: loading and attaching memreap's BPF "
             "programs needs CAP_BPF and CAP_PERFMON (interpreter shutdown uprobes: "
             f"CAP_SYS_ADMIN), or root; missing {missing}",
-            *(as_root[what] for what in ("kernel", "BTF", *HOOKS, "rss counters")),
+            *(as_root[what] for what in ("kernel", "BTF", *HOOKS, "mark_victim",
+                                         "rss counters")),
             *(f"{what:<20} --   {NOT_CHECKED}" for what in ("ring buffer", "bpf_loop",
                                                             "task storage")),
             as_root["not used"],

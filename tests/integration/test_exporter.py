@@ -2,6 +2,7 @@
 clients, and the deployment files (systemd unit, DaemonSet, scrape config)."""
 import atexit
 import glob
+import http.client
 import json
 import os
 import re
@@ -182,7 +183,10 @@ def test_promtool_accepts_a_scrape():
                    "memreap_ringbuf_drops_total", "memreap_map_full_total",
                    "memreap_unattributed_bytes_total", "memreap_lost_ledgers_total",
                    "memreap_bpf_program_run_seconds_total", "memreap_bpf_program_runs_total",
-                   "memreap_build_info"):
+                   "memreap_build_info", "memreap_oom_kills_total",
+                   "memreap_refresh_duration_seconds", "process_cpu_seconds_total",
+                   "process_resident_memory_bytes", "process_virtual_memory_bytes",
+                   "process_start_time_seconds", "process_open_fds", "process_max_fds"):
         check(f"# TYPE {family} " in text and f"# HELP {family} " in text, f"{family} documented")
 
 
@@ -347,6 +351,121 @@ def test_rss_stays_flat_over_scrapes():
     after = rss_kib(s["exporter"].pid)
     print(f"     RSS {before} KiB -> {after} KiB over {n} scrapes")
     check(after - before < 4096, f"RSS grew by {after - before} KiB over {n} scrapes")
+
+
+def connect(base):
+    host, port = base[7:].rsplit(":", 1)
+    return http.client.HTTPConnection(host, int(port), timeout=10)
+
+
+def scrape_on(conn, path="/metrics", headers=None):
+    """One request on an open connection: (response, body); the connection is left as the
+    server left it."""
+    conn.request("GET", path, headers=headers or {})
+    r = conn.getresponse()
+    return r, r.read().decode()
+
+
+def test_one_connection_serves_many_scrapes_until_the_client_closes():
+    _, base = start_exporter()
+    conn = connect(base)
+    r, _ = scrape_on(conn)
+    check(r.status == 200 and not r.will_close and r.getheader("Connection") is None,
+          f"HTTP/1.1 stays open: {r.status} {r.getheaders()}")
+    sock, local = conn.sock, conn.sock.getsockname()
+    for path in ("/metrics", "/healthz", "/", "/nope"):
+        r, _ = scrape_on(conn, path)
+        check(r.status in (200, 404) and not r.will_close, f"{path}: {r.status} {r.getheaders()}")
+        check(conn.sock is sock and sock.getsockname() == local, f"{path}: the same connection")
+    # The client asks to close: the server says so and closes its end after the answer.
+    r, body = scrape_on(conn, headers={"Connection": "close"})
+    check(r.status == 200 and r.getheader("Connection") == "close" and "process_open_fds" in body,
+          f"Connection: close honoured: {r.getheaders()}")
+    conn.close()
+    host, port = base[7:].rsplit(":", 1)
+    for request, closes in ((b"GET /metrics HTTP/1.0\r\n\r\n", True),
+                            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                             True),
+                            (b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", False)):
+        with socket.create_connection((host, int(port)), timeout=3) as s:
+            s.sendall(request)
+            got = b""
+            try:
+                while chunk := s.recv(65536):
+                    got += chunk
+            except socket.timeout:
+                pass
+            check(got.startswith(b"HTTP/1.1 200") and (b"\r\nConnection: close\r\n" in got) ==
+                  closes, f"{request!r}: {got[:200]!r}")
+            check(got.count(b"\nprocess_max_fds ") == 1, f"{request!r}: one whole answer")
+            if not closes:  # still open after 3 s: a second request is answered on it
+                s.sendall(request)
+                check(s.recv(16).startswith(b"HTTP/1.1 200"), "a second request on it")
+
+
+def proc_stat(pid):
+    """(utime + stime in ticks, starttime in ticks, vsize, rss pages) of /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12]), int(fields[19]), int(fields[20]), int(fields[21])
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_process_metrics_are_the_exporters_own():
+    """process_* against /proc/PID of the exporter, measured from outside."""
+    exporter, base = start_exporter()
+    pid, tick, page = exporter.pid, os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    conn = connect(base)  # one connection, open across every render below: one fd of them
+    s = samples(scrape_on(conn)[1])
+    with open(f"/proc/{pid}/limits") as f:
+        soft = re.search(r"^Max open files\s+(\d+)", f.read(), re.M).group(1)
+    check(s["process_max_fds"] == int(soft), f"max fds {s['process_max_fds']} vs {soft}")
+    with open("/proc/stat") as f:
+        btime = int(re.search(r"^btime (\d+)", f.read(), re.M).group(1))
+    started = btime + proc_stat(pid)[1] / tick
+    check(abs(s["process_start_time_seconds"] - started) < 1,
+          f"start time {s['process_start_time_seconds']} vs /proc {started}")
+    # CPU: a text rendered after a first reading, before a second one, lies between them. A
+    # scrape after the first reading gets the text of refresh n + 1 (n completed before it):
+    # refresh n + 2 had not ended then, so refresh n + 3 began after the first reading.
+    first, _, _, _ = proc_stat(pid)
+    s = samples(scrape_on(conn)[1])
+    refreshes = s["memreap_refresh_duration_seconds_count"]
+    deadline = time.time() + 10
+    while s["memreap_refresh_duration_seconds_count"] < refreshes + 2 and time.time() < deadline:
+        s = samples(scrape_on(conn)[1])
+    last, _, vsize, rss = proc_stat(pid)
+    cpu = round(s["process_cpu_seconds_total"] * tick)
+    check(first <= cpu <= last, f"cpu ticks {first} <= {cpu} <= {last}")
+    # Memory moves by what a render allocates (the text, its buffers): within 4 MiB of /proc.
+    check(abs(s["process_resident_memory_bytes"] - rss * page) < 4 * MiB,
+          f"rss {s['process_resident_memory_bytes']} vs /proc {rss * page}")
+    check(abs(s["process_virtual_memory_bytes"] - vsize) < 4 * MiB,
+          f"vsize {s['process_virtual_memory_bytes']} vs /proc {vsize}")
+    # Open fds: exactly /proc's count, once /proc holds still over a render (transient fds of
+    # the collector, such as an executable it reads, come and go).
+    deadline, seen = time.time() + 10, []
+    while time.time() < deadline:
+        before = open_fds(pid)
+        s = samples(scrape_on(conn)[1])
+        seen.append((before, s["process_open_fds"], open_fds(pid)))
+        if seen[-1][0] == seen[-1][1] == seen[-1][2]:
+            break
+        time.sleep(0.05)
+    print(f"     open fds (/proc, metric, /proc): {seen}; RSS "
+          f"{s['process_resident_memory_bytes']:.0f} B, /proc {rss * page} B")
+    check(seen[-1][0] == seen[-1][1] == seen[-1][2], f"open fds (/proc, metric, /proc): {seen}")
+    # The refreshes' own time: all of it within the exporter's life, at most one per period.
+    n = s["memreap_refresh_duration_seconds_count"]
+    total = s["memreap_refresh_duration_seconds_sum"]
+    alive = time.time() - s["process_start_time_seconds"]
+    check(n >= 2 and 0 < total < alive and n <= alive / 0.2 + 2,
+          f"{n} refreshes took {total} s in {alive:.1f} s")
+    conn.close()
+    stop(exporter)
 
 
 def test_loopback_only_by_default():

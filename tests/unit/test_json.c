@@ -179,6 +179,44 @@ static void document_has_totals(void **state)
 	document_free(&d);
 }
 
+/* oom_killed: true or false; null when unknown, and absent (older documents) reads as unknown. */
+static void oom_killed_follows_the_contract(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o;
+
+	k.oom_killed = 1;
+	ledger_from_kernel(&a, &k, 0);
+	assert_true(ledger_oom_killed(&a));
+	o = ledger_to_json(&a);
+	assert_true(json_object_get_boolean(field(o, "oom_killed")));
+	assert_true(json_object_is_type(field(o, "oom_killed"), json_type_boolean));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_true(b.oom_killed);
+	assert_false(b.oom_unknown);
+	ledger_free(&b);
+	json_object_object_add(o, "oom_killed", json_object_new_boolean(0));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_false(b.oom_killed);
+	assert_false(b.oom_unknown);
+	ledger_free(&b);
+	json_object_object_del(o, "oom_killed");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_true(b.oom_unknown);
+	json_object_put(o);
+	o = ledger_to_json(&b);
+	assert_true(json_object_object_get_ex(o, "oom_killed", NULL));
+	assert_null(field(o, "oom_killed"));
+	ledger_free(&b);
+	json_object_object_add(o, "oom_killed", json_object_new_int(1));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "field \"oom_killed\" is not null or a boolean");
+	json_object_put(o);
+	ledger_free(&a);
+}
+
 /* argv: null when unknown (and when absent: older documents), an array of strings when known. */
 static void argv_follows_the_contract(void **state)
 {
@@ -310,6 +348,7 @@ int main(void)
 		cmocka_unit_test(freed_beyond_released_is_an_error),
 		cmocka_unit_test(document_has_totals),
 		cmocka_unit_test(argv_follows_the_contract),
+		cmocka_unit_test(oom_killed_follows_the_contract),
 		cmocka_unit_test(argv_read_back_is_bounded),
 		cmocka_unit_test(times_have_exact_utc_siblings),
 	};

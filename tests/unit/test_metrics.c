@@ -208,6 +208,36 @@ static void live_then_ended_counts_once(void **state)
 	metrics_free(m);
 }
 
+#define OOM_HOG "memreap_oom_kills_total{comm=\"hog\",interpreter=\"python\"}"
+
+/* An OOM kill counts once, when its ledger ends; a live victim, an exec or a SIGKILL do not. */
+static void oom_kills_count_ended_victims_once(void **state)
+{
+	struct metrics_opts o = {.max_comm_labels = 5};
+	struct metrics *m = metrics_new(&o);
+	struct ledger l = a_ledger(1, "hog", 0, 64 * MiB), killed = a_ledger(2, "hog", 0, MiB);
+	char *t;
+
+	l.oom_killed = true; /* marked by mark_victim while the reaper works: still alive */
+	metrics_live_begin(m);
+	metrics_live(m, &l);
+	metrics_live_end(m);
+	t = render(m);
+	assert_true(sample(t, OOM_HOG) == 0);
+	free(t);
+	l.end = MR_END_EXIT;
+	l.signal = 9;
+	metrics_ended(m, &l);
+	metrics_ended(m, &l);
+	killed.end = MR_END_EXIT;
+	killed.signal = 9;
+	metrics_ended(m, &killed);
+	t = render(m);
+	assert_true(sample(t, OOM_HOG) == 1);
+	free(t);
+	metrics_free(m);
+}
+
 static void a_new_series_starts_at_zero_until_scraped(void **state)
 {
 	struct metrics_opts o = {.max_comm_labels = 5};
@@ -380,6 +410,7 @@ int main(void)
 	    cmocka_unit_test(pool_prunes_the_tail),
 	    cmocka_unit_test(live_then_ended_counts_once),
 	    cmocka_unit_test(a_new_series_starts_at_zero_until_scraped),
+	    cmocka_unit_test(oom_kills_count_ended_victims_once),
 	    cmocka_unit_test(an_exec_in_progress_waits_for_its_comm),
 	    cmocka_unit_test(a_reading_that_goes_back_is_ignored),
 	    cmocka_unit_test(labels_move_without_decrease),

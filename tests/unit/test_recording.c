@@ -276,7 +276,7 @@ static void binary_ledger_carries_argv(void **state)
 	assert_null(b.argv.args);
 	ledger_free(&b);
 	/* A ledger as memreap wrote them before argv: the payload ends after the names. */
-	assert_int_equal(ledger_from_bin(buf, unknown - 3, &b, err, sizeof(err)), 0);
+	assert_int_equal(ledger_from_bin(buf, unknown - 4, &b, err, sizeof(err)), 0);
 	assert_null(b.argv.args);
 	assert_string_equal(b.interp.version, "3.11.2");
 	ledger_free(&b);
@@ -294,8 +294,49 @@ static void binary_ledger_carries_argv(void **state)
 	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
 	assert_false(b.argv.truncated);
 	ledger_free(&b);
-	assert_int_equal(ledger_from_bin(buf, n - 1, &b, err, sizeof(err)), -1);
+	assert_int_equal(ledger_from_bin(buf, n - 2, &b, err, sizeof(err)), -1);
 	assert_string_equal(err, "binary ledger ends inside field \"argv\"");
+	ledger_free(&a);
+}
+
+/*
+ * oom_killed, one byte after argv: no, killed, or unknown; absent (ledgers written before it,
+ * with or without argv) reads as unknown, never as "not killed".
+ */
+static void binary_ledger_carries_oom_killed(void **state)
+{
+	static unsigned char buf[LEDGER_BIN_MAX];
+	struct ledger a = sample_ledger(), b;
+	char err[200];
+	size_t n;
+
+	a.oom_killed = true;
+	n = ledger_to_bin(&a, buf);
+	assert_int_equal(buf[n - 1], 1);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_true(b.oom_killed);
+	assert_false(b.oom_unknown);
+	ledger_free(&b);
+	a.oom_killed = false;
+	n = ledger_to_bin(&a, buf);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_false(b.oom_killed);
+	assert_false(b.oom_unknown);
+	ledger_free(&b);
+	/* written before oom_killed: after argv; and before argv: after the names */
+	for (size_t cut = 1; cut <= 4; cut += 3) {
+		assert_int_equal(ledger_from_bin(buf, n - cut, &b, err, sizeof(err)), 0);
+		assert_false(b.oom_killed);
+		assert_true(b.oom_unknown);
+		assert_string_equal(b.interp.version, "3.11.2");
+		ledger_free(&b);
+	}
+	/* unknown stays unknown when written again (a report of an old recording) */
+	a.oom_unknown = true;
+	n = ledger_to_bin(&a, buf);
+	assert_int_equal(ledger_from_bin(buf, n, &b, err, sizeof(err)), 0);
+	assert_true(b.oom_unknown);
+	ledger_free(&b);
 	ledger_free(&a);
 }
 
@@ -399,6 +440,7 @@ int main(void)
 		cmocka_unit_test(binary_ledger_round_trip),
 		cmocka_unit_test(older_files_and_newer_records),
 		cmocka_unit_test(binary_ledger_carries_argv),
+		cmocka_unit_test(binary_ledger_carries_oom_killed),
 		cmocka_unit_test(mistaken_files_say_what_they_are),
 		cmocka_unit_test(samples_round_trip),
 		cmocka_unit_test(bad_sample_batches_are_errors),

@@ -13,6 +13,10 @@ const struct hook hooks[] = {
 	{ "mm_page_free", "on_page_free",
 	  "(page, order): a page went back to the page allocator (freed, not just unmapped)",
 	  "3.3" },
+	{ "mark_victim", "on_mark_victim",
+	  "(task, uid): the OOM killer chose task's mm (before 6.8, and 6.1.y before its backport: "
+	  "(pid) only; the teardown then reads the victim's signal->oom_mm instead)",
+	  "4.13" },
 };
 const size_t nhooks = sizeof(hooks) / sizeof(hooks[0]);
 

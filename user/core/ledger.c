@@ -71,6 +71,7 @@ void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boo
 	l->shutdown_started_ns = k->shutdown_ns ? k->shutdown_ns + boot_to_wall : 0;
 	l->rss_at_shutdown = k->rss_at_shutdown;
 	memcpy(l->shutdown_released, k->shutdown_released, sizeof(l->shutdown_released));
+	l->oom_killed = k->oom_killed;
 	l->exe = strdup("");
 	l->cgroup = strdup("");
 }
@@ -118,6 +119,11 @@ uint64_t ledger_freed_total(const struct ledger *l)
 	for (int c = CAT_SELF_RELEASED; c <= CAT_KERNEL_EXEC; c++)
 		sum += cat_total(l->freed[c]);
 	return sum;
+}
+
+bool ledger_oom_killed(const struct ledger *l)
+{
+	return l->oom_killed && l->end == MR_END_EXIT;
 }
 
 int ledger_overfreed_category(const struct ledger *l)

@@ -63,6 +63,8 @@ struct ledger {
 	uint64_t rss_at_shutdown;
 	uint64_t shutdown_released[MR_NKINDS];
 	bool shutdown_unwatched; /* its interpreter could not be probed: shutdown is unknown */
+	bool oom_killed;  /* the OOM killer chose it as its victim (oom:mark_victim) */
+	bool oom_unknown; /* read from a recording made before memreap saw OOM kills */
 };
 
 /* Sums of several ledgers, for totals and --by aggregation. */
@@ -87,6 +89,13 @@ uint64_t ledger_kernel_total(const struct ledger *l);
 
 /* Freed bytes of every release category (all kinds). */
 uint64_t ledger_freed_total(const struct ledger *l);
+
+/* Its process was killed by the OOM killer (and has ended). */
+bool ledger_oom_killed(const struct ledger *l);
+/* How every view says so: the END column's word, and its meaning in words. */
+#define OOM_END	  "oom-kill"
+#define OOM_WORDS "killed by the OOM killer"
+
 
 /* Returns -1 when every kind balances, else the first kind that does not. */
 int ledger_unbalanced_kind(const struct ledger *l);

@@ -9,6 +9,13 @@
 #define FLAG_UNWATCHED	 0x2
 #define FLAG_FREED_UNKNOWN 0x4
 
+/* After argv (added within format version 2; absent in older ledgers: unknown). */
+enum oom_state {
+	OOM_NO,
+	OOM_KILLED,
+	OOM_UNKNOWN,
+};
+
 /* The command line's state byte, after the names (added within format version 2). */
 enum argv_state {
 	ARGV_UNKNOWN,
@@ -86,6 +93,7 @@ size_t ledger_to_bin(const struct ledger *l, unsigned char *buf)
 	put_str(&o, l->interp.name);
 	put_str(&o, l->interp.version);
 	put_argv(&o, &l->argv);
+	put(&o, l->oom_unknown ? OOM_UNKNOWN : l->oom_killed ? OOM_KILLED : OOM_NO, 1);
 	return o.len;
 }
 
@@ -160,6 +168,15 @@ static int get_argv(struct in *in, struct cmdline *c)
 	return cmdline_set(c, (const char *)in->p + in->at - n, n, state == ARGV_TRUNCATED);
 }
 
+/* Absent in ledgers written before it: unknown. */
+static void get_oom(struct in *in, struct ledger *l)
+{
+	unsigned state = in->at == in->len ? OOM_UNKNOWN : (unsigned)get(in, 1, "oom_killed");
+
+	l->oom_killed = state == OOM_KILLED;
+	l->oom_unknown = state != OOM_NO && state != OOM_KILLED;
+}
+
 static void get_numbers(struct in *in, struct ledger *l)
 {
 	unsigned flags;
@@ -218,6 +235,7 @@ int ledger_from_bin(const unsigned char *p, size_t len, struct ledger *l, char *
 	get_str(&in, l->interp.name, sizeof(l->interp.name), "interpreter");
 	get_str(&in, l->interp.version, sizeof(l->interp.version), "interpreter");
 	oom = get_argv(&in, &l->argv);
+	get_oom(&in, l);
 	why = in.short_at ? in.short_at : invalid(l);
 	if (!why && l->exe && l->cgroup && !oom)
 		return 0;

@@ -13,10 +13,10 @@
 
 /*
  * The largest encoding: the fixed part, five strings of at most LEDGER_BIN_MAX_STR bytes, and
- * the command line (its state byte, u16 length, bytes).
+ * the command line (its state byte, u16 length, bytes), then the OOM byte.
  */
 #define LEDGER_BIN_MAX_STR 4096
-#define LEDGER_BIN_MAX	   (512 + 5 * (2 + LEDGER_BIN_MAX_STR) + 3 + CMDLINE_MAX_BYTES)
+#define LEDGER_BIN_MAX	   (512 + 5 * (2 + LEDGER_BIN_MAX_STR) + 3 + CMDLINE_MAX_BYTES + 1)
 
 /* Encode l into buf (at least LEDGER_BIN_MAX bytes); returns the length. */
 size_t ledger_to_bin(const struct ledger *l, unsigned char *buf);

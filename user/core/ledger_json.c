@@ -103,6 +103,8 @@ json_object *ledger_to_json(const struct ledger *l)
 	json_object_object_add(o, "end", json_object_new_string(end_names[l->end]));
 	json_object_object_add(o, "exit_code", int_or_null(l->exit_code));
 	json_object_object_add(o, "signal", int_or_null(l->signal));
+	json_object_object_add(o, "oom_killed",
+			       l->oom_unknown ? NULL : json_object_new_boolean(l->oom_killed));
 	json_object_object_add(o, "observed_from_start",
 			       json_object_new_boolean(l->observed_from_start));
 	json_object_object_add(o, "peak_rss_bytes", u64(l->peak_rss));
@@ -233,6 +235,23 @@ static int end_from_name(const char *name)
 	return -1;
 }
 
+/* Added within v1: absent or null (recordings made before memreap saw OOM kills) is unknown. */
+static int oom_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
+{
+	json_object *f;
+
+	if (!json_object_object_get_ex(o, "oom_killed", &f) || !f) {
+		l->oom_unknown = true;
+		return 0;
+	}
+	if (!json_object_is_type(f, json_type_boolean)) {
+		snprintf(err, errlen, "field \"oom_killed\" is not null or a boolean");
+		return -1;
+	}
+	l->oom_killed = json_object_get_boolean(f);
+	return 0;
+}
+
 /* Who and when: ids, pids, name, start and end. */
 static int identity_from_json(json_object *o, struct ledger *l, char *err, size_t errlen)
 {
@@ -267,7 +286,7 @@ static int identity_from_json(json_object *o, struct ledger *l, char *err, size_
 	if (get_field(o, "observed_from_start", json_type_boolean, &f, err, errlen))
 		return -1;
 	l->observed_from_start = json_object_get_boolean(f);
-	return 0;
+	return oom_from_json(o, l, err, errlen);
 }
 
 /* The ledger proper: peaks, bytes per category and kind, freed, and calls. */

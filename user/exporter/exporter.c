@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include "caps.h"
 #include "exporter.h"
+#include "self_metrics.h"
 #include "util.h"
 
 static void on_end(const struct ledger *l, void *ctx)
@@ -74,7 +75,9 @@ static void refresh(void *ctx)
 {
 	struct exporter *e = ctx;
 	struct metrics_state s = {.version = MEMREAP_VERSION, .kernel = e->kernel};
+	struct self_stats self = {.refreshes = e->refreshes, .refresh_ns = e->refreshing_ns};
 	struct pass p = {.e = e};
+	uint64_t began = clock_ns(CLOCK_MONOTONIC);
 	size_t len;
 	char *text;
 
@@ -89,8 +92,13 @@ static void refresh(void *ctx)
 	s.generation = ++e->generation;
 	s.served = atomic_load(&e->served);
 	text = metrics_render(e->metrics, &s, &len);
+	self_stats_read(&self);
+	if (text)
+		text = self_metrics_append(text, &len, &self);
 	if (text)
 		publish(e, text, len, s.generation);
+	e->refreshes++;
+	e->refreshing_ns += clock_ns(CLOCK_MONOTONIC) - began;
 }
 
 int exporter_start(struct exporter *e, const struct collector_opts *co,

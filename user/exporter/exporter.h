@@ -27,6 +27,7 @@ struct exporter {
 	uint64_t refresh_ns;
 	char kernel[128];
 	uint64_t generation;	 /* of the last snapshot rendered */
+	uint64_t refreshes, refreshing_ns; /* refreshes completed, and their wall time */
 	_Atomic uint64_t served; /* the newest generation a scrape has served */
 	/* under lock */
 	struct snapshot_text *current;

@@ -133,14 +133,36 @@ static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection
 	return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, body, "text/plain; charset=utf-8");
 }
 
+static bool has_body(struct MHD_Connection *conn)
+{
+	const char *length =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (length && strcmp(length, "0")) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
 {
+	static int headers_seen; /* its address marks a request whose first call has been */
 	struct http_server *s = cls;
 	bool metrics = !strcmp(url, s->metrics_path), landing = !strcmp(url, "/"),
 	     health = !strcmp(url, "/healthz");
 
+	/*
+	 * libmicrohttpd calls twice: with the headers, then once the request is read. A response
+	 * queued on the first call discards the rest of the request, and with it the connection:
+	 * a request without a body is answered on the second call, which keeps the connection
+	 * alive for the next scrape (HTTP/1.1, no "Connection: close"). Any other request is
+	 * answered at once, and its body is never read.
+	 */
+	if (!*con_cls && !has_body(conn)) {
+		*con_cls = &headers_seen;
+		return MHD_YES;
+	}
 	if (!metrics && !landing && !health)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n", "text/plain; charset=utf-8");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))

@@ -49,6 +49,7 @@ struct series {
 	uint32_t comm, cgroup, container, interp;
 	struct values ended, sum; /* sum = ended + live, filled by each render */
 	uint64_t ends[2];	  /* exit, exec */
+	uint64_t oom_kills;	  /* ledgers ended by the OOM killer */
 	uint64_t zero_at;	  /* the generation that first showed it, at 0; 0 = not yet */
 	bool visible;		  /* its 0 was served: its values are shown */
 };
@@ -430,6 +431,8 @@ void metrics_ended(struct metrics *m, const struct ledger *l)
 	values_add(&m->series[s].ended, &v);
 	if (l->end == MR_END_EXIT || l->end == MR_END_EXEC)
 		m->series[s].ends[l->end == MR_END_EXEC]++;
+	if (ledger_oom_killed(l))
+		m->series[s].oom_kills++;
 	if (l->end == MR_END_EXIT)
 		observe_exit(m, &v);
 }
@@ -565,6 +568,14 @@ static void render_ledger_families(struct expo_buf *b, struct metrics *m, char *
 		   SERIES_FIELD(ends[1]));
 }
 
+static void render_oom_kills(struct expo_buf *b, struct metrics *m, char **labels)
+{
+	expo_family(b, "memreap_oom_kills_total", "counter",
+		    "Processes killed by the OOM killer (oom:mark_victim chose them), counted when "
+		    "their address space ended.");
+	per_series(b, m, labels, "memreap_oom_kills_total", "", SERIES_FIELD(oom_kills));
+}
+
 static void render_histogram(struct expo_buf *b, struct metrics *m)
 {
 	uint64_t bound = FIRST_BUCKET;
@@ -655,6 +666,7 @@ char *metrics_render(struct metrics *m, const struct metrics_state *s, size_t *l
 
 	sum_series(m, s);
 	render_ledger_families(&b, m, labels);
+	render_oom_kills(&b, m, labels);
 	render_histogram(&b, m);
 	render_health(&b, s);
 	render_programs(&b, s);

@@ -37,7 +37,9 @@ static const char *const number_titles[NUMBERS] = {
 
 static const char *end_text(const struct ledger *l, char *buf, size_t len)
 {
-	if (l->end == MR_END_EXIT && l->signal >= 0)
+	if (ledger_oom_killed(l))
+		snprintf(buf, len, "%s", OOM_END);
+	else if (l->end == MR_END_EXIT && l->signal >= 0)
 		snprintf(buf, len, "sig %d", l->signal);
 	else if (l->end == MR_END_EXIT && l->exit_code >= 0)
 		snprintf(buf, len, "exit %d", l->exit_code);
@@ -219,6 +221,17 @@ static void total_cells(struct cells *c, const struct document *d)
 		 t.ledgers == 1 ? "ledger" : "ledgers");
 }
 
+/* An END column that says oom-kill says what that is, once, under its table. */
+static void print_oom_legend(FILE *f, const struct document *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (!ledger_oom_killed(&d->ledgers[i]))
+			continue;
+		fprintf(f, "%s: %s (oom:mark_victim)\n", OOM_END, OOM_WORDS);
+		return;
+	}
+}
+
 /* What the freed columns and the sums mean, under every table. */
 static void print_legend(FILE *f, bool sums)
 {
@@ -392,6 +405,7 @@ void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid,
 
 	fprintf(f, "\nmemreap: %zu address %s observed\n", d->n, d->n == 1 ? "space" : "spaces");
 	print_legend(f, print_tree(f, d, o, NULL, &tt));
+	print_oom_legend(f, d);
 	if (tt.t.node)
 		out_tree_verdict(f, &tt.t, root_pid);
 	tree_table_free(&tt);
@@ -501,5 +515,7 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 		report_groups(f, d, o, &total);
 	}
 	print_legend(f, true);
+	if (o->by == BY_TREE || o->by == BY_LEDGER)
+		print_oom_legend(f, d);
 	out_text_health(f, &d->health);
 }

@@ -41,8 +41,8 @@ static void who_released(const struct ledger *l, char *buf, size_t len)
 	uint64_t self = cat_total(l->bytes[CAT_SELF_RELEASED]);
 	size_t n = 0;
 
-	APPEND(buf, len, &n, "%s (pid %u): peak %s; released %s itself", l->comm, l->pid,
-	       human_bytes(l->peak_rss, peak, SZ),
+	APPEND(buf, len, &n, "%s (pid %u): %speak %s; released %s itself", l->comm, l->pid,
+	       ledger_oom_killed(l) ? OOM_WORDS "; " : "", human_bytes(l->peak_rss, peak, SZ),
 	       percent(self, ledger_released_total(l), pct, sizeof(pct)));
 	shutdown_words(l, buf, len, &n);
 	if (cat_total(l->bytes[CAT_KERNEL_LIVE]))

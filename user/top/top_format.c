@@ -363,6 +363,7 @@ void top_chain_append(struct top_ended *e, const struct top_ended *next)
 	e->end = next->end;
 	e->exit_code = next->exit_code;
 	e->signal = next->signal;
+	e->oom_killed = next->oom_killed;
 	e->end_ns = next->end_ns;
 }
 
@@ -448,6 +449,8 @@ void top_recent_line(const struct top_ended *e, int width, char *buf, size_t len
 
 	if (e->end == MR_END_EXEC)
 		snprintf(end, SZ, "exec");
+	else if (e->oom_killed)
+		snprintf(end, SZ, "%s", OOM_END);
 	else if (e->signal >= 0)
 		snprintf(end, SZ, "sig %d", e->signal);
 	else

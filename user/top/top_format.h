@@ -57,8 +57,12 @@ struct top_ended {
 	bool accepted; /* an image was in the scope (--pid, --comm) */
 	enum mr_end end;
 	int exit_code, signal;
+	bool oom_killed; /* its last image's end was the OOM killer's */
 	uint64_t peak, self, kernel, freed, end_ns;
 };
+
+/* Under (batch) or beside (screen) the pane's title when a row of it says OOM_END. */
+#define TOP_OOM_LEGEND OOM_END ": " OOM_WORDS
 
 /* Start a chain with its first ledger's figures (the comm and sums are the ledger's). */
 void top_chain_init(struct top_ended *e, const struct top_ended *first);

@@ -23,6 +23,7 @@ static void ended_from_ledger(struct top_ended *e, const struct ledger *l, bool 
 	e->end = l->end;
 	e->exit_code = l->exit_code;
 	e->signal = l->signal;
+	e->oom_killed = ledger_oom_killed(l);
 	e->peak = l->peak_rss;
 	e->self = cat_total(l->bytes[CAT_SELF_RELEASED]);
 	e->kernel = ledger_kernel_total(l);

@@ -115,7 +115,7 @@ static const char *const help_notes[] = {
 	"self/s, kernel freed/s: released by processes, freed by the kernel; one scale.",
 	"Recently ended: one row per process, its images from first to last when it",
 	"exec'd (sh -> sort); S = released by the process, K = unmapped by the kernel",
-	"(at exit, exec or while it ran).",
+	"(at exit, exec or while it ran). " TOP_OOM_LEGEND ".",
 	"",
 	"press any key",
 };
@@ -176,9 +176,9 @@ static void draw_recent(struct screen *s, int recent_h)
 {
 	struct top_model *m = s->m;
 	char line[TOP_LINE];
-	int y = LINES - recent_h - 2;
+	int title = LINES - recent_h - 2, y = title + 1;
+	bool oom = false;
 
-	put(y++, "Recently ended", A_BOLD);
 	top_recent_header(COLS, line, sizeof(line));
 	put(y++, line, A_REVERSE);
 	for (size_t i = 0, n = 0; i < m->nrecent && (int)n < recent_h - 1; i++) {
@@ -186,8 +186,10 @@ static void draw_recent(struct screen *s, int recent_h)
 			continue;
 		top_recent_line(&m->recent[i], COLS, line, sizeof(line));
 		draw_bar_line(s, y++, line);
+		oom |= m->recent[i].oom_killed;
 		n++;
 	}
+	put(title, oom ? "Recently ended (" TOP_OOM_LEGEND ")" : "Recently ended", A_BOLD);
 }
 
 static void draw(struct screen *s)

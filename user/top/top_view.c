@@ -66,6 +66,7 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf
 static void print_recent(FILE *f, const struct top_model *m, const char *filter, int width)
 {
 	char line[TOP_LINE];
+	bool oom = false;
 
 	fprintf(f, "\nRECENTLY ENDED\n");
 	top_recent_header(width, line, sizeof(line));
@@ -75,8 +76,11 @@ static void print_recent(FILE *f, const struct top_model *m, const char *filter,
 			continue;
 		top_recent_line(&m->recent[i], width, line, sizeof(line));
 		fprintf(f, "%s\n", line);
+		oom |= m->recent[i].oom_killed;
 		shown++;
 	}
+	if (oom)
+		fprintf(f, "%s\n", TOP_OOM_LEGEND);
 }
 
 void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, int width)

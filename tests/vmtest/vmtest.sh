@@ -5,8 +5,9 @@
 #
 #   tests/vmtest/vmtest.sh [KERNEL...]
 #
-# KERNEL is a series with an optional flavour (6.1, 6.12, 6.1-rt, 6.12-cloud: the newest such
-# linux-image-*-amd64-unsigned package apt knows) or a package name (default: $VMTEST_KERNELS).
+# KERNEL is a series with an optional flavour (6.1, 6.12, 6.1-rt, 6.12-cloud, 5.10: the newest such
+# linux-image-*-amd64-unsigned package apt knows; 5.10 through a private Debian 11 package list) or a
+# package name (default: $VMTEST_KERNELS).
 # Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
 # $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
 # arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
@@ -39,7 +40,40 @@ die() {
 	exit 1
 }
 
-# A series (6.1, 6.12-rt) to the newest matching package in apt's lists; a package name as is.
+# Kernel series of Debian releases the system's apt sources may not list (5.10: Debian 11). They are
+# reached through a private package list under $CACHE/<suite>: its own sources, lists and cache,
+# dpkg status /dev/null; /etc/apt is never touched.
+series_suite() {
+	case "$1" in
+	5.10) echo bullseye ;;
+	esac
+}
+
+# apt's options for a series: none (the system's lists) or the suite's private configuration,
+# created and updated on first use.
+APT=()
+use_apt_for() {
+	local suite dir key=/usr/share/keyrings/debian-archive-keyring.gpg
+
+	APT=()
+	suite=$(series_suite "$1")
+	[ -n "$suite" ] || return 0
+	dir=$CACHE/$suite
+	APT=(-o APT::Architecture=amd64 -o APT::Architectures::=amd64
+	     -o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/sources.d"
+	     -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/apt" -o Dir::State::status=/dev/null)
+	ls "$dir"/lists/*_Packages >/dev/null 2>&1 && return 0
+	mkdir -p "$dir/sources.d" "$dir/lists/partial" "$dir/apt/archives/partial"
+	cat >"$dir/sources.list" <<-EOF
+	deb [signed-by=$key] http://deb.debian.org/debian $suite main
+	deb [signed-by=$key] http://deb.debian.org/debian $suite-updates main
+	deb [signed-by=$key] http://deb.debian.org/debian-security $suite-security main
+	EOF
+	apt-get "${APT[@]}" update -qq >/dev/null || die "cannot fetch $suite's package lists"
+}
+
+# A series (6.1, 6.12-rt, 5.10) to the newest matching package in apt's lists; a package name as
+# is (the system's lists, or the private ones of its series: linux-image-5.10.0-46-amd64-unsigned).
 resolve_kernel() {
 	local want=$1 series flavour
 
@@ -48,17 +82,26 @@ resolve_kernel() {
 	esac
 	series=${want%%-*}
 	flavour=${want#"$series"} # "" or "-rt", "-cloud"
-	apt-cache search --names-only "^linux-image-${series//./\\.}[.-][0-9].*-amd64-unsigned\$" |
+	apt-cache "${APT[@]}" search --names-only \
+		"^linux-image-${series//./\\.}[.-][0-9].*-amd64-unsigned\$" |
 		awk '{print $1}' | grep -E -- "[0-9]${flavour}-amd64-unsigned\$" | sort -V | tail -n 1
 }
 
-# The package's files, unpacked once: prints the directory.
+# The series of a request: 6.12-rt -> 6.12, linux-image-5.10.0-46-amd64-unsigned -> 5.10.
+kernel_series() {
+	local want=${1#linux-image-}
+
+	echo "$want" | grep -oE '^[0-9]+\.[0-9]+'
+}
+
+# The package's files, unpacked once: prints the directory. 5.10's modules are plain .ko files,
+# 6.12's .ko.xz: build_modules takes either.
 fetch_kernel() {
 	local pkg=$1 dir=$CACHE/$1 deb ver
 
 	if [ ! -d "$dir/boot" ]; then
 		mkdir -p "$CACHE"
-		(cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) ||
+		(cd "$CACHE" && apt-get "${APT[@]}" download "$pkg" >/dev/null 2>&1) ||
 			die "cannot download $pkg (apt-get download; is it in apt-cache search linux-image?)"
 		deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)
 		rm -rf "$dir.tmp" && dpkg -x "$deb" "$dir.tmp"
@@ -183,6 +226,7 @@ main() {
 	mkdir -p "$WORK"
 	build_common
 	for want in $KERNELS; do
+		use_apt_for "$(kernel_series "$want")"
 		pkg=$(resolve_kernel "$want")
 		[ -n "$pkg" ] || die "no Debian kernel package for '$want' (apt-cache search linux-image)"
 		kdir=$(fetch_kernel "$pkg")

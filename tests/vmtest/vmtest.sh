@@ -142,13 +142,15 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" \
+	cp "$BPFTOOL" "$r/usr/sbin/bpftool" # test_doctor's own probe of the guest's kernel
+	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" "$r/usr/sbin/bpftool" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
 	[ -z "${VMTEST_BENCH:-}" ] || build_bench "$r"
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
 }
 
-# make bench's part: its scripts, workloads and floor, and bpftool for the programs' run times.
+# make bench's part: its scripts, workloads and floor (bpftool, for the programs' run times, is
+# in every guest).
 build_bench() {
 	local r=$1
 
@@ -156,8 +158,7 @@ build_bench() {
 	mkdir -p "$r/memreap/bench" "$r/memreap/build/bench"
 	cp "$ROOT"/bench/*.py "$r/memreap/bench/"
 	cp "$ROOT/build/bench/floor" "$ROOT/build/bench/pagefault" "$r/memreap/build/bench/"
-	cp "$BPFTOOL" "$r/usr/sbin/bpftool"
-	copy_libs "$r/usr/sbin/bpftool" "$r/memreap/build/bench/floor"
+	copy_libs "$r/memreap/build/bench/floor"
 }
 
 # The modules a kernel needs for the scratch disk, as a second cpio appended to the common one.

@@ -50,7 +50,7 @@ series_suite() {
 }
 
 # apt's options for a series: none (the system's lists) or the suite's private configuration,
-# created and updated on first use.
+# created on first use and its lists refreshed once a week (a kernel the mirror replaced is gone).
 APT=()
 use_apt_for() {
 	local suite dir key=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -62,7 +62,7 @@ use_apt_for() {
 	APT=(-o APT::Architecture=amd64 -o APT::Architectures::=amd64
 	     -o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/sources.d"
 	     -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/apt" -o Dir::State::status=/dev/null)
-	ls "$dir"/lists/*_Packages >/dev/null 2>&1 && return 0
+	find "$dir/updated" -mtime -7 2>/dev/null | grep -q . && return 0
 	mkdir -p "$dir/sources.d" "$dir/lists/partial" "$dir/apt/archives/partial"
 	cat >"$dir/sources.list" <<-EOF
 	deb [signed-by=$key] http://deb.debian.org/debian $suite main
@@ -70,6 +70,7 @@ use_apt_for() {
 	deb [signed-by=$key] http://deb.debian.org/debian-security $suite-security main
 	EOF
 	apt-get "${APT[@]}" update -qq >/dev/null || die "cannot fetch $suite's package lists"
+	touch "$dir/updated"
 }
 
 # A series (6.1, 6.12-rt, 5.10) to the newest matching package in apt's lists; a package name as

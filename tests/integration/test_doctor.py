@@ -1,13 +1,30 @@
 """memreap doctor: the kernel's offer, the paths taken on it, a self-test; failures named."""
 import difflib
+import json
 import os
 import re
 import subprocess
 
+from kernel_btf import STRUCT, KernelBTF
 from mrtest import MEMREAP, check, memreap, tmp
 
-HOOKS = ("rss_stat", "sched_process_fork", "sched_process_exec", "sched_process_exit",
-         "exit_mmap", "mm_page_free")
+# Each hook and the first kernel that has it.
+HOOKS = {"rss_stat": "5.5", "sched_process_fork": "2.6.28", "sched_process_exec": "3.4",
+         "sched_process_exit": "2.6.28", "exit_mmap": "6.1", "mm_page_free": "3.3"}
+# Each BPF feature: doctor's name, the kernel's, since when, what memreap uses it for, and what
+# `bpftool feature probe kernel` calls it (a raw tracepoint helper, or a map type).
+FEATURES = (
+    ("ring buffer", "BPF_MAP_TYPE_RINGBUF", "5.8", "for ended ledgers and rare events",
+     "have_ringbuf_map_type"),
+    ("task BTF", "bpf_get_current_task_btf()", "5.11",
+     "the current task, read by plain loads in every hook", "bpf_get_current_task_btf"),
+    ("task storage", "BPF_MAP_TYPE_TASK_STORAGE", "5.11",
+     "for the release windows that measure freed memory", "have_task_storage_map_type"),
+    ("task pt_regs", "bpf_task_pt_regs()", "5.15",
+     "the syscall in progress, that names who released memory", "bpf_task_pt_regs"),
+    ("bpf_loop", "bpf_loop()", "5.17", "walks the existing processes at start-up", "bpf_loop"),
+)
+NO_FALLBACK = "not supported yet, memreap cannot run without it"
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 NOT_CHECKED = "not checked (needs root or CAP_BPF + CAP_PERFMON)"
 
@@ -50,6 +67,67 @@ def test_doctor_reports_the_paths_this_kernel_gets():
     check(p.stdout.rstrip().endswith("verdict: memreap works on this kernel"), "verdict")
 
 
+def bpftool_probe():
+    """bpftool's own probe of this kernel: {helper or map type name: present}."""
+    bpftool = next(p for p in ("/usr/sbin/bpftool", "/usr/bin/bpftool") if os.path.exists(p))
+    p = subprocess.run([bpftool, "feature", "probe", "kernel", "-j"], capture_output=True,
+                       text=True, timeout=120)
+    check(p.returncode == 0, f"bpftool feature probe: {p.stderr}")
+    probe = json.loads(p.stdout)
+    found = dict(probe["map_types"])
+    found.update((h, True) for h in probe["helpers"]["raw_tracepoint_available_helpers"])
+    return found
+
+
+def test_doctor_names_what_this_kernel_lacks():
+    """Every hook and feature doctor names is checked against the tests' own reading of this
+    kernel's BTF and bpftool's probe of it: present ones are ok, each missing one is a FAIL line
+    saying there is no fallback yet, and `run` and `record` refuse in one line naming them all."""
+    btf, probe = KernelBTF(), bpftool_probe()
+    p = memreap("doctor")
+    found, missing = lines(p.stdout), []
+    for hook, since in HOOKS.items():
+        nargs = btf.tracepoint_nargs(hook)
+        status, result = found[hook]
+        if nargs is None:
+            missing.append(f"the raw tracepoint {hook} ({since}+)")
+            check(status == "FAIL" and result.startswith(
+                f"raw tracepoint MISSING (in Linux since {since}): {NO_FALLBACK}; memreap reads ("),
+                f"{hook}: {status} {result}")
+            continue
+        check(status == "ok" and result.startswith("raw tracepoint (") and
+              len(result[:result.index(")")].split(",")) == nargs, f"{hook}: {status} {result}")
+    three = btf.tracepoint_nargs("rss_stat") == 3  # (mm, member, count) before 6.2
+    check(found["rss_stat"][1].endswith("; its third, count (before 6.2: (mm, member, count)), "
+                                        "is not read: the ledger reads the mm's counter itself")
+          == three, f"rss_stat: {found['rss_stat']}")
+    atomic = btf.has(STRUCT, "mm_rss_stat")
+    split = "rss_stat" in btf.members("task_struct")
+    counters = found["rss counters"][1]
+    check(counters.startswith("atomic per member (struct mm_rss_stat, before 6.2)") == atomic and
+          ("(SPLIT_RSS_COUNTING)" in counters) == split, f"rss counters: {counters}")
+    for name, ident, since, what, bpftool_name in FEATURES:
+        want = (f"{name:<20} ok   present: {ident}, {what} ({since}+)"
+                if probe.get(bpftool_name) else
+                f"{name:<20} FAIL missing: {ident} (Linux {since}+), {what}; {NO_FALLBACK}")
+        check(want in p.stdout.splitlines(), f"want {want!r} in:\n{p.stdout}")
+        if not probe.get(bpftool_name):
+            missing.append(f"{ident} ({since}+)")
+    if not missing:
+        check(p.returncode == 0 and memreap("run", "--", "true").returncode == 0, p.stdout)
+        return
+    check(p.returncode == 1 and p.stdout.splitlines()[-2:] == [
+        "load and attach      FAIL not tried: this kernel lacks what the FAIL lines above name",
+        "verdict: memreap does NOT work on this kernel"], p.stdout)
+    refusal = ("memreap: unsupported kernel: it lacks " + ", ".join(missing) +
+               "; memreap doctor says what each is for\n")
+    out = tmp("refused.mrrec")
+    for args in (("run", "--", "true"), ("record", "-o", out, "--duration", "1")):
+        r = memreap(*args)
+        check(r.returncode == 1 and r.stderr == refusal and r.stdout == "",
+              f"{args[0]}: rc {r.returncode}: {r.stderr!r}, want {refusal!r}")
+
+
 def test_doctor_names_what_is_missing():
     env = dict(os.environ, MEMREAP_TRACEPOINT_exit_mmap="exit_mmap_not_in_this_kernel")
     p = memreap("doctor", env=env)
@@ -75,10 +153,13 @@ def doctor_as_nobody(caps, env=None):
 def test_doctor_without_privileges_checks_what_it_can_and_blames_no_kernel():
     """As nobody: what needs no privileges (the kernel, its BTF, the tracepoints BTF names, the
     counters) is checked and says what root's doctor says, word for word; what needs loading BPF
-    is not checked, never a FAIL; the verdict asks for root, exit status 1."""
+    is not checked, never a FAIL; the verdict asks for root (or says that what it checked
+    already fails on this kernel), exit status 1."""
     root = memreap("doctor")
-    check(root.returncode == 0, f"root: rc {root.returncode}: {root.stdout}")
     as_root = {line[:20].rstrip(): line for line in root.stdout.splitlines()}
+    checkable = ("kernel", "BTF", *HOOKS, "rss counters", "not used")
+    broken = any(as_root[what][21:25] == "FAIL" for what in checkable)
+    check((root.returncode == 0) != broken, f"root: rc {root.returncode}: {root.stdout}")
     for caps, missing in (("-all", "CAP_BPF and CAP_PERFMON"), ("+bpf", "CAP_PERFMON")):
         p = doctor_as_nobody(caps)
         want = [
@@ -87,12 +168,13 @@ def test_doctor_without_privileges_checks_what_it_can_and_blames_no_kernel():
             f"CAP_SYS_ADMIN), or root; missing {missing}",
             *(as_root[what] for what in ("kernel", "BTF", *HOOKS, "mark_victim",
                                          "rss counters")),
-            *(f"{what:<20} --   {NOT_CHECKED}" for what in ("ring buffer", "bpf_loop",
-                                                            "task storage")),
+            *(f"{f[0]:<20} --   {NOT_CHECKED}" for f in FEATURES),
             as_root["not used"],
             *(f"{what:<20} --   {NOT_CHECKED}" for what in ("load and attach", "self-test",
                                                             "counter path", "exit order",
                                                             "uprobes")),
+            "verdict: memreap does NOT work on this kernel (FAIL above); run memreap doctor as "
+            "root (or with CAP_BPF and CAP_PERFMON) for what was not checked" if broken else
             "verdict: run memreap doctor as root (or with CAP_BPF and CAP_PERFMON) to check "
             "this kernel",
         ]

@@ -20,7 +20,7 @@ def test_btf_of_something_else_is_an_unsupported_kernel():
     # A BPF object's BTF has task_struct and mm_struct (from vmlinux.h) but no tracepoints:
     # loading against it once gave an empty, "healthy" result.
     refuses(os.path.join(ROOT, "build", "memreap.bpf.o"), "unsupported kernel",
-            "no raw tracepoint rss_stat")
+            "it lacks the raw tracepoint rss_stat (5.5+), ")
 
 
 def test_a_file_that_is_not_btf_is_named():

@@ -5,8 +5,9 @@
 #
 #   tests/vmtest/vmtest.sh [KERNEL...]
 #
-# KERNEL is a series with an optional flavour (6.1, 6.12, 6.1-rt, 6.12-cloud: the newest such
-# linux-image-*-amd64-unsigned package apt knows) or a package name (default: $VMTEST_KERNELS).
+# KERNEL is a series with an optional flavour (6.1, 6.12, 6.1-rt, 6.12-cloud, 5.10: the newest such
+# linux-image-*-amd64-unsigned package apt knows; 5.10 through a private Debian 11 package list) or a
+# package name (default: $VMTEST_KERNELS).
 # Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
 # $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
 # arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
@@ -39,7 +40,41 @@ die() {
 	exit 1
 }
 
-# A series (6.1, 6.12-rt) to the newest matching package in apt's lists; a package name as is.
+# Kernel series of Debian releases the system's apt sources may not list (5.10: Debian 11). They are
+# reached through a private package list under $CACHE/<suite>: its own sources, lists and cache,
+# dpkg status /dev/null; /etc/apt is never touched.
+series_suite() {
+	case "$1" in
+	5.10) echo bullseye ;;
+	esac
+}
+
+# apt's options for a series: none (the system's lists) or the suite's private configuration,
+# created on first use and its lists refreshed once a week (a kernel the mirror replaced is gone).
+APT=()
+use_apt_for() {
+	local suite dir key=/usr/share/keyrings/debian-archive-keyring.gpg
+
+	APT=()
+	suite=$(series_suite "$1")
+	[ -n "$suite" ] || return 0
+	dir=$CACHE/$suite
+	APT=(-o APT::Architecture=amd64 -o APT::Architectures::=amd64
+	     -o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/sources.d"
+	     -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/apt" -o Dir::State::status=/dev/null)
+	find "$dir/updated" -mtime -7 2>/dev/null | grep -q . && return 0
+	mkdir -p "$dir/sources.d" "$dir/lists/partial" "$dir/apt/archives/partial"
+	cat >"$dir/sources.list" <<-EOF
+	deb [signed-by=$key] http://deb.debian.org/debian $suite main
+	deb [signed-by=$key] http://deb.debian.org/debian $suite-updates main
+	deb [signed-by=$key] http://deb.debian.org/debian-security $suite-security main
+	EOF
+	apt-get "${APT[@]}" update -qq >/dev/null || die "cannot fetch $suite's package lists"
+	touch "$dir/updated"
+}
+
+# A series (6.1, 6.12-rt, 5.10) to the newest matching package in apt's lists; a package name as
+# is (the system's lists, or the private ones of its series: linux-image-5.10.0-46-amd64-unsigned).
 resolve_kernel() {
 	local want=$1 series flavour
 
@@ -48,17 +83,26 @@ resolve_kernel() {
 	esac
 	series=${want%%-*}
 	flavour=${want#"$series"} # "" or "-rt", "-cloud"
-	apt-cache search --names-only "^linux-image-${series//./\\.}[.-][0-9].*-amd64-unsigned\$" |
+	apt-cache "${APT[@]}" search --names-only \
+		"^linux-image-${series//./\\.}[.-][0-9].*-amd64-unsigned\$" |
 		awk '{print $1}' | grep -E -- "[0-9]${flavour}-amd64-unsigned\$" | sort -V | tail -n 1
 }
 
-# The package's files, unpacked once: prints the directory.
+# The series of a request: 6.12-rt -> 6.12, linux-image-5.10.0-46-amd64-unsigned -> 5.10.
+kernel_series() {
+	local want=${1#linux-image-}
+
+	echo "$want" | grep -oE '^[0-9]+\.[0-9]+'
+}
+
+# The package's files, unpacked once: prints the directory. 5.10's modules are plain .ko files,
+# 6.12's .ko.xz: build_modules takes either.
 fetch_kernel() {
 	local pkg=$1 dir=$CACHE/$1 deb ver
 
 	if [ ! -d "$dir/boot" ]; then
 		mkdir -p "$CACHE"
-		(cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) ||
+		(cd "$CACHE" && apt-get "${APT[@]}" download "$pkg" >/dev/null 2>&1) ||
 			die "cannot download $pkg (apt-get download; is it in apt-cache search linux-image?)"
 		deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)
 		rm -rf "$dir.tmp" && dpkg -x "$deb" "$dir.tmp"
@@ -99,13 +143,15 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" \
+	cp "$BPFTOOL" "$r/usr/sbin/bpftool" # test_doctor's own probe of the guest's kernel
+	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" "$r/usr/sbin/bpftool" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
 	[ -z "${VMTEST_BENCH:-}" ] || build_bench "$r"
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
 }
 
-# make bench's part: its scripts, workloads and floor, and bpftool for the programs' run times.
+# make bench's part: its scripts, workloads and floor (bpftool, for the programs' run times, is
+# in every guest).
 build_bench() {
 	local r=$1
 
@@ -113,8 +159,7 @@ build_bench() {
 	mkdir -p "$r/memreap/bench" "$r/memreap/build/bench"
 	cp "$ROOT"/bench/*.py "$r/memreap/bench/"
 	cp "$ROOT/build/bench/floor" "$ROOT/build/bench/pagefault" "$r/memreap/build/bench/"
-	cp "$BPFTOOL" "$r/usr/sbin/bpftool"
-	copy_libs "$r/usr/sbin/bpftool" "$r/memreap/build/bench/floor"
+	copy_libs "$r/memreap/build/bench/floor"
 }
 
 # The modules a kernel needs for the scratch disk, as a second cpio appended to the common one.
@@ -183,6 +228,7 @@ main() {
 	mkdir -p "$WORK"
 	build_common
 	for want in $KERNELS; do
+		use_apt_for "$(kernel_series "$want")"
 		pkg=$(resolve_kernel "$want")
 		[ -n "$pkg" ] || die "no Debian kernel package for '$want' (apt-cache search linux-image)"
 		kdir=$(fetch_kernel "$pkg")

@@ -170,7 +170,7 @@ static int unprivileged_verdict(bool checks_ok)
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct kernel_check checks[16];
+	struct kernel_check checks[24];
 	struct self_test t = {0};
 	struct collector_handlers h = {.ledger_end = on_end, .ctx = &t};
 	struct collector *c;
@@ -195,6 +195,13 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (!privileged)
 		return unprivileged_verdict(ok);
+	if (!ok) {
+		/* loading would only repeat what the FAIL lines say, as one line */
+		print_check("load and attach", false,
+			    "not tried: this kernel lacks what the FAIL lines above name");
+		printf("verdict: memreap does NOT work on this kernel\n");
+		return EXIT_FAILURE_MEMREAP;
+	}
 	c = collector_open(NULL, &h, err, sizeof(err));
 	print_check("load and attach", c != NULL, c ? "every program loaded and attached" : err);
 	if (c) {

@@ -8,9 +8,10 @@ static int probe_ringbuf(void)
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 }
 
-static int probe_loop(void)
+static int probe_task_btf(void)
 {
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+				       NULL);
 }
 
 static int probe_task_storage(void)
@@ -18,14 +19,28 @@ static int probe_task_storage(void)
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL);
 }
 
+static int probe_task_pt_regs(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL);
+}
+
+static int probe_loop(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
+}
+
+/* In the order Linux gained them. None has a fallback yet (see README, "Kernel support"). */
 const struct feature features[] = {
-	{ "ring buffer", "BPF_MAP_TYPE_RINGBUF, for ended ledgers and rare events", "5.8",
+	{ "ring buffer", "BPF_MAP_TYPE_RINGBUF", "for ended ledgers and rare events", "5.8",
 	  probe_ringbuf },
-	{ "bpf_loop", "the helper that walks the existing processes at start-up", "5.17",
+	{ "task BTF", "bpf_get_current_task_btf()",
+	  "the current task, read by plain loads in every hook", "5.11", probe_task_btf },
+	{ "task storage", "BPF_MAP_TYPE_TASK_STORAGE",
+	  "for the release windows that measure freed memory", "5.11", probe_task_storage },
+	{ "task pt_regs", "bpf_task_pt_regs()",
+	  "the syscall in progress, that names who released memory", "5.15", probe_task_pt_regs },
+	{ "bpf_loop", "bpf_loop()", "walks the existing processes at start-up", "5.17",
 	  probe_loop },
-	{ "task storage",
-	  "BPF_MAP_TYPE_TASK_STORAGE, for the release windows that measure freed memory", "5.11",
-	  probe_task_storage },
 };
 const size_t nfeatures = sizeof(features) / sizeof(features[0]);
 

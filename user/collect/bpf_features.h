@@ -2,6 +2,8 @@
 /*
  * The one table of BPF features memreap needs beyond its hooks, with the probe that tells whether
  * this kernel has each: the collector refuses to load without one, and `memreap doctor` lists them.
+ * The probes are libbpf's (a one-instruction program or map the kernel accepts or not), so a
+ * feature is found where it exists, whatever the kernel's version number says.
  */
 #ifndef MR_BPF_FEATURES_H
 #define MR_BPF_FEATURES_H
@@ -9,11 +11,15 @@
 #include <stddef.h>
 
 struct feature {
-	const char *name;   /* "ring buffer" */
+	const char *name;   /* "ring buffer": doctor's name for it */
+	const char *ident;  /* "BPF_MAP_TYPE_RINGBUF": the kernel's name for it */
 	const char *what;   /* what memreap uses it for */
 	const char *since;  /* the first kernel that has it */
 	int (*probe)(void); /* 1 present, 0 missing, < 0 cannot tell (not privileged) */
 };
+
+/* What memreap does without a hook or feature it needs: nothing yet (README, "Kernel support"). */
+#define MR_NO_FALLBACK "not supported yet, memreap cannot run without it"
 
 extern const struct feature features[];
 extern const size_t nfeatures;

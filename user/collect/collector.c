@@ -464,14 +464,24 @@ static int seed_existing(struct collector *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* ", what" after the first: the list of what this kernel lacks. */
+static void list_missing(char *list, size_t len, const char *what, const char *since)
+{
+	size_t used = strlen(list);
+
+	if (used < len)
+		snprintf(list + used, len - used, "%s%s (%s+)", used ? ", " : "", what, since);
+}
+
 /*
  * The BTF must be a kernel's, and one memreap can work with: a file without these types (a
  * program's BTF, another kernel's) would give wrong offsets, and wrong numbers, not an error.
+ * Every hook it lacks is added to missing.
  */
-static int check_kernel_btf(const char *path, char *err, size_t errlen)
+static int check_kernel_btf(const char *path, char *missing, size_t len, char *err, size_t errlen)
 {
 	struct btf *btf = btf__parse(path, NULL);
-	char name[64];
+	char name[64], what[80];
 	int rc = 0;
 
 	if (!btf) {
@@ -490,30 +500,29 @@ static int check_kernel_btf(const char *path, char *err, size_t errlen)
 		snprintf(name, sizeof(name), "btf_trace_%s", hooks[i].tracepoint);
 		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0)
 			continue;
-		snprintf(err, errlen, "unsupported kernel: the BTF in %s has no raw tracepoint %s",
-			 path, hooks[i].tracepoint);
-		rc = -1;
+		snprintf(what, sizeof(what), "the raw tracepoint %s", hooks[i].tracepoint);
+		list_missing(missing, len, what, hooks[i].since);
 	}
 	btf__free(btf);
 	return rc;
 }
 
-/* Helpers and maps older kernels lack: a clear error instead of a verifier log. */
-static int check_kernel_features(char *err, size_t errlen)
+/* Helpers and maps older kernels lack, added to missing. */
+static void check_kernel_features(char *missing, size_t len)
 {
-	for (size_t i = 0; i < nfeatures; i++) {
-		if (features[i].probe() == 1)
-			continue;
-		snprintf(err, errlen, "unsupported kernel: no %s (%s; needs Linux %s or later)",
-			 features[i].name, features[i].what, features[i].since);
-		return -1;
-	}
-	return 0;
+	for (size_t i = 0; i < nfeatures; i++)
+		if (features[i].probe() != 1)
+			list_missing(missing, len, features[i].ident, features[i].since);
 }
 
-/* What this kernel must offer before anything loads: a clear error instead of a verifier log. */
+/*
+ * What this kernel must offer before anything loads: one line naming all it lacks instead of a
+ * verifier log.
+ */
 static int check_kernel(const char *btf, char *err, size_t errlen)
 {
+	char missing[400] = "";
+
 	if (caps_check_observe(err, errlen))
 		return -1;
 	if (access(btf, R_OK)) {
@@ -522,7 +531,14 @@ static int check_kernel(const char *btf, char *err, size_t errlen)
 			 btf);
 		return -1;
 	}
-	return check_kernel_btf(btf, err, errlen) || check_kernel_features(err, errlen);
+	if (check_kernel_btf(btf, missing, sizeof(missing), err, errlen))
+		return -1;
+	check_kernel_features(missing, sizeof(missing));
+	if (!missing[0])
+		return 0;
+	snprintf(err, errlen, "unsupported kernel: it lacks %s; memreap doctor says what each is for",
+		 missing);
+	return -1;
 }
 
 /* Open the BPF object against the kernel's BTF, size it for this machine and load it. */

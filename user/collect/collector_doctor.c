@@ -49,8 +49,11 @@ static void type_name(const struct btf *btf, __u32 id, char *buf, size_t len)
 		 ptrs, "**");
 }
 
-/* A raw tracepoint exists when BTF has its btf_trace_<name> typedef: print its arguments. */
-static bool tracepoint_args(const struct btf *btf, const char *tp, char *buf, size_t len)
+/*
+ * A raw tracepoint exists when BTF has its btf_trace_<name> typedef: print its arguments and
+ * return their count, or -1 if it does not exist.
+ */
+static int tracepoint_args(const struct btf *btf, const char *tp, char *buf, size_t len)
 {
 	char name[64], arg[64];
 	const struct btf_type *t;
@@ -61,11 +64,11 @@ static bool tracepoint_args(const struct btf *btf, const char *tp, char *buf, si
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
 	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
-		return false;
+		return -1;
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* pointer */
 	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
 	if (!t || !btf_is_func_proto(t))
-		return snprintf(buf, len, "(?)"), true;
+		return snprintf(buf, len, "(?)"), 0;
 	p = btf_params(t);
 	used = snprintf(buf, len, "(");
 	for (int i = 1; i < btf_vlen(t) && used < len; i++) { /* the first is the context */
@@ -74,7 +77,29 @@ static bool tracepoint_args(const struct btf *btf, const char *tp, char *buf, si
 	}
 	if (used < len)
 		snprintf(buf + used, len - used, ")");
-	return true;
+	return btf_vlen(t) - 1;
+}
+
+/* One line per hook: its arguments, or that it is missing and what memreap does without it. */
+static void check_hooks(const struct btf *btf, struct kernel_check *c, int *n, int max)
+{
+	for (size_t i = 0; i < nhooks; i++) {
+		const struct hook *h = &hooks[i];
+		char args[160];
+		int nargs = tracepoint_args(btf, h->tracepoint, args, sizeof(args));
+		struct kernel_check *k = add(c, n, max, h->tracepoint, nargs >= 0);
+
+		if (!k)
+			return;
+		if (nargs < 0)
+			snprintf(k->result, sizeof(k->result),
+				 "raw tracepoint MISSING (in Linux since %s): %s; memreap reads %s",
+				 h->since, MR_NO_FALLBACK, h->reads);
+		else
+			snprintf(k->result, sizeof(k->result), "raw tracepoint %s; memreap reads %s%s%s",
+				 args, h->reads, nargs > h->nargs && h->more_args ? "; " : "",
+				 nargs > h->nargs && h->more_args ? h->more_args : "");
+	}
 }
 
 static bool has_member(const struct btf *btf, const char *type, const char *member)
@@ -131,11 +156,12 @@ static void check_features(struct kernel_check *c, int *n, int max, bool privile
 		if (!privileged)
 			snprintf(k->result, sizeof(k->result), "%s", KERNEL_CHECK_NEEDS_PRIVILEGES);
 		else if (found == 1)
-			snprintf(k->result, sizeof(k->result), "present: %s (%s+)", features[i].what,
-				 features[i].since);
+			snprintf(k->result, sizeof(k->result), "present: %s, %s (%s+)",
+				 features[i].ident, features[i].what, features[i].since);
 		else if (found == 0)
-			snprintf(k->result, sizeof(k->result), "missing: needs %s or later (%s)",
-				 features[i].since, features[i].what);
+			snprintf(k->result, sizeof(k->result),
+				 "missing: %s (Linux %s+), %s; %s", features[i].ident,
+				 features[i].since, features[i].what, MR_NO_FALLBACK);
 		else
 			snprintf(k->result, sizeof(k->result), "cannot probe (root needed)");
 	}
@@ -147,7 +173,7 @@ int collector_kernel_checks(struct kernel_check *c, int max)
 	struct kernel_check *k;
 	struct utsname u;
 	struct btf *btf;
-	char args[200], why[320];
+	char why[320];
 	int n = 0;
 
 	uname(&u);
@@ -167,18 +193,7 @@ int collector_kernel_checks(struct kernel_check *c, int max)
 		return n;
 	}
 	snprintf(k->result, sizeof(k->result), "%s (%u types)", path, btf__type_cnt(btf));
-	for (size_t i = 0; i < nhooks; i++) {
-		bool found = tracepoint_args(btf, hooks[i].tracepoint, args, sizeof(args));
-
-		k = add(c, &n, max, hooks[i].tracepoint, found);
-		if (k && found)
-			snprintf(k->result, sizeof(k->result), "raw tracepoint %s; memreap reads %s",
-				 args, hooks[i].reads);
-		else if (k)
-			snprintf(k->result, sizeof(k->result),
-				 "raw tracepoint MISSING (in Linux since %s): no fallback hook, memreap "
-				 "cannot run; memreap reads %s", hooks[i].since, hooks[i].reads);
-	}
+	check_hooks(btf, c, &n, max);
 	check_counters(btf, c, &n, max);
 	btf__free(btf);
 	check_features(c, &n, max, caps_check_observe(why, sizeof(why)) == 0);

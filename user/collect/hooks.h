@@ -14,6 +14,8 @@ struct hook {
 	const char *program;	/* the BPF program attached to it */
 	const char *reads;	/* its arguments as memreap uses them, and why */
 	const char *since;	/* the first kernel that has it */
+	int nargs;		/* the arguments memreap reads, the first ones */
+	const char *more_args;	/* why a kernel passing more is fine (NULL: none does) */
 };
 
 extern const struct hook hooks[];

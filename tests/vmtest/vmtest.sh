@@ -26,6 +26,7 @@ GUEST_TESTS+=,test_shutdown.test_report_by_tree,test_shutdown.test_interpreter_b
 GUEST_TESTS+=,test_interpreters.test_debian_python,test_interpreters.test_renamed_python
 GUEST_TESTS+=,test_interpreters.test_not_an_interpreter
 GUEST_TESTS+=,test_top.test_batch,test_top.test_top_refuses,test_argv,test_bad_input,test_timeline
+GUEST_TESTS+=,test_oom.test_oom_kill,test_oom.test_teardown,test_oom.test_top,test_oom.test_recordings
 TESTS=${VMTEST_TESTS:-$GUEST_TESTS}
 MEMORY=${VMTEST_MEMORY:-2048}
 SMP=${VMTEST_SMP:-2} # vCPUs: -smp N gives the guest N real CPUs (TCG runs one thread each)

@@ -135,17 +135,25 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	}
 }
 
-/* rss_stat: task released bytes of kind k from ledger l, in category cat. */
-static __always_inline void window_release(struct task_struct *task, struct mr_ledger *l, __u32 cat,
-					   int call, int k, __u64 bytes)
+/* The task's window, made if it has none; NULL (counted) when no storage could be had. */
+static __always_inline struct release_window *window_get(struct task_struct *task)
 {
 	struct release_window *w;
 
 	w = bpf_task_storage_get(&windows, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!w) {
+	if (!w)
 		__sync_fetch_and_add(&health.unfollowed_releases, 1);
+	return w;
+}
+
+/* rss_stat: task released bytes of kind k from ledger l, in category cat. */
+static __always_inline void window_release(struct task_struct *task, struct mr_ledger *l, __u32 cat,
+					   int call, int k, __u64 bytes)
+{
+	struct release_window *w = window_get(task);
+
+	if (!w)
 		return;
-	}
 	if (w->ledger != l->id || w->cat != cat || !window_state_is(w, task))
 		window_open(w, task, l, cat, call);
 	else
@@ -176,13 +184,10 @@ static __always_inline bool owner_teardown(struct mr_ledger *l, struct mm_struct
 static __noinline void window_teardown_begin(struct task_struct *task, struct mr_ledger *l,
 					     __u32 cat, int k, __u64 bytes)
 {
-	struct release_window *w;
+	struct release_window *w = window_get(task);
 
-	w = bpf_task_storage_get(&windows, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!w) {
-		__sync_fetch_and_add(&health.unfollowed_releases, 1);
+	if (!w)
 		return;
-	}
 	window_open(w, task, l, cat, MR_CALL_OTHER);
 	w->budget[MR_ANON] = clamped(l->cur[MR_MM_ANONPAGES]);
 	w->budget[MR_FILE] = clamped(l->cur[MR_MM_FILEPAGES]);

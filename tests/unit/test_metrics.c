@@ -405,6 +405,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(escaping),
+	    cmocka_unit_test(pool_admits_while_values_are_free),
 	    cmocka_unit_test(pool_keeps_the_top_n),
 	    cmocka_unit_test(pool_of_zero),
 	    cmocka_unit_test(pool_prunes_the_tail),

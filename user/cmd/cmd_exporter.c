@@ -34,7 +34,8 @@ const struct cmd_help exporter_help = {
 	.summary = "serve Prometheus metrics over HTTP (loopback by default)",
 	.text = "Serves the memreap-metrics/v1 metrics of every process on the machine: what was\n"
 		"released by processes and by the kernel, what was freed, per comm and interpreter,\n"
-		"and memreap's own health; /healthz answers while the collector runs. Needs root, or\n"
+		"and memreap's own health; /healthz answers while the collector runs. With\n"
+		"--web.config.file, over TLS and with basic auth, as node_exporter. Needs root, or\n"
 		"CAP_BPF and CAP_PERFMON.",
 	.options = exporter_options,
 	.example = "memreap exporter --listen 0.0.0.0:9747 --web.config.file /etc/memreap/web-config.yml",

@@ -265,6 +265,8 @@ static int get_pairs(struct parse *p, const char *key, yaml_node_t *map, struct 
 		(*out)[*n].name = strdup((const char *)k->data.scalar.value);
 		(*out)[*n].value = strdup(is_null(v) ? "" : (const char *)v->data.scalar.value);
 		(*n)++;
+		if (!(*out)[*n - 1].name || !(*out)[*n - 1].value)
+			return fail(p, "out of memory");
 	}
 	return 0;
 }

@@ -26,7 +26,8 @@ DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zli
 		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd ruby php-cli lua5.4 jq
 # --web.config.file (YAML, bcrypt, TLS); its tests' certificates, hashes and bpf() trace.
-DEB_PACKAGES += libyaml-dev libcrypt-dev libgnutls28-dev openssl apache2-utils curl strace
+DEB_PACKAGES += libyaml-dev libcrypt-dev libgnutls28-dev openssl apache2-utils curl strace \
+		prometheus-node-exporter
 # The man page and the completions' tests: man -l, zsh -n; the HTML report's: headless chromium.
 DEB_PACKAGES += man-db zsh chromium
 BENCH_PACKAGES := bpftrace strace linux-perf

@@ -204,6 +204,24 @@ def test_deploy_web_config_example_is_valid():
               f"the example: {rc} {status} {headers}")
     finally:
         stop(p)
+    # The same file, as it is, is node_exporter's (exporter-toolkit's own reading of it).
+    port = free_port()
+    node = subprocess.Popen(["prometheus-node-exporter", "--collector.disable-defaults",
+                             f"--web.listen-address=127.0.0.1:{port}",
+                             f"--web.config.file={path('example.yml')}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, status = time.time() + 15, None
+        while status is None and time.time() < deadline and node.poll() is None:
+            rc, status, headers, _ = curl(f"https://127.0.0.1:{port}/metrics", "-u",
+                                          f"prometheus:{PASSWORD}")
+            if status is None:
+                time.sleep(0.1)
+        check(status == 200 and headers.get("x-content-type-options") == "nosniff",
+              f"node_exporter with the same file: {status} {headers} (rc {node.poll()})")
+        check(curl(f"https://127.0.0.1:{port}/metrics")[1] == 401, "node_exporter: 401")
+    finally:
+        stop(node)
 
 
 def test_client_certificates_and_tls_versions():

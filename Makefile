@@ -25,7 +25,8 @@ PYTHON     ?= /usr/bin/python3
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd ruby php-cli lua5.4 jq
-# --web.config.file (YAML, bcrypt, TLS); its tests' certificates, hashes and bpf() trace.
+# --web.config.file (YAML, bcrypt, TLS); its tests: certificates, hashes, bpf() traced, and
+# node_exporter reading the same file.
 DEB_PACKAGES += libyaml-dev libcrypt-dev libgnutls28-dev openssl apache2-utils curl strace \
 		prometheus-node-exporter
 # The man page and the completions' tests: man -l, zsh -n; the HTML report's: headless chromium.

@@ -287,12 +287,15 @@ def test_certificate_rotation_without_restart():
         # A broken file keeps the last valid configuration in force, and says so once.
         write("rot.pem", "not a certificate\n")
         check(serial_seen(base) == 0x1002 and serial_seen(base) == 0x1002, "kept after a bad cert")
+        write("rot.yml", "basic_auth_users:\n")
+        check(serial_seen(base) == 0x1002, "TLS is not turned off by a reload")
         check(p.poll() is None, "still running")
     finally:
         stop(p)
     err = p.stderr.read()
     check(p.returncode == 0, f"SIGTERM: status {p.returncode}, {err!r}")
-    check(err.count("reloaded") == 2 and err.count("cert_file: no PEM certificate") == 1,
+    check(err.count("reloaded") == 2 and err.count("cert_file: no PEM certificate") == 1 and
+          err.count("TLS cannot be turned off without a restart; the last valid one stays") == 1,
           f"stderr: {err!r}")
 
 

@@ -4,14 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "util.h"
 #include "web_access.h"
+
+#define RETRY_NS 1000000000ull
 
 struct web_access {
 	pthread_mutex_t lock;
 	char *path;
-	struct web_state *current;		/* under lock */
-	struct web_stamp rejected[WEB_WATCHED]; /* the files as they were at the last failure */
-	bool has_rejected;
+	struct web_state *current; /* under lock */
+	/* The last failed reading: the files then, when, and its error (reported once). */
+	struct web_stamp rejected[WEB_WATCHED];
+	uint64_t rejected_ns;
+	char rejected_error[512];
 };
 
 static void stamp(const char *path, struct web_stamp *s)
@@ -129,28 +135,36 @@ static void reload_if_changed(struct web_access *a)
 
 	stamp(a->path, &now[0]);
 	stamp_files(&a->current->cfg, now);
-	if (same_stamps(now, a->current->stamps) ||
-	    (a->has_rejected && same_stamps(now, a->rejected)))
+	if (same_stamps(now, a->current->stamps))
+		return;
+	/*
+	 * Unchanged since a failure: tried again once a second all the same, since the fix may be
+	 * in a file that only the rejected reading names.
+	 */
+	if (*a->rejected_error && same_stamps(now, a->rejected) &&
+	    clock_ns(CLOCK_MONOTONIC) - a->rejected_ns < RETRY_NS)
 		return;
 	next = state_load(a->path, err, sizeof(err));
 	if (next && next->cfg.tls != a->current->cfg.tls) {
 		snprintf(err, sizeof(err),
-			 "tls_server_config: TLS cannot be turned %s without a "
-			 "restart",
+			 "tls_server_config: TLS cannot be turned %s without a restart",
 			 next->cfg.tls ? "on" : "off");
 		web_state_put(next);
 		next = NULL;
 	}
 	if (!next) {
+		if (strcmp(err, a->rejected_error))
+			fprintf(stderr,
+				"memreap: web config %s: %s; the last valid one stays in force\n",
+				a->path, err);
 		memcpy(a->rejected, now, sizeof(now));
-		a->has_rejected = true;
-		fprintf(stderr, "memreap: web config %s: %s; the last valid one stays in force\n",
-			a->path, err);
+		a->rejected_ns = clock_ns(CLOCK_MONOTONIC);
+		snprintf(a->rejected_error, sizeof(a->rejected_error), "%s", err);
 		return;
 	}
 	web_state_put(a->current);
 	a->current = next;
-	a->has_rejected = false;
+	*a->rejected_error = '\0';
 	fprintf(stderr, "memreap: web config %s: reloaded\n", a->path);
 }
 

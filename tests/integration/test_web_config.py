@@ -248,6 +248,15 @@ def test_client_certificates_and_tls_versions():
                 rc, status, _, _ = curl(base + "/healthz", *args)
                 check((status == 200) == ok and (rc == 0) == ok,
                       f"{mode}, {who}: curl {rc}, HTTP {status}, wanted accepted={ok}")
+        # client_allowed_sans: the client's certificate names DNS:scraper.
+        for sans, ok in (("[scraper]", True), ("[other, 127.0.0.1]", False)):
+            write("mtls.yml", web_config("  client_auth_type: RequireAndVerifyClientCert\n"
+                                         "  client_ca_file: ca.pem\n"
+                                         f"  client_allowed_sans: {sans}\n", users=False,
+                                         headers=False, cert="mtls.pem", key="mtls.key"))
+            rc, status, _, _ = curl(base + "/healthz", *client)
+            check((status == 200) == ok and (rc == 0) == ok,
+                  f"client_allowed_sans {sans}: curl {rc}, HTTP {status}, wanted {ok}")
         write("mtls.yml", web_config("  min_version: TLS13\n", users=False, headers=False,
                                      cert="mtls.pem", key="mtls.key"))
         rc, status, _, _ = curl(base + "/healthz", "--tls-max", "1.2")
@@ -343,6 +352,9 @@ def test_bad_web_config_files():
          "tls_server_config: cert_file and key_file do not match"),
         ("tls_server_config:\n  key_file: server1.key\n",
          "tls_server_config: missing one of cert or cert_file"),
+        (f"tls_server_config:\n{cert}  client_allowed_sans: [scraper]\n",
+         "tls_server_config.client_allowed_sans: needs client_auth_type RequireAnyClientCert "
+         "or RequireAndVerifyClientCert"),
         (f"tls_server_config:\n{cert}  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
          "tls_server_config.cipher_suites: not supported by memreap (README \"Exporter\")"),
         ("http_server_config:\n  headers:\n    Server: memreap\n",

@@ -186,6 +186,21 @@ static bool authorized(struct web_state *w, struct MHD_Connection *conn)
 	return ok;
 }
 
+/*
+ * A TLS connection is served if notify() set its session up from the config, and its client
+ * certificate has one of client_allowed_sans when the config has some.
+ */
+static bool tls_admitted(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ctx, *session;
+	const struct web_state *w;
+
+	ctx = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	session = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	w = ctx ? ctx->socket_context : NULL;
+	return w && session && web_tls_peer_allowed(&w->cfg, session->tls_session);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
@@ -196,10 +211,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	if (!s->web)
 		return route(s, conn, url, method, NULL);
-	/* A TLS session that notify() could not set up from the config is not served. */
-	if (s->tls &&
-	    !MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)->socket_context)
-		return MHD_NO;
+	if (s->tls && !tls_admitted(conn))
+		return MHD_NO; /* closed without an answer */
 	w = web_access_get(s->web);
 	if (authorized(w, conn))
 		rc = route(s, conn, url, method, w);

@@ -138,6 +138,30 @@ static int set_client_auth(struct parse *p, const char *key, yaml_node_t *v, str
 		    key);
 }
 
+static int set_sans(struct parse *p, const char *key, yaml_node_t *v, struct web_config *c)
+{
+	yaml_node_item_t *item;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(p, "%s: needs a list of names", key);
+	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
+		yaml_node_t *name = yaml_document_get_node(&p->doc, *item);
+		char **grown = realloc(c->allowed_sans, (c->n_allowed_sans + 1) * sizeof(*grown));
+
+		if (!grown)
+			return fail(p, "out of memory");
+		c->allowed_sans = grown;
+		if (name->type != YAML_SCALAR_NODE || is_null(name))
+			return fail(p, "%s: needs a list of names", key);
+		if (!(grown[c->n_allowed_sans] = strdup((const char *)name->data.scalar.value)))
+			return fail(p, "out of memory");
+		c->n_allowed_sans++;
+	}
+	return 0;
+}
+
 static int get_version(struct parse *p, const char *key, yaml_node_t *v, int *out)
 {
 	const char *s = (const char *)v->data.scalar.value;
@@ -190,7 +214,7 @@ static const struct field tls_fields[] = {
     {"key_file", set_key_file},
     {"client_auth_type", set_client_auth},
     {"client_ca_file", set_ca_file},
-    {"client_allowed_sans", unsupported},
+    {"client_allowed_sans", set_sans},
     {"min_version", set_min},
     {"max_version", set_max},
     {"cipher_suites", unsupported},
@@ -392,6 +416,10 @@ static int check_tls(struct parse *p, const struct web_config *c)
 		    c->client_auth == CLIENT_AUTH_REQUIRE_VERIFIED))
 		return fail(p, "tls_server_config.client_auth_type: needs client_ca_file to verify "
 			       "client certificates against");
+	if (c->n_allowed_sans && c->client_auth != CLIENT_AUTH_REQUIRE_ANY &&
+	    c->client_auth != CLIENT_AUTH_REQUIRE_VERIFIED)
+		return fail(p, "tls_server_config.client_allowed_sans: needs client_auth_type "
+			       "RequireAnyClientCert or RequireAndVerifyClientCert");
 	if (c->min_version > c->max_version)
 		return fail(p, "tls_server_config.min_version: above max_version");
 	return 0;
@@ -462,6 +490,9 @@ void web_config_free(struct web_config *c)
 	free(c->key);
 	free(c->client_ca_file);
 	free(c->client_ca);
+	for (size_t i = 0; i < c->n_allowed_sans; i++)
+		free(c->allowed_sans[i]);
+	free(c->allowed_sans);
 	free_pairs(c->users, c->n_users);
 	free_pairs(c->headers, c->n_headers);
 	memset(c, 0, sizeof(*c));

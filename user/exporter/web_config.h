@@ -35,6 +35,8 @@ struct web_config {
 	char *key_file, *key;
 	char *client_ca_file, *client_ca;
 	enum web_client_auth client_auth;
+	char **allowed_sans; /* client_allowed_sans: a client certificate needs one of these SANs */
+	size_t n_allowed_sans;
 	int min_version, max_version;
 	bool prefer_server_ciphers;
 	struct web_pair *users; /* name, bcrypt hash */

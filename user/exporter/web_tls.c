@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,4 +196,45 @@ int web_tls_setup_session(const struct web_tls *t, gnutls_session_t session)
 	    t->client_auth == CLIENT_AUTH_REQUIRE_VERIFIED)
 		gnutls_session_set_verify_function(session, verify_client);
 	return 0;
+}
+
+/* The i-th subject alternative name as text in buf ("" for kinds not matched); -1 past the end. */
+static int san_text(gnutls_x509_crt_t crt, unsigned int i, char *buf, size_t len)
+{
+	unsigned char raw[1024];
+	size_t size = sizeof(raw) - 1;
+	int type = gnutls_x509_crt_get_subject_alt_name(crt, i, raw, &size, NULL);
+
+	*buf = '\0';
+	if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
+		return 0; /* longer than any name worth matching */
+	if (type < 0)
+		return -1;
+	if (type == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16))
+		inet_ntop(size == 4 ? AF_INET : AF_INET6, raw, buf, (socklen_t)len);
+	else if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_RFC822NAME ||
+		 type == GNUTLS_SAN_URI)
+		snprintf(buf, len, "%.*s", (int)size, (const char *)raw);
+	return 0;
+}
+
+bool web_tls_peer_allowed(const struct web_config *c, gnutls_session_t session)
+{
+	unsigned int n = 0;
+	const gnutls_datum_t *peers;
+	gnutls_x509_crt_t crt;
+	char name[1024];
+	bool ok = false;
+
+	if (!c->n_allowed_sans)
+		return true;
+	peers = gnutls_certificate_get_peers(session, &n);
+	if (!peers || !n || gnutls_x509_crt_init(&crt) < 0)
+		return false;
+	if (gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0)
+		for (unsigned int i = 0; !ok && san_text(crt, i, name, sizeof(name)) == 0; i++)
+			for (size_t j = 0; *name && !ok && j < c->n_allowed_sans; j++)
+				ok = !strcmp(name, c->allowed_sans[j]);
+	gnutls_x509_crt_deinit(crt);
+	return ok;
 }

@@ -7,6 +7,7 @@
 #ifndef MR_WEB_TLS_H
 #define MR_WEB_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <gnutls/gnutls.h>
 #include "web_config.h"
@@ -23,5 +24,11 @@ int web_tls_load(const struct web_config *c, struct web_tls **out, char *err, si
 void web_tls_free(struct web_tls *t);
 /* Before a connection's handshake: t's certificate, versions and client policy. 0 or -1. */
 int web_tls_setup_session(const struct web_tls *t, gnutls_session_t session);
+/*
+ * After the handshake: does the client's certificate name one of client_allowed_sans (a DNS
+ * name, e-mail address, IP address or URI, compared exactly, as exporter-toolkit does)? True
+ * when c has none.
+ */
+bool web_tls_peer_allowed(const struct web_config *c, gnutls_session_t session);
 
 #endif

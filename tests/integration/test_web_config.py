@@ -263,6 +263,12 @@ def test_client_certificates_and_tls_versions():
         check(rc != 0 and status is None, f"TLS13 only, a TLS 1.2 client: curl {rc} {status}")
         rc, status, _, _ = curl(base + "/healthz", "--tlsv1.3")
         check(status == 200, f"TLS13 only, a TLS 1.3 client: curl {rc} {status}")
+        write("mtls.yml", web_config("  min_version: TLS13\n  curve_preferences: [CurveP384]\n",
+                                     users=False, headers=False, cert="mtls.pem", key="mtls.key"))
+        rc, status, _, _ = curl(base + "/healthz", "--curves", "X25519")
+        check(rc != 0 and status is None, f"P-384 only, an X25519-only client: curl {rc} {status}")
+        rc, status, _, _ = curl(base + "/healthz", "--curves", "P-384")
+        check(status == 200, f"P-384 only, a P-384 client: curl {rc} {status}")
     finally:
         stop(p)
 
@@ -355,6 +361,9 @@ def test_bad_web_config_files():
         (f"tls_server_config:\n{cert}  client_allowed_sans: [scraper]\n",
          "tls_server_config.client_allowed_sans: needs client_auth_type RequireAnyClientCert "
          "or RequireAndVerifyClientCert"),
+        (f"tls_server_config:\n{cert}  curve_preferences: [X25519, CurveP999]\n",
+         "tls_server_config.curve_preferences: needs CurveP256, CurveP384, CurveP521 or X25519, "
+         "not 'CurveP999'"),
         (f"tls_server_config:\n{cert}  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
          "tls_server_config.cipher_suites: not supported by memreap (README \"Exporter\")"),
         ("http_server_config:\n  headers:\n    Server: memreap\n",

@@ -138,7 +138,8 @@ static int set_client_auth(struct parse *p, const char *key, yaml_node_t *v, str
 		    key);
 }
 
-static int set_sans(struct parse *p, const char *key, yaml_node_t *v, struct web_config *c)
+/* A list of strings into *out (appended). */
+static int get_list(struct parse *p, const char *key, yaml_node_t *v, char ***out, size_t *n)
 {
 	yaml_node_item_t *item;
 
@@ -148,16 +149,49 @@ static int set_sans(struct parse *p, const char *key, yaml_node_t *v, struct web
 		return fail(p, "%s: needs a list of names", key);
 	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
 		yaml_node_t *name = yaml_document_get_node(&p->doc, *item);
-		char **grown = realloc(c->allowed_sans, (c->n_allowed_sans + 1) * sizeof(*grown));
+		char **grown = realloc(*out, (*n + 1) * sizeof(*grown));
 
 		if (!grown)
 			return fail(p, "out of memory");
-		c->allowed_sans = grown;
+		*out = grown;
 		if (name->type != YAML_SCALAR_NODE || is_null(name))
 			return fail(p, "%s: needs a list of names", key);
-		if (!(grown[c->n_allowed_sans] = strdup((const char *)name->data.scalar.value)))
+		if (!(grown[*n] = strdup((const char *)name->data.scalar.value)))
 			return fail(p, "out of memory");
-		c->n_allowed_sans++;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int set_sans(struct parse *p, const char *key, yaml_node_t *v, struct web_config *c)
+{
+	return get_list(p, key, v, &c->allowed_sans, &c->n_allowed_sans);
+}
+
+/* Go's curve names (exporter-toolkit's list), as GnuTLS names the groups. */
+static const char *const curves[][2] = {
+    {"CurveP256", "SECP256R1"},
+    {"CurveP384", "SECP384R1"},
+    {"CurveP521", "SECP521R1"},
+    {"X25519", "X25519"},
+};
+
+static int set_curves(struct parse *p, const char *key, yaml_node_t *v, struct web_config *c)
+{
+	if (get_list(p, key, v, &c->groups, &c->n_groups))
+		return -1;
+	for (size_t i = 0; i < c->n_groups; i++) {
+		size_t k = 0;
+
+		while (k < sizeof(curves) / sizeof(*curves) && strcmp(c->groups[i], curves[k][0]))
+			k++;
+		if (k == sizeof(curves) / sizeof(*curves))
+			return fail(p,
+				    "%s: needs CurveP256, CurveP384, CurveP521 or X25519, not '%s'",
+				    key, c->groups[i]);
+		free(c->groups[i]);
+		if (!(c->groups[i] = strdup(curves[k][1])))
+			return fail(p, "out of memory");
 	}
 	return 0;
 }
@@ -219,7 +253,7 @@ static const struct field tls_fields[] = {
     {"max_version", set_max},
     {"cipher_suites", unsupported},
     {"prefer_server_cipher_suites", set_prefer},
-    {"curve_preferences", unsupported},
+    {"curve_preferences", set_curves},
     {NULL, NULL},
 };
 
@@ -493,6 +527,9 @@ void web_config_free(struct web_config *c)
 	for (size_t i = 0; i < c->n_allowed_sans; i++)
 		free(c->allowed_sans[i]);
 	free(c->allowed_sans);
+	for (size_t i = 0; i < c->n_groups; i++)
+		free(c->groups[i]);
+	free(c->groups);
 	free_pairs(c->users, c->n_users);
 	free_pairs(c->headers, c->n_headers);
 	memset(c, 0, sizeof(*c));

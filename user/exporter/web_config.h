@@ -37,6 +37,8 @@ struct web_config {
 	enum web_client_auth client_auth;
 	char **allowed_sans; /* client_allowed_sans: a client certificate needs one of these SANs */
 	size_t n_allowed_sans;
+	char **groups; /* curve_preferences, as GnuTLS names them ("SECP256R1"), in order */
+	size_t n_groups;
 	int min_version, max_version;
 	bool prefer_server_ciphers;
 	struct web_pair *users; /* name, bcrypt hash */

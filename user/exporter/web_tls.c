@@ -100,16 +100,20 @@ static int load_client_ca(struct web_tls *t, const struct web_config *c, char *e
 	return 0;
 }
 
-/* GnuTLS's NORMAL set, narrowed to min_version..max_version. */
+/* GnuTLS's NORMAL set, narrowed to min_version..max_version and curve_preferences. */
 static int make_priority(struct web_tls *t, const struct web_config *c, char *err, size_t errlen)
 {
-	char text[160];
+	char text[256];
 	size_t len = (size_t)snprintf(text, sizeof(text), "NORMAL:-VERS-ALL");
 	int rc;
 
 	for (int v = c->max_version; v >= c->min_version; v--)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, ":+VERS-TLS1.%d", v - 10);
-	if (c->prefer_server_ciphers)
+	if (c->n_groups)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, ":-GROUP-ALL");
+	for (size_t i = 0; i < c->n_groups && len < sizeof(text); i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, ":+GROUP-%s", c->groups[i]);
+	if (c->prefer_server_ciphers && len < sizeof(text))
 		snprintf(text + len, sizeof(text) - len, ":%%SERVER_PRECEDENCE");
 	rc = gnutls_priority_init(&t->priority, text, NULL);
 	if (rc < 0) {

@@ -38,7 +38,7 @@ const struct cmd_help exporter_help = {
 		"--web.config.file, over TLS and with basic auth, as node_exporter. Needs root, or\n"
 		"CAP_BPF and CAP_PERFMON.",
 	.options = exporter_options,
-	.example = "memreap exporter --listen 0.0.0.0:9747 --web.config.file /etc/memreap/web-config.yml",
+	.example = "memreap exporter --listen 0.0.0.0:9747 --web.config.file web-config.yml",
 };
 
 #define MAX_COMM_LABELS 1000
@@ -134,11 +134,12 @@ static void wait_for_stop(void)
 static void warn_if_exposed(const struct http_listen *bound, const char *where,
 			    struct web_access *web)
 {
-	struct web_state *w = web ? web_access_get(web) : NULL;
+	struct web_state *w;
 
 	if (http_is_loopback(bound))
-		;
-	else if (!w || (!w->tls && !w->auth))
+		return;
+	w = web ? web_access_get(web) : NULL;
+	if (!w || (!w->tls && !w->auth))
 		fprintf(stderr,
 			"memreap: %s is reachable from other machines and has no TLS or "
 			"authentication: give --web.config.file (README \"Exporter\") or restrict "
@@ -147,8 +148,9 @@ static void warn_if_exposed(const struct http_listen *bound, const char *where,
 	else if (!w->tls)
 		fprintf(stderr,
 			"memreap: %s is reachable from other machines and its basic-auth passwords "
-			"cross the network in clear text: add tls_server_config to %s\n",
-			where, "the --web.config.file");
+			"cross the network in clear text: add tls_server_config to the "
+			"--web.config.file\n",
+			where);
 	web_state_put(w);
 }
 

@@ -248,6 +248,12 @@ def test_client_certificates_and_tls_versions():
                 rc, status, _, _ = curl(base + "/healthz", *args)
                 check((status == 200) == ok and (rc == 0) == ok,
                       f"{mode}, {who}: curl {rc}, HTTP {status}, wanted accepted={ok}")
+        # The client CA replaced: the other CA's client gets in, ours no longer.
+        write("mtls.yml", web_config("  client_auth_type: RequireAndVerifyClientCert\n"
+                                     "  client_ca_file: otherca.pem\n", users=False,
+                                     headers=False, cert="mtls.pem", key="mtls.key"))
+        check(curl(base + "/healthz", *stranger)[1] == 200, "the new CA's client gets in")
+        check(curl(base + "/healthz", *client)[0] != 0, "the old CA's client no longer does")
         # client_allowed_sans: the client's certificate names DNS:scraper.
         for sans, ok in (("[scraper]", True), ("[other, 127.0.0.1]", False)):
             write("mtls.yml", web_config("  client_auth_type: RequireAndVerifyClientCert\n"

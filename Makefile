@@ -26,6 +26,10 @@ PYTHON     ?= /usr/bin/python3
 DEB_PACKAGES := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libjson-c-dev libcmocka-dev libncurses-dev python3 procps tmux libcap-dev valgrind \
 		libmicrohttpd-dev prometheus python3-yaml systemd ruby php-cli lua5.4 jq
+# --web.config.file (YAML, bcrypt, TLS); its tests: certificates, hashes, bpf() traced, and
+# node_exporter reading the same file.
+DEB_PACKAGES += libyaml-dev libcrypt-dev libgnutls28-dev openssl apache2-utils curl strace \
+		prometheus-node-exporter
 # The man page and the completions' tests: man -l, zsh -n; the HTML report's: headless chromium.
 DEB_PACKAGES += man-db zsh chromium
 BENCH_PACKAGES := bpftrace strace linux-perf
@@ -39,7 +43,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DMEMREAP_VERSION='"$(VERSION)"'
-LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -lcap
+LDLIBS     := -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -lcap -lyaml -lcrypt \
+	      -lgnutls
 
 # user/ has one folder per layer (README "Design"). Each layer is compiled with the include
 # paths of the layers it may use and no others, so an include against the layering fails to build.

@@ -22,6 +22,9 @@ static const struct cmd_option exporter_options[] = {
 	{ "metrics-path", 'P', false, "PATH", NULL, "the metrics' path (default /metrics)" },
 	{ "refresh", 'r', false, "SECONDS", NULL,
 	  "how often the live ledgers are read, 0.1 to 60 (default 1)" },
+	{ "web.config.file", 'W', false, "FILE", NULL,
+	  "TLS, basic auth and response headers in the Prometheus exporter-toolkit's format, "
+	  "re-read when it or its files change (README \"Exporter\")" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -33,10 +36,11 @@ const struct cmd_help exporter_help = {
 	.summary = "serve Prometheus metrics over HTTP (loopback by default)",
 	.text = "Serves the memreap-metrics/v1 metrics of every process on the machine: what was\n"
 		"released by processes and by the kernel, what was freed, per comm and interpreter,\n"
-		"and memreap's own health; /healthz answers while the collector runs. Needs root, or\n"
+		"and memreap's own health; /healthz answers while the collector runs. With\n"
+		"--web.config.file, over TLS and with basic auth, as node_exporter. Needs root, or\n"
 		"CAP_BPF and CAP_PERFMON.",
 	.options = exporter_options,
-	.example = "memreap exporter --listen 0.0.0.0:9747 --cgroup-labels",
+	.example = "memreap exporter --listen 0.0.0.0:9747 --web.config.file web-config.yml",
 };
 
 #define MAX_COMM_LABELS 1000
@@ -54,6 +58,7 @@ static bool valid_path(const char *p)
 struct exporter_args {
 	struct http_listen listen;
 	const char *metrics_path;
+	const char *web_config;
 	struct metrics_opts mopts;
 	struct collector_opts copts;
 	uint64_t refresh_ns;
@@ -105,6 +110,9 @@ static int parse(int argc, char **argv, struct exporter_args *a)
 				    optarg);
 			a->refresh_ns = (uint64_t)(secs * 1e9);
 			break;
+		case 'W':
+			a->web_config = optarg;
+			break;
 		default:
 			if ((rc = common_option(opt, &exporter_help, &a->copts, argv)) >= 0)
 				return rc;
@@ -127,21 +135,82 @@ static void wait_for_stop(void)
 	sigwait(&set, &sig);
 }
 
+/* Off loopback, say what is exposed and what would protect it. */
+static void warn_if_exposed(const struct http_listen *bound, const char *where,
+			    struct web_access *web)
+{
+	struct web_state *w;
+
+	if (http_is_loopback(bound))
+		return;
+	w = web ? web_access_get(web) : NULL;
+	if (!w || (!w->tls && !w->auth))
+		fprintf(stderr,
+			"memreap: %s is reachable from other machines and has no TLS or "
+			"authentication: give --web.config.file (README \"Exporter\") or restrict "
+			"it (firewall, network policy)\n",
+			where);
+	else if (!w->tls)
+		fprintf(stderr,
+			"memreap: %s is reachable from other machines and its basic-auth passwords "
+			"cross the network in clear text: add tls_server_config to the "
+			"--web.config.file\n",
+			where);
+	web_state_put(w);
+}
+
+/* Bind the port, start the collector (BPF), then serve: a failure in any returns 1. */
+static int serve(const struct exporter_args *a, struct exporter *e, struct web_access *web)
+{
+	struct http_listen bound;
+	struct http_server *http;
+	char err[512], where[80];
+	int fd = http_listen_socket(&a->listen, &bound, err, sizeof(err));
+
+	if (fd < 0) {
+		fprintf(stderr, "memreap: %s\n", err);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	if (exporter_start(e, &a->copts, &a->mopts, err, sizeof(err))) {
+		fprintf(stderr, "memreap: %s\n", err);
+		close(fd);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	http = http_start(fd, a->metrics_path, e, web, err, sizeof(err));
+	if (!http) {
+		fprintf(stderr, "memreap: %s\n", err);
+		exporter_stop(e);
+		return EXIT_FAILURE_MEMREAP;
+	}
+	http_listen_text(&bound, where, sizeof(where));
+	fprintf(stderr, "memreap: exporter serving http%s://%s%s\n", http_is_tls(http) ? "s" : "",
+		where, a->metrics_path);
+	warn_if_exposed(&bound, where, web);
+	wait_for_stop();
+	http_stop(http);
+	exporter_stop(e);
+	return 0;
+}
+
 int cmd_exporter(int argc, char **argv)
 {
 	struct exporter_args a = {.metrics_path = "/metrics",
 				  .refresh_ns = 1000000000ull,
 				  .mopts = {.max_comm_labels = 20}};
 	struct exporter e = {0};
-	struct http_listen bound;
-	struct http_server *http;
-	char err[512], where[80];
+	struct web_access *web = NULL;
+	char err[512];
 	sigset_t stop;
-	int rc, fd;
+	int rc;
 
 	http_parse_listen(HTTP_DEFAULT_LISTEN, &a.listen);
 	if ((rc = parse(argc, argv, &a)) >= 0)
 		return rc;
+	/* Checked, with the files it names, before anything is bound or loaded. */
+	if (a.web_config && !(web = web_access_open(a.web_config, err, sizeof(err)))) {
+		fprintf(stderr, "memreap: web config %s: %s\n", a.web_config, err);
+		return EXIT_FAILURE_MEMREAP;
+	}
 	/* Every thread inherits the mask: only wait_for_stop sees these signals. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -150,31 +219,7 @@ int cmd_exporter(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	e.refresh_ns = a.refresh_ns;
-	fd = http_listen_socket(&a.listen, &bound, err, sizeof(err));
-	if (fd < 0) {
-		fprintf(stderr, "memreap: %s\n", err);
-		return EXIT_FAILURE_MEMREAP;
-	}
-	if (exporter_start(&e, &a.copts, &a.mopts, err, sizeof(err))) {
-		fprintf(stderr, "memreap: %s\n", err);
-		close(fd);
-		return EXIT_FAILURE_MEMREAP;
-	}
-	http = http_start(fd, a.metrics_path, &e, err, sizeof(err));
-	if (!http) {
-		fprintf(stderr, "memreap: %s\n", err);
-		exporter_stop(&e);
-		return EXIT_FAILURE_MEMREAP;
-	}
-	http_listen_text(&bound, where, sizeof(where));
-	fprintf(stderr, "memreap: exporter serving http://%s%s\n", where, a.metrics_path);
-	if (!http_is_loopback(&bound))
-		fprintf(stderr,
-			"memreap: %s is reachable from other machines and has no authentication: "
-			"restrict it (firewall, network policy)\n",
-			where);
-	wait_for_stop();
-	http_stop(http);
-	exporter_stop(&e);
-	return 0;
+	rc = serve(&a, &e, web);
+	web_access_close(web);
+	return rc;
 }

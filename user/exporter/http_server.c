@@ -10,12 +10,16 @@
 #include "exposition.h"
 #include "http_server.h"
 #include "util.h"
+#include "web_access.h"
 
 #define POOL_THREADS 2
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct exporter *e;
+	struct web_access *web;	 /* NULL without --web.config.file */
+	struct web_state *first; /* the web config at the start, whose PEMs libmicrohttpd got */
+	bool tls;
 	char metrics_path[256];
 	char landing[1024];
 	int fd;
@@ -79,21 +83,35 @@ const char *http_listen_text(const struct http_listen *l, char *buf, size_t len)
 	return buf;
 }
 
+/* The web config's response headers (exporter-toolkit adds them to every answer), then queue. */
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned int status,
+			     struct MHD_Response *r, const struct web_state *w)
+{
+	enum MHD_Result rc;
+
+	for (size_t i = 0; w && i < w->cfg.n_headers; i++)
+		if (*w->cfg.headers[i].value)
+			MHD_add_response_header(r, w->cfg.headers[i].name, w->cfg.headers[i].value);
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		rc = MHD_queue_basic_auth_fail_response(conn, "memreap", r);
+	else
+		rc = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *body,
-			     const char *type)
+			     const char *type, const struct web_state *w)
 {
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
 
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return rc;
+	return queue(conn, status, r, w);
 }
 
 static void release_snapshot(void *cls)
@@ -101,12 +119,12 @@ static void release_snapshot(void *cls)
 	snapshot_put(cls);
 }
 
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn,
+				     const struct web_state *w)
 {
 	struct snapshot_text *t = exporter_snapshot(s->e);
 	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
 	    t->len, t->text, release_snapshot, t);
-	enum MHD_Result rc;
 
 	if (!r) {
 		snapshot_put(t);
@@ -114,12 +132,11 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPO_CONTENT_TYPE);
 	exporter_served(s->e, t);
-	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return rc;
+	return queue(conn, MHD_HTTP_OK, r, w);
 }
 
-static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection *conn,
+				    const struct web_state *w)
 {
 	uint64_t stale = exporter_staleness_ns(s->e), limit = 10 * s->e->refresh_ns;
 	char body[128];
@@ -127,10 +144,61 @@ static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection
 	if (limit < 5000000000ull)
 		limit = 5000000000ull;
 	if (stale <= limit)
-		return reply(conn, MHD_HTTP_OK, "ok\n", "text/plain; charset=utf-8");
+		return reply(conn, MHD_HTTP_OK, "ok\n", "text/plain; charset=utf-8", w);
 	snprintf(body, sizeof(body), "stale: the last refresh was %.1f s ago\n",
 		 (double)stale / 1e9);
-	return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, body, "text/plain; charset=utf-8");
+	return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, body, "text/plain; charset=utf-8", w);
+}
+
+static enum MHD_Result route(struct http_server *s, struct MHD_Connection *conn, const char *url,
+			     const char *method, const struct web_state *w)
+{
+	bool metrics = !strcmp(url, s->metrics_path), landing = !strcmp(url, "/"),
+	     health = !strcmp(url, "/healthz");
+
+	if (!metrics && !landing && !health)
+		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n", "text/plain; charset=utf-8",
+			     w);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: use GET\n",
+			     "text/plain; charset=utf-8", w);
+	if (metrics)
+		return serve_metrics(s, conn, w);
+	if (health)
+		return serve_health(s, conn, w);
+	return reply(conn, MHD_HTTP_OK, s->landing, "text/html; charset=utf-8", w);
+}
+
+/* Every path needs the credentials when basic_auth_users has users, as in exporter-toolkit. */
+static bool authorized(struct web_state *w, struct MHD_Connection *conn)
+{
+	char *user, *password = NULL;
+	bool ok;
+
+	if (!w->auth)
+		return true;
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	ok = user && password && web_auth_check(w->auth, user, password);
+	if (password)
+		explicit_bzero(password, strlen(password));
+	MHD_free(user);
+	MHD_free(password);
+	return ok;
+}
+
+/*
+ * A TLS connection is served if notify() set its session up from the config, and its client
+ * certificate has one of client_allowed_sans when the config has some.
+ */
+static bool tls_admitted(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ctx, *session;
+	const struct web_state *w;
+
+	ctx = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	session = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	w = ctx ? ctx->socket_context : NULL;
+	return w && session && web_tls_peer_allowed(&w->cfg, session->tls_session);
 }
 
 static bool has_body(struct MHD_Connection *conn)
@@ -149,8 +217,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	static int headers_seen; /* its address marks a request whose first call has been */
 	struct http_server *s = cls;
-	bool metrics = !strcmp(url, s->metrics_path), landing = !strcmp(url, "/"),
-	     health = !strcmp(url, "/healthz");
+	struct web_state *w;
+	enum MHD_Result rc;
 
 	/*
 	 * libmicrohttpd calls twice: with the headers, then once the request is read. A response
@@ -163,16 +231,45 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*con_cls = &headers_seen;
 		return MHD_YES;
 	}
-	if (!metrics && !landing && !health)
-		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n", "text/plain; charset=utf-8");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: use GET\n",
-			     "text/plain; charset=utf-8");
-	if (metrics)
-		return serve_metrics(s, conn);
-	if (health)
-		return serve_health(s, conn);
-	return reply(conn, MHD_HTTP_OK, s->landing, "text/html; charset=utf-8");
+	if (!s->web)
+		return route(s, conn, url, method, NULL);
+	if (s->tls && !tls_admitted(conn))
+		return MHD_NO; /* closed without an answer */
+	w = web_access_get(s->web);
+	if (authorized(w, conn))
+		rc = route(s, conn, url, method, w);
+	else
+		rc = reply(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n",
+			   "text/plain; charset=utf-8", w);
+	web_state_put(w);
+	return rc;
+}
+
+/*
+ * A new TLS connection, before its handshake: its session gets the certificate, TLS versions
+ * and client-certificate policy of the web config in force now, which it holds until it closes
+ * (libmicrohttpd frees the session before it reports the close).
+ */
+static void notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		   enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *info;
+	struct web_state *w;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		web_state_put(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	w = web_access_get(s->web);
+	if (!info || !info->tls_session || !w->tls ||
+	    web_tls_setup_session(w->tls, info->tls_session)) {
+		web_state_put(w);
+		return;
+	}
+	*socket_context = w;
 }
 
 int http_listen_socket(const struct http_listen *l, struct http_listen *bound, char *err,
@@ -199,8 +296,29 @@ int http_listen_socket(const struct http_listen *l, struct http_listen *bound, c
 	return fd;
 }
 
-struct http_server *http_start(int fd, const char *metrics_path, struct exporter *e, char *err,
-			       size_t errlen)
+/* TLS: libmicrohttpd needs a certificate to start; notify() sets each session's own. */
+static struct MHD_Daemon *start_daemon(struct http_server *s)
+{
+	struct web_tls *first = s->tls ? s->first->tls : NULL;
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, first ? first->key_pem : NULL},
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, first ? first->cert_pem : NULL},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify, s},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+
+	return MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (s->tls ? MHD_USE_TLS : 0), 0, NULL,
+	    NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_REQUEST_MEMORY, MHD_OPTION_ARRAY, s->tls ? tls : none, MHD_OPTION_END);
+}
+
+struct http_server *http_start(int fd, const char *metrics_path, struct exporter *e,
+			       struct web_access *web, char *err, size_t errlen)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 
@@ -211,6 +329,9 @@ struct http_server *http_start(int fd, const char *metrics_path, struct exporter
 	}
 	s->fd = fd;
 	s->e = e;
+	s->web = web;
+	s->first = web ? web_access_get(web) : NULL;
+	s->tls = s->first && s->first->tls;
 	snprintf(s->metrics_path, sizeof(s->metrics_path), "%s", metrics_path);
 	snprintf(
 	    s->landing, sizeof(s->landing),
@@ -219,16 +340,12 @@ struct http_server *http_start(int fd, const char *metrics_path, struct exporter
 	    "<p><a href=\"%s\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>\n"
 	    "<p>memreap %s, metrics contract %s</p>\n</body></html>\n",
 	    metrics_path, MEMREAP_VERSION, METRICS_CONTRACT);
-	s->daemon =
-	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle,
-			     s, MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_THREAD_POOL_SIZE,
-			     (unsigned int)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-			     (unsigned int)HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-			     (unsigned int)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-			     (size_t)HTTP_REQUEST_MEMORY, MHD_OPTION_END);
+	s->daemon = start_daemon(s);
 	if (!s->daemon) {
-		snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
+		snprintf(err, errlen, "cannot start the HTTP%s server (libmicrohttpd)",
+			 s->tls ? "S" : "");
 		close(s->fd);
+		web_state_put(s->first);
 		free(s);
 		return NULL;
 	}
@@ -240,5 +357,11 @@ void http_stop(struct http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon); /* closes the listening socket too */
+	web_state_put(s->first);
 	free(s);
+}
+
+bool http_is_tls(const struct http_server *s)
+{
+	return s->tls;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include "exporter.h"
+#include "web_access.h"
 
 #define HTTP_DEFAULT_LISTEN  "127.0.0.1:9747"
 #define HTTP_MAX_CONNECTIONS 256
@@ -36,9 +37,14 @@ int http_listen_socket(const struct http_listen *l, struct http_listen *bound, c
 		       size_t errlen);
 
 struct http_server;
-/* Serve on the listening socket, which the server owns from then on (even on failure). */
-struct http_server *http_start(int fd, const char *metrics_path, struct exporter *e, char *err,
-			       size_t errlen);
+/*
+ * Serve on the listening socket, which the server owns from then on (even on failure). With a
+ * web config (NULL: none), over TLS if it says so, with its basic auth and response headers.
+ */
+struct http_server *http_start(int fd, const char *metrics_path, struct exporter *e,
+			       struct web_access *web, char *err, size_t errlen);
 void http_stop(struct http_server *s);
+/* Does it serve HTTPS? */
+bool http_is_tls(const struct http_server *s);
 
 #endif

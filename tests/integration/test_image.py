@@ -29,12 +29,12 @@ def podman(*args, input=None, timeout=60):
 
 
 def image():
-    """Builds the image once per run (an unchanged build gives the same image id again)."""
+    """Builds the image once per run, as `make image` does, under a name of this run's own: two
+    worktrees testing at once would otherwise move one tag between their two builds."""
     if _built:
         return _built["name"]
-    version = subprocess.run([MEMREAP_BUILD, "--version"], capture_output=True, text=True,
-                             check=True).stdout.split()[1]
-    name = f"localhost/memreap:{version}"
+    name = f"localhost/memreap-test:{os.getpid()}"
+    atexit.register(podman, "rmi", "--force", name)
     p = subprocess.run([os.path.join(ROOT, "deploy", "container", "build.sh"), MEMREAP_BUILD,
                         name], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, f"build.sh: rc {p.returncode}\n{p.stdout}{p.stderr}")

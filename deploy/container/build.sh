@@ -5,7 +5,8 @@
 #
 # The image holds exactly: MEMREAP as /usr/local/bin/memreap, each shared library `ldd MEMREAP`
 # lists (the dynamic loader among them) at the path ldd prints, the file it resolves to under the
-# soname, and /etc/passwd and /etc/group with root and nobody. No base image and no registry:
+# soname, ten terminal descriptions and the C.UTF-8 locale (for `memreap top`), and /etc/passwd
+# and /etc/group with root and nobody. No base image and no registry:
 # FROM scratch, --pull=never, --network=none. Files and the image carry the time of the last
 # commit (--timestamp): the same binary on the same commit gives the same image id. With ARCHIVE,
 # the image is also saved there as an OCI archive (`ctr -n k8s.io images import`, `skopeo copy
@@ -16,6 +17,8 @@ bin=${1:?usage: build.sh MEMREAP IMAGE [ARCHIVE]}
 image=${2:?usage: build.sh MEMREAP IMAGE [ARCHIVE]}
 archive=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
+TERMINALS="x/xterm x/xterm-256color s/screen s/screen-256color t/tmux t/tmux-256color l/linux
+	v/vt100 v/vt220 d/dumb"
 context=$(mktemp -d "${TMPDIR:-/tmp}/memreap-image.XXXXXX")
 trap 'rm -rf "$context"' EXIT
 rootfs=$context/rootfs
@@ -43,6 +46,14 @@ for path in $paths; do
 	# -L: the library itself under its soname; the loader keeps its 0755 (the kernel execs it)
 	cp -L --preserve=mode "$path" "$rootfs$path"
 done
+# What memreap opens at run time besides its libraries: terminal descriptions for `memreap top`
+# (ncurses reads /lib/terminfo) and the C.UTF-8 locale for its block characters (LANG is set).
+for entry in $TERMINALS; do
+	mkdir -p "$rootfs/lib/terminfo/$(dirname "$entry")"
+	cp -L "/lib/terminfo/$entry" "$rootfs/lib/terminfo/$entry"
+done
+mkdir -p "$rootfs/usr/lib/locale"
+cp -RL /usr/lib/locale/C.utf8 "$rootfs/usr/lib/locale/"
 printf 'root:x:0:0:root:/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n' \
 	>"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
@@ -51,7 +62,8 @@ find "$rootfs" -exec touch -h -d "@$stamp" {} +
 podman build --quiet --layers=false --pull=never --network=none --timestamp "$stamp" \
 	--build-arg "VERSION=$version" -f "$here/Containerfile" -t "$image" "$context" >/dev/null
 echo "image $image: $(podman image inspect -f '{{.Id}}' "$image" | cut -c1-12)," \
-	"$(echo "$paths" | wc -w) files from ldd, $(du -sk "$rootfs" | cut -f1) KiB"
+	"$(echo "$paths" | wc -w) files from ldd, $(find "$rootfs" -type f | wc -l) in all," \
+	"$(du -sk "$rootfs" | cut -f1) KiB"
 if [ -n "$archive" ]; then
 	rm -f "$archive"
 	podman save --quiet --format oci-archive -o "$archive" "$image"

@@ -7,9 +7,12 @@ second container's id and the ledger's numbers."""
 import atexit
 import json
 import os
+import pty
 import re
 import resource
+import select
 import shutil
+import signal
 import subprocess
 import time
 
@@ -160,7 +163,12 @@ def test_image_holds_memreap_its_libraries_and_nothing_else():
     name = image()
     ldd = subprocess.run(["ldd", MEMREAP_BUILD], capture_output=True, text=True).stdout
     libs = set(re.findall(r"=> (/\S+)", ldd)) | set(re.findall(r"^\s*(/\S+)", ldd, re.M))
-    want = {"/usr/local/bin/memreap", "/etc/passwd", "/etc/group"} | libs
+    terminfo = {"/lib/terminfo/" + t for t in ("x/xterm", "x/xterm-256color", "s/screen",
+                                                "s/screen-256color", "t/tmux", "t/tmux-256color",
+                                                "l/linux", "v/vt100", "v/vt220", "d/dumb")}
+    locale = {os.path.join(d, f) for d, _, files in os.walk("/usr/lib/locale/C.utf8")
+              for f in files}
+    want = {"/usr/local/bin/memreap", "/etc/passwd", "/etc/group"} | libs | terminfo | locale
     root = podman("image", "mount", name).stdout.strip()
     check(root, f"podman image mount {name}")
     try:
@@ -181,7 +189,51 @@ def test_image_holds_memreap_its_libraries_and_nothing_else():
     version = subprocess.run([MEMREAP_BUILD, "--version"], capture_output=True, text=True).stdout
     check(p.returncode == 0 and p.stdout == version,
           f"podman run {name} --version: rc {p.returncode} {p.stdout!r} {p.stderr!r}")
-    print(f"     {len(want)} files: memreap, {len(libs)} from ldd, /etc/passwd, /etc/group")
+    print(f"     {len(want)} files: memreap, {len(libs)} from ldd, {len(terminfo)} terminfo, "
+          f"{len(locale)} of C.UTF-8, /etc/passwd, /etc/group")
+
+
+def test_top_full_screen_in_the_image():
+    """`kubectl exec -it` into the DaemonSet's container and `memreap top`: under a terminal,
+    with the manifest's securityContext, it draws its screen (terminfo, UTF-8 blocks) and q
+    quits it with status 0."""
+    if skip_reason():
+        return skip_reason()
+    name = image()
+    spec, c = manifest()
+    argv = ["podman", "run", "--rm", "--interactive", "--tty", "--env=TERM=xterm-256color",
+            "--network=none", *container_flags(spec, c), name, "top"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(argv[0], argv)
+    screen, quit_sent, deadline = b"", None, time.time() + 30
+    try:
+        while time.time() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: the terminal's other side closed
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            # The first frame (columns and rate graphs) drawn: quit after the second
+            if quit_sent is None and b"PEAK" in screen and "\u2588".encode() in screen:
+                quit_sent = time.time() + 1.5
+            if quit_sent and time.time() > quit_sent:
+                os.write(fd, b"q")
+                quit_sent = float("inf")
+    finally:
+        if quit_sent != float("inf"):
+            os.kill(pid, signal.SIGKILL)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        os.close(fd)
+    text = screen.decode(errors="replace")
+    check(b"Error opening terminal" not in screen, f"terminfo: {text[:200]!r}")
+    check(quit_sent == float("inf") and status == 0,
+          f"top drew its screen and quit on q: status {status}, {len(screen)} bytes: "
+          f"{text[-300:]!r}")
+    print(f"     {len(screen)} bytes of screen, blocks drawn, q: status {status}")
 
 
 def remove(name):

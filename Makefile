@@ -202,8 +202,8 @@ trace-screenshot: all
 	$(BUILD)/memreap report $(BUILD)/shot.rec --format trace > $(BUILD)/shot.json
 	node $(NODE_WS) $(TRACE_CONSUMER)/screenshot.mjs $(BUILD)/shot.json docs/trace-devtools.png
 
-# The exporter's image: build/memreap, the libraries ldd lists for it and the loader, FROM scratch
-# (nothing from a registry); tagged IMAGE in podman's store and saved as an OCI archive.
+# The exporter's image: build/memreap, the libraries ldd lists for it, terminfo and C.UTF-8 for top,
+# FROM scratch (nothing from a registry); tagged IMAGE in podman's store, saved as an OCI archive.
 IMAGE ?= localhost/memreap:$(VERSION)
 image-deps:
 	$(call install_missing,$(IMAGE_PACKAGES))

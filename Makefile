@@ -13,6 +13,7 @@
 #   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
 #   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
 #   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
+#   make image     the DaemonSet's OCI image from scratch with podman (deploy/container/), offline
 
 VERSION    := 0.1.0
 HOST_ARCH  := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -33,6 +34,10 @@ DEB_PACKAGES += libyaml-dev libcrypt-dev libgnutls28-dev openssl apache2-utils c
 # The man page and the completions' tests: man -l, zsh -n; the HTML report's: headless chromium.
 DEB_PACKAGES += man-db zsh chromium
 BENCH_PACKAGES := bpftrace strace linux-perf
+# make image: Debian's podman (buildah inside) builds it; runc runs it where crun refuses hybrid
+# cgroups; slirp4netns is the pod network of tests/integration/test_image.py, part of make test.
+IMAGE_PACKAGES := podman runc slirp4netns
+DEB_PACKAGES += $(IMAGE_PACKAGES)
 BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exitstorm sleepers \
 		pagecache)
 # make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
@@ -81,7 +86,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 .PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-5.10 clean install \
 	format \
 	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
-	asan-build trace-screenshot
+	asan-build trace-screenshot image image-deps
 
 ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh $(WORKLOADS)
@@ -211,6 +216,15 @@ trace-screenshot: all
 		$(BUILD)/workloads/phases 60 30 1.5 & /usr/bin/python3.11 tests/workloads/demo.py; wait' >/dev/null
 	$(BUILD)/memreap report $(BUILD)/shot.rec --format trace > $(BUILD)/shot.json
 	node $(NODE_WS) $(TRACE_CONSUMER)/screenshot.mjs $(BUILD)/shot.json docs/trace-devtools.png
+
+# The exporter's image: build/memreap, the libraries ldd lists for it, terminfo and C.UTF-8 for top,
+# FROM scratch (nothing from a registry); tagged IMAGE in podman's store, saved as an OCI archive.
+IMAGE ?= localhost/memreap:$(VERSION)
+image-deps:
+	$(call install_missing,$(IMAGE_PACKAGES))
+
+image: image-deps $(BUILD)/memreap
+	deploy/container/build.sh $(BUILD)/memreap $(IMAGE) $(BUILD)/memreap-$(VERSION).oci.tar
 
 # Not part of `make test`: the fast variants of these run there.
 exporter-soak: deps

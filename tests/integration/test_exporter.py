@@ -202,6 +202,22 @@ def dashboard_exprs():
                 yield os.path.basename(path), panel["title"], t["expr"]
 
 
+def test_dashboard_panels_have_unique_ids_and_do_not_overlap():
+    for path in sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.json"))):
+        with open(path) as f:
+            panels = json.load(f)["panels"]
+        ids = [p["id"] for p in panels]
+        check(len(ids) == len(set(ids)), f"{path}: panel ids repeat: {sorted(ids)}")
+        cells = {}
+        for p in panels:
+            g = p["gridPos"]
+            check(g["x"] + g["w"] <= 24, f"{p['title']}: wider than the 24 grid columns")
+            for x in range(g["x"], g["x"] + g["w"]):
+                for y in range(g["y"], g["y"] + g["h"]):
+                    check((x, y) not in cells, f"'{p['title']}' overlaps '{cells.get((x, y))}'")
+                    cells[(x, y)] = p["title"]
+
+
 def test_every_dashboard_query_returns_data():
     workloads()
     wait_for('sum(memreap_address_spaces_ended_total{comm="mrexp128"})', lambda v: v >= 1)

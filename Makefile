@@ -8,7 +8,8 @@
 #   make exporter-soak  long exporter checks: 10,000 scrapes, slowloris, 200 scrapers (root)
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
 #   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
-#   make ARCH=arm64  cross-build the BPF object and skeleton into build/arm64
+#   make ARCH=arm64  cross-build memreap and the workloads into build/arm64 (aarch64-linux-gnu-gcc,
+#                    a sysroot of Debian's arm64 packages: cross/arm64-sysroot.sh)
 #   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
 #   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
 #   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
@@ -32,6 +33,8 @@ BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exi
 		pagecache)
 # make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
 DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.11
+# make ARCH=arm64: the cross compiler (and, for make vmtest-arm64, qemu-system-aarch64)
+ARM64_PACKAGES := gcc-aarch64-linux-gnu qemu-system-arm busybox-static cpio e2fsprogs xz-utils
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
@@ -78,8 +81,19 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 
 ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh $(WORKLOADS)
+else ifeq ($(ARCH)-$(HOST_ARCH),arm64-x86)
+# arm64 on x86: Debian's cross gcc against a sysroot of Debian's arm64 packages (unpacked, never
+# installed). The man page and completions need the binary to run: they are the host build's.
+SYSROOT    := $(BUILD)/sysroot
+CC         := aarch64-linux-gnu-gcc --sysroot=$(SYSROOT)
+all: $(BUILD)/memreap $(WORKLOADS)
+$(OBJS) $(WORKLOADS): | $(SYSROOT)/.unpacked
+$(SYSROOT)/.unpacked: cross/arm64-sysroot.sh cross/arm64-apt.sh
+	$(call install_missing,$(ARM64_PACKAGES))
+	cross/arm64-sysroot.sh $(SYSROOT)
+	touch $@
 else
-# Another architecture: the BPF side only (user space would need a cross libbpf and libc).
+# Another architecture: the BPF side only.
 all: $(BUILD)/memreap.skel.h
 endif
 

@@ -10,6 +10,7 @@
 #   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
 #   make ARCH=arm64  cross-build memreap and the workloads into build/arm64 (aarch64-linux-gnu-gcc,
 #                    a sysroot of Debian's arm64 packages: cross/arm64-sysroot.sh)
+#   make vmtest-arm64  boot Debian's arm64 6.1 and 6.12 under qemu (TCG) and run the tests there
 #   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
 #   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
 #   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
@@ -33,7 +34,7 @@ BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exi
 		pagecache)
 # make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
 DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.11
-# make ARCH=arm64: the cross compiler (and, for make vmtest-arm64, qemu-system-aarch64)
+# make ARCH=arm64 and make vmtest-arm64: the cross compiler and qemu-system-aarch64
 ARM64_PACKAGES := gcc-aarch64-linux-gnu qemu-system-arm busybox-static cpio e2fsprogs xz-utils
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -75,7 +76,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 # A recipe that fails leaves no half-written target behind (a skeleton from a failed bpftool run).
 .DELETE_ON_ERROR:
 
-.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest clean install format \
+.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-arm64 clean install format \
 	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
 	asan-build
 
@@ -182,6 +183,13 @@ vmlinux-arm64:
 # VMTEST_KERNELS (default "6.1 6.12"), VMTEST_TESTS: see tests/vmtest/vmtest.sh.
 vmtest: all
 	tests/vmtest/vmtest.sh
+
+# Debian's arm64 6.1 and 6.12 under qemu-system-aarch64 (TCG), every guest test: cross-builds
+# build/arm64 first. The same VMTEST_* variables: see tests/vmtest/vmtest-arm64.sh.
+vmtest-arm64:
+	$(call install_missing,$(ARM64_PACKAGES))
+	$(MAKE) ARCH=arm64 all
+	tests/vmtest/vmtest-arm64.sh
 
 demo: deps
 	$(MAKE) all

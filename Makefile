@@ -34,8 +34,16 @@ BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exi
 		pagecache)
 # make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
 DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.11
-# make ARCH=arm64 and make vmtest-arm64: the cross compiler and qemu-system-aarch64
+# make ARCH=arm64 and make vmtest-arm64 (its quick subset is part of make test): the cross
+# compiler and qemu-system-aarch64
 ARM64_PACKAGES := gcc-aarch64-linux-gnu qemu-system-arm busybox-static cpio e2fsprogs xz-utils
+DEB_PACKAGES += $(ARM64_PACKAGES)
+# make test's arm64 guests: doctor and the ledger tests that take seconds under TCG (make
+# vmtest-arm64 runs every guest test: the burst, reclaim and system-wide ones take minutes here).
+ARM64_QUICK := test_doctor,test_accuracy.test_known_pattern,test_accuracy.test_exec_hands
+ARM64_QUICK := $(ARM64_QUICK),test_accuracy.test_fork_children,test_accuracy.test_sigkill
+ARM64_QUICK := $(ARM64_QUICK),test_accuracy.test_python_script,test_accuracy.test_teardown
+ARM64_QUICK := $(ARM64_QUICK),test_accuracy.test_threads_are_one
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
@@ -214,6 +222,7 @@ test: deps
 	$(MAKE) test-asan-fast
 	VMTEST_TESTS=test_accuracy,test_doctor,test_freed,test_argv,test_timeline $(MAKE) vmtest # the ledger tests; vmtest alone: all
 	VMTEST_KERNELS=6.12 VMTEST_SMP=8 VMTEST_TESTS=test_accuracy.test_threads_faulting $(MAKE) vmtest
+	VMTEST_TESTS=$(ARM64_QUICK) $(MAKE) vmtest-arm64
 
 # --- hardening (README "Reliability") ---
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced: a private apt configuration for Debian's arm64 packages. Its package lists, cache and
 # downloads live under $ARM64_CACHE; dpkg's status is /dev/null, so apt neither reads nor changes
 # what this machine has installed, and dpkg's architectures are never touched.
@@ -9,8 +10,7 @@ ARM64_APT=(-o APT::Architecture=arm64 -o APT::Architectures::=arm64
 # apt-get update for the private lists, at most once a day.
 arm64_apt_update() {
 	mkdir -p "$ARM64_CACHE/lists/partial" "$ARM64_CACHE/apt/archives/partial"
-	if [ -z "$(find "$ARM64_CACHE/lists" -maxdepth 1 -name '*Packages*' -mtime -1 -print -quit)" ]
-	then
-		apt-get "${ARM64_APT[@]}" update -qq
+	if [ -z "$(find "$ARM64_CACHE/lists/.updated" -mtime -1 2>/dev/null)" ]; then
+		apt-get "${ARM64_APT[@]}" update -qq && touch "$ARM64_CACHE/lists/.updated"
 	fi
 }

@@ -42,8 +42,9 @@ main() {
 	[ -n "$pkgs" ] || { echo "arm64-sysroot: apt knows no arm64 packages" >&2; exit 1; }
 	mkdir -p "$DEBS"
 	# shellcheck disable=SC2086 # one package per word
-	(cd "$DEBS" && apt-get -qq "${ARM64_APT[@]}" download $pkgs 2>&1 |
-		grep -v "^W: Download is performed unsandboxed" || true)
+	# A failed download fails the script (pipefail); apt's note on root's downloads is noise.
+	(cd "$DEBS" && apt-get -qq "${ARM64_APT[@]}" download $pkgs 2>&1) |
+		{ grep -v "^W: Download is performed unsandboxed" || true; }
 	rm -rf "$DEST.tmp" && mkdir -p "$DEST.tmp"
 	for pkg in $pkgs; do
 		deb=$(find "$DEBS" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n 1)

@@ -84,8 +84,8 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 # A recipe that fails leaves no half-written target behind (a skeleton from a failed bpftool run).
 .DELETE_ON_ERROR:
 
-.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-arm64 clean install format \
-	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
+.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-arm64 clean install \
+	format bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
 	asan-build
 
 ifeq ($(ARCH),$(HOST_ARCH))

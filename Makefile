@@ -9,7 +9,9 @@
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
 #   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
 #   make vmtest-5.10  boot Debian 11's 5.10: doctor names what memreap lacks there; not in make test
-#   make ARCH=arm64  cross-build the BPF object and skeleton into build/arm64
+#   make ARCH=arm64  cross-build memreap and the workloads into build/arm64 (aarch64-linux-gnu-gcc,
+#                    a sysroot of Debian's arm64 packages: cross/arm64-sysroot.sh)
+#   make vmtest-arm64  boot Debian's arm64 6.1 and 6.12 under qemu (TCG) and run the tests there
 #   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
 #   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
 #   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
@@ -42,6 +44,16 @@ BENCH_BINS   := $(addprefix $(BUILD)/bench/,floor pagefault mmaploop getppid exi
 		pagecache)
 # make vmtest (part of make test): qemu, the guest's busybox, its initramfs and scratch disk
 DEB_PACKAGES += qemu-system-x86 busybox-static cpio e2fsprogs xz-utils python3.11
+# make ARCH=arm64 and make vmtest-arm64 (its quick subset is part of make test): the cross
+# compiler and qemu-system-aarch64
+ARM64_PACKAGES := gcc-aarch64-linux-gnu qemu-system-arm busybox-static cpio e2fsprogs xz-utils
+DEB_PACKAGES += $(ARM64_PACKAGES)
+# make test's arm64 guests: doctor and the ledger tests that take seconds under TCG (make
+# vmtest-arm64 runs every guest test: the burst, reclaim and system-wide ones take minutes here).
+ARM64_QUICK := test_doctor,test_accuracy.test_known_pattern,test_accuracy.test_exec_hands
+ARM64_QUICK := $(ARM64_QUICK),test_accuracy.test_fork_children,test_accuracy.test_sigkill
+ARM64_QUICK := $(ARM64_QUICK),test_accuracy.test_python_script,test_accuracy.test_teardown
+ARM64_QUICK := $(ARM64_QUICK),test_accuracy.test_threads_are_one
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
@@ -83,15 +95,25 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 # A recipe that fails leaves no half-written target behind (a skeleton from a failed bpftool run).
 .DELETE_ON_ERROR:
 
-.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-5.10 clean install \
-	format \
-	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
-	asan-build trace-screenshot image image-deps
+.PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-5.10 vmtest-arm64 \
+	clean install format bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak \
+	test-asan test-asan-fast asan-build trace-screenshot image image-deps
 
 ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh $(WORKLOADS)
+else ifeq ($(ARCH)-$(HOST_ARCH),arm64-x86)
+# arm64 on x86: Debian's cross gcc against a sysroot of Debian's arm64 packages (unpacked, never
+# installed). The man page and completions need the binary to run: they are the host build's.
+SYSROOT    := $(BUILD)/sysroot
+CC         := aarch64-linux-gnu-gcc --sysroot=$(SYSROOT)
+all: $(BUILD)/memreap $(WORKLOADS)
+$(OBJS) $(WORKLOADS): | $(SYSROOT)/.unpacked
+$(SYSROOT)/.unpacked: cross/arm64-sysroot.sh cross/arm64-apt.sh
+	$(call install_missing,$(ARM64_PACKAGES))
+	cross/arm64-sysroot.sh $(SYSROOT)
+	touch $@
 else
-# Another architecture: the BPF side only (user space would need a cross libbpf and libc).
+# Another architecture: the BPF side only.
 all: $(BUILD)/memreap.skel.h
 endif
 
@@ -189,6 +211,13 @@ VMTEST_5_10_TESTS := test_doctor.test_doctor_names_what_this_kernel_lacks,$\
 vmtest-5.10: all
 	VMTEST_KERNELS=5.10 VMTEST_TESTS=$(VMTEST_5_10_TESTS) tests/vmtest/vmtest.sh
 
+# Debian's arm64 6.1 and 6.12 under qemu-system-aarch64 (TCG), every guest test: cross-builds
+# build/arm64 first. The same VMTEST_* variables: see tests/vmtest/vmtest-arm64.sh.
+vmtest-arm64:
+	$(call install_missing,$(ARM64_PACKAGES))
+	$(MAKE) ARCH=arm64 all
+	tests/vmtest/vmtest-arm64.sh
+
 demo: deps
 	$(MAKE) all
 	$(BUILD)/memreap run -- $(PYTHON) tests/workloads/demo.py
@@ -244,6 +273,7 @@ test: deps
 	$(MAKE) test-asan-fast
 	VMTEST_TESTS=$(VMTEST_LEDGER_TESTS) $(MAKE) vmtest # the ledger tests; vmtest alone: all
 	VMTEST_KERNELS=6.12 VMTEST_SMP=8 VMTEST_TESTS=test_accuracy.test_threads_faulting $(MAKE) vmtest
+	VMTEST_TESTS=$(ARM64_QUICK) $(MAKE) vmtest-arm64
 
 # --- hardening (README "Reliability") ---
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev

@@ -176,6 +176,9 @@ static __always_inline int call_of(long nr)
 
 static __always_inline bool is_fork_call(long nr)
 {
+	/* arm64 has no fork or vfork: their numbers stay -1, which is also "no system call". */
+	if (nr < 0)
+		return false;
 	return nr == nr_clone || nr == nr_clone3 || nr == nr_fork || nr == nr_vfork;
 }
 

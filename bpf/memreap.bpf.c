@@ -208,6 +208,19 @@ static __always_inline struct task_struct *mm_owner(struct mm_struct *mm)
 	return BPF_CORE_READ(mm, owner);
 }
 
+/*
+ * Whose an mm that predates memreap is: its owner (mm->owner, with memcg), not the task that
+ * happened to show it first, which may be a vfork child sharing its parent's mm (forked before
+ * memreap started, so not known as a sharer).
+ */
+static __always_inline struct task_struct *existing_owner(struct mm_struct *mm, int origin,
+							  struct task_struct *task)
+{
+	struct task_struct *owner = origin == MR_ORIGIN_EXISTING ? mm_owner(mm) : NULL;
+
+	return owner ? owner : task;
+}
+
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
@@ -261,7 +274,7 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	l->origin = origin;
 	l->zero_start = origin != MR_ORIGIN_EXISTING;
 	l->last_call = MR_CALL_OTHER;
-	set_owner(l, owner);
+	set_owner(l, existing_owner(mm, origin, owner));
 	if (origin == MR_ORIGIN_EXISTING) {
 		for (int m = 0; m < MR_NMEMBERS; m++) {
 			int k = kind_of(m);
@@ -725,8 +738,8 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	l = ledger_of(mm);
 	if (!l)
 		l = ledger_create(mm, MR_ORIGIN_EXISTING, task);
-	if (!l)
-		return 0;
+	if (!l || l->pid != tgid)
+		return 0; /* a sharer memreap did not see forked: the mm lives on with its owner */
 	mark_exiting(l, task, mm);
 	return 0;
 }

@@ -1,4 +1,5 @@
 """Ledgers against kernel truth and workloads that know what they did."""
+import ctypes
 import json
 import os
 import signal
@@ -217,6 +218,56 @@ def user_processes():
         except (OSError, ValueError):
             pass
     return pids
+
+
+def page_out(pid, address, length):
+    """process_madvise(MADV_PAGEOUT) of another process's range: the kernel's doing, for it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    iov = (ctypes.c_uint64 * 2)(address, length)
+    pidfd = libc.syscall(434, pid, 0)  # pidfd_open
+    done = libc.syscall(440, pidfd, iov, 1, 21, 0)  # process_madvise(..., MADV_PAGEOUT, 0)
+    os.close(pidfd)
+    check(done == length, f"process_madvise paged out {done} of {length}: {ctypes.get_errno()}")
+
+
+def test_a_vfork_child_older_than_memreap_leaves_its_parent_alone():
+    """A vfork child memreap never saw forked exits in its parent's mm: the ledger stays the
+    parent's, alive (later reclaim by another process is kernel_live, not the exit's)."""
+    data = "/var/tmp/memreap-vforker-%d.dat" % os.getpid()
+    with open(data, "wb") as f:
+        f.write(b"x" * (16 * MiB))
+    vf = subprocess.Popen([wl("vforker"), data], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True)
+    try:
+        child = int(vf.stdout.readline().split()[1])
+        out = tmp("vforker.rec")
+        rec = subprocess.Popen([MEMREAP, "record", "-o", out, "--pid", str(vf.pid)],
+                               stderr=subprocess.PIPE, text=True)
+        wait_for_header(out, rec)
+        os.kill(child, signal.SIGKILL)
+        _, address, length = vf.stdout.readline().split()
+        page_out(vf.pid, int(address), int(length))
+        vf.stdin.write("go\n")
+        vf.stdin.flush()
+        check(vf.wait(timeout=30) == 3, f"vforker exited {vf.returncode}")
+        wait_for_ledgers(out, "vforker", 1, rec)
+        rec.send_signal(signal.SIGINT)
+        _, err = rec.communicate(timeout=30)
+        check(rec.returncode == 0, f"record rc {rec.returncode}: {err}")
+    finally:
+        vf.kill()
+        os.unlink(data)
+    p = memreap("report", out, "--format", "json")
+    doc = json.loads(p.stdout)
+    check_document(doc)
+    led = [l for l in doc["ledgers"] if l["pid"] == vf.pid]
+    check(len(led) == 1, f"one ledger for the parent, got {len(led)}: {doc['ledgers']}")
+    led = led[0]
+    check(led["end"] == "exit" and led["exit_code"] == 3, f"the parent's exit: {led['end']} "
+          f"{led['exit_code']}")
+    close(led["kernel_live"]["file"], 16 * MiB, MiB, "paged out by another process: kernel_live")
+    check(led["kernel_exit"]["file"] < 8 * MiB,
+          f"its own text at most at the exit: {led['kernel_exit']}")
 
 
 def test_system_wide_recording_balances():

@@ -10,6 +10,7 @@
 #   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
 #   make ARCH=arm64  cross-build the BPF object and skeleton into build/arm64
 #   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
+#   make soak-budget  the same, and the recording budget: size and CPU of system-wide recordings
 #   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
 #   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
 
@@ -73,7 +74,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 .DELETE_ON_ERROR:
 
 .PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest clean install format \
-	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak test-asan test-asan-fast \
+	bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak soak-budget test-asan test-asan-fast \
 	asan-build trace-screenshot
 
 ifeq ($(ARCH),$(HOST_ARCH))
@@ -245,6 +246,10 @@ fuzz: fuzz-deps
 soak: deps
 	$(MAKE) all
 	SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
+
+soak-budget: deps
+	$(MAKE) all
+	SOAK_BUDGET=1 SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
 
 # The integration suite against memreap built with ASan+UBSan, in its own build dir: all of it
 # (test-asan), or in `make test` the groups that drive memreap's own code hardest.

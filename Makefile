@@ -13,6 +13,7 @@
 #                    a sysroot of Debian's arm64 packages: cross/arm64-sysroot.sh)
 #   make vmtest-arm64  boot Debian's arm64 6.1 and 6.12 under qemu (TCG) and run the tests there
 #   make soak      a mixed load under memreap for SOAK_SECONDS (default 600); not in `make test`
+#   make soak-budget  the same, and the recording budget: size and CPU of system-wide recordings
 #   make fuzz      libFuzzer on the report path for FUZZ_SECONDS (default 600); not in `make test`
 #   make test-asan the integration suite against a memreap built with ASan+UBSan (build-asan/)
 #   make image     the DaemonSet's OCI image from scratch with podman (deploy/container/), offline
@@ -97,7 +98,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tes
 
 .PHONY: all deps demo test unit integration vmlinux vmlinux-arm64 vmtest vmtest-5.10 vmtest-arm64 \
 	clean install format bpf bench bench-deps exporter-soak fuzz fuzz-deps fuzz-replay soak \
-	test-asan test-asan-fast asan-build trace-screenshot image image-deps
+	soak-budget test-asan test-asan-fast asan-build trace-screenshot image image-deps
 
 ifeq ($(ARCH),$(HOST_ARCH))
 all: $(BUILD)/memreap $(BUILD)/memreap.1 $(BUILD)/memreap.bash $(BUILD)/memreap.zsh $(WORKLOADS)
@@ -309,6 +310,10 @@ fuzz: fuzz-deps
 soak: deps
 	$(MAKE) all
 	SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
+
+soak-budget: deps
+	$(MAKE) all
+	SOAK_BUDGET=1 SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) tests/soak/soak.py
 
 # The integration suite against memreap built with ASan+UBSan, in its own build dir: all of it
 # (test-asan), or in `make test` the groups that drive memreap's own code hardest.

@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -94,16 +95,25 @@ def bpftrace_observer():
 
 def read_recording(path):
     """Ledgers as `memreap report --format csv` reads them (the product's one reader, which
-    knows every record type), and the final health record (type 4) from the file itself."""
+    knows every record type), and the final health record (type 4) from the file itself
+    (in a version 3 file, inside its compressed blocks: type 8, one raw deflate stream)."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"MEMREAP\0":
         raise BenchError(f"{path} is not a memreap recording")
-    health, off = None, 16
+    health, off, inflate, inner = None, 16, zlib.decompressobj(-15), b""
     while off + 8 <= len(data):
         length, kind = struct.unpack_from("<II", data, off)
         if kind == 4:
             health = json.loads(data[off + 8:off + 8 + length])["health"]
+        if kind == 8:
+            inner += inflate.decompress(data[off + 8:off + 8 + length])
+        off += 12 + length
+    off = 0
+    while off + 8 <= len(inner):
+        length, kind = struct.unpack_from("<II", inner, off)
+        if kind == 4:
+            health = json.loads(inner[off + 8:off + 8 + length])["health"]
         off += 12 + length
     if health is None:
         raise BenchError(f"{path} has no end record: the recorder did not finish")

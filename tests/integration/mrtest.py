@@ -1,9 +1,11 @@
 """Helpers for memreap's integration tests: run the real binary, load its JSON, check ledgers."""
 import json
 import os
+import struct
 import subprocess
 import tempfile
 import time
+import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # MEMREAP_BIN: another build of memreap (make test-asan); the workloads stay in build/
@@ -199,3 +201,37 @@ def wait_for_ledgers(path, comm, count, proc, timeout=30):
         check(proc.poll() is None, f"memreap exited early: {proc.returncode}")
         time.sleep(0.05)
     raise AssertionError(f"{path} never held {count} ledgers of {comm}")
+
+
+def recording_records(path):
+    """Each record of a recording as (type, payload), after its header: the compressed blocks
+    (type 8) of a version 3 file inflated into the records they hold (README "Recording
+    format"). Stops at a cut tail, as `report` does."""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(data[:8] == b"MEMREAP\0", f"{path} is not a memreap recording")
+    inflate, inner = zlib.decompressobj(-15), b""
+
+    def frames(buf):
+        at = 0
+        while at + 8 <= len(buf):
+            length, kind = struct.unpack_from("<II", buf, at)
+            if at + 12 + length > len(buf):
+                break
+            yield kind, buf[at + 8:at + 8 + length]
+            at += 12 + length
+        return at
+
+    outer = frames(data[16:])
+    next(outer)  # the header
+    for kind, payload in outer:
+        if kind != 8:
+            yield kind, payload
+            continue
+        inner += inflate.decompress(payload)
+        gen = frames(inner)
+        try:
+            while True:
+                yield next(gen)
+        except StopIteration as stop:
+            inner = inner[stop.value:]

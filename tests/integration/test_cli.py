@@ -204,5 +204,5 @@ def test_times_are_exact_in_jq():
 def test_version_names_every_contract():
     p = memreap("--version")
     check(p.returncode == 0, p.stderr)
-    for part in ("memreap/v1", "recording format 2", "memreap-metrics/v1"):
+    for part in ("memreap/v1", "recording format 3", "memreap-metrics/v1"):
         check(part in p.stdout, f"--version names {part}: {p.stdout!r}")

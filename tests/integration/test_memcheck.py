@@ -2,6 +2,7 @@
 no invalid access and no leak. Always the plain build (valgrind and ASan do not mix)."""
 import os
 import shutil
+import struct
 import subprocess
 
 from mrtest import ROOT, check, memreap, tmp, wl
@@ -27,7 +28,14 @@ def test_report_is_valgrind_clean():
     data = open(rec, "rb").read()
     cut, bad = tmp("memcheck-cut.rec"), tmp("memcheck-bad.rec")
     open(cut, "wb").write(data[:len(data) * 2 // 3])
-    open(bad, "wb").write(data[:300] + b"#" + data[301:])
+    # A byte in the middle of the longest record's payload: a compressed block's, since version 3.
+    frames, at = [], 16
+    while at + 8 <= len(data):
+        frames.append((struct.unpack_from("<I", data, at)[0], at))
+        at += 12 + frames[-1][0]
+    length, at = max(frames)
+    mid = at + 8 + length // 2
+    open(bad, "wb").write(data[:mid] + bytes([data[mid] ^ 0xff]) + data[mid + 1:])
     for args in (["--format", "json"], ["--format", "csv", "--by", "tree"],
                  ["--by", "tree"], ["--by", "interpreter", "--sort", "peak", "--top", "2"]):
         p = memcheck("report", rec, *args)

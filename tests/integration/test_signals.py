@@ -115,7 +115,7 @@ def test_sigkill_of_run_leaves_a_readable_file():
 
 
 class SmallDisk:
-    """A 64 KiB tmpfs, unmounted on exit."""
+    """A 64 KiB tmpfs, unmounted on exit (6,000 ledgers fill it, compressed)."""
 
     def __enter__(self):
         self.dir = tempfile.mkdtemp(prefix="memreap-full-")
@@ -137,7 +137,7 @@ def test_full_disk_stops_record_with_one_error_and_a_readable_file():
     with SmallDisk() as d:
         out = os.path.join(d, "full.rec")
         p = start(["record", "-o", out], out)
-        subprocess.run([wl("storm"), "1000", "8"], capture_output=True)
+        subprocess.run([wl("storm"), "6000", "8"], capture_output=True)
         _, err = p.communicate(timeout=30)  # it stops by itself
         check(p.returncode == 1, f"rc {p.returncode}: {err}")
         check_one_error_line(err, out)
@@ -148,11 +148,11 @@ def test_full_disk_stops_record_with_one_error_and_a_readable_file():
 def test_full_disk_in_run_keeps_the_commands_status():
     with SmallDisk() as d:
         out = os.path.join(d, "full.rec")
-        p = memreap("run", "-q", "-o", out, "--", "sh", "-c", f"{wl('storm')} 1000 8; exit 3")
+        p = memreap("run", "-q", "-o", out, "--", "sh", "-c", f"{wl('storm')} 6000 8; exit 3")
         check(p.returncode == 3, f"the command's status, not memreap's: rc {p.returncode}")
         check_one_error_line(p.stderr, out)
         report_json(out, complete=False)
-        p = memreap("record", "-o", out, "--", "sh", "-c", f"{wl('storm')} 1000 8; exit 4")
+        p = memreap("record", "-o", out, "--", "sh", "-c", f"{wl('storm')} 6000 8; exit 4")
         check(p.returncode == 4, f"record -- CMD too: rc {p.returncode}: {p.stderr}")
         check_one_error_line(p.stderr, out)
         report_json(out, complete=False)

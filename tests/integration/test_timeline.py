@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 
-from mrtest import MEMREAP, MiB, ROOT, check, memreap, tmp, wl
+from mrtest import MEMREAP, MiB, ROOT, check, memreap, recording_records, tmp, wl
 
 PHASES = ("M", "X", "C", "I")  # the Trace Event Format phases memreap writes
 
@@ -244,3 +244,27 @@ def test_record_takes_interval_and_event_min():
            if e["ph"] == "I" and e["name"] != "exit"] == [("munmap", 4 * MiB)], trace)
     rss = [e for e in trace["traceEvents"] if e["name"] == "rss"]
     check(len(rss) >= 4, f"samples at 50 ms while it held its memory: {len(rss)}")
+
+
+def test_record_without_timeline_or_compression():
+    """--no-compress writes format version 2 with the same records as the default's version 3
+    (compressed, smaller); --no-timeline writes no samples and no events."""
+    kinds, sizes = {}, {}
+    for name, extra in (("default", ()), ("plain", ("--no-compress",)),
+                        ("bare", ("--no-timeline", "--no-compress"))):
+        rec = tmp(f"record-{name}.rec")
+        p = memreap("record", "-o", rec, "--comm", "phases", *extra, "--", wl("phases"), "8",
+                    "4", "0.3")
+        check(p.returncode == 0 and "recorded 1 ledger to" in p.stderr, f"{name}: {p.stderr}")
+        with open(rec, "rb") as f:
+            check(f.read(12)[8] == (2 if extra else 3), f"{name}: its format version")
+        kinds[name] = sorted({k for k, _ in recording_records(rec)})
+        sizes[name] = os.path.getsize(rec)
+        doc = json.loads(memreap("report", rec, "--format", "json").stdout)
+        check([led["comm"] for led in doc["ledgers"]] == ["phases"], f"{name}: {doc}")
+    check(kinds["default"] == kinds["plain"] == [3, 4, 5, 6, 7], f"samples and events: {kinds}")
+    check(kinds["bare"] == [3, 4, 5], f"no samples, no events: {kinds}")
+    check(sizes["default"] < sizes["plain"], f"compressed is smaller: {sizes}")
+    p = memreap("record", "-o", tmp("x.rec"), "--no-timeline", "--interval", "1", "--", "true")
+    check(p.returncode == 2 and "--no-timeline leaves no room for --interval" in p.stderr,
+          p.stderr)

@@ -17,7 +17,7 @@
 #include "spawn.h"
 #include "util.h"
 
-enum { OPT_NO_ARGV = 256, OPT_INTERVAL, OPT_EVENT_MIN };
+enum { OPT_NO_ARGV = 256, OPT_INTERVAL, OPT_EVENT_MIN, OPT_NO_TIMELINE, OPT_NO_COMPRESS };
 
 static const struct cmd_option record_options[] = {
 	{ "output", 'o', true, "FILE", NULL, "the recording to write (required)" },
@@ -31,6 +31,10 @@ static const struct cmd_option record_options[] = {
 	  "--comm or CMD, 1 system-wide)" },
 	{ "event-min", OPT_EVENT_MIN, false, "SIZE", NULL,
 	  "a release of at least SIZE by a process itself is a timeline event (default 1M)" },
+	{ "no-timeline", OPT_NO_TIMELINE, false, NULL, NULL,
+	  "no samples and no release events: ledgers and health only" },
+	{ "no-compress", OPT_NO_COMPRESS, false, NULL, NULL,
+	  "write format version 2, uncompressed, which memreap before version 3 reads" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -70,6 +74,7 @@ static void catch_stop_signals(void)
 struct record_args {
 	const char *output;
 	double duration, interval;
+	bool no_timeline, no_compress, timeline_option;
 	struct collector_opts copts;
 	struct scope scope;
 	char **cmd;
@@ -112,11 +117,19 @@ static int parse_option(struct record_args *a, int opt, char **argv)
 		a->copts.no_argv = true;
 		return -1;
 	case OPT_EVENT_MIN: /* 0 from here would read as --help */
+		a->timeline_option = true;
 		rc = event_min_option(&a->copts, optarg, &record_help);
 		return rc ? rc : -1;
 	case OPT_INTERVAL:
+		a->timeline_option = true;
 		rc = interval_option(&a->interval, optarg, &record_help);
 		return rc ? rc : -1;
+	case OPT_NO_TIMELINE:
+		a->no_timeline = true;
+		return -1;
+	case OPT_NO_COMPRESS:
+		a->no_compress = true;
+		return -1;
 	}
 	return common_option(opt, &record_help, &a->copts, argv);
 }
@@ -133,6 +146,11 @@ static int parse(int argc, char **argv, struct record_args *a)
 	}
 	if (!a->output)
 		return usage_error(&record_help, "record needs -o FILE");
+	if (a->no_timeline && a->timeline_option)
+		return usage_error(&record_help,
+				   "--no-timeline leaves no room for --interval or --event-min");
+	if (a->no_timeline)
+		a->copts.release_event_min = 0;
 	a->cmd = optind < argc ? argv + optind : NULL;
 	return 0;
 }
@@ -195,7 +213,7 @@ int cmd_record(int argc, char **argv)
 		rc = EXIT_FAILURE_MEMREAP;
 		goto out;
 	}
-	if (rec_open(&rec, a.output, &s.doc.meta)) {
+	if (rec_open(&rec, a.output, &s.doc.meta, !a.no_compress)) {
 		fprintf(stderr, "memreap: cannot write recording %s: %s\n", a.output, strerror(errno));
 		rc = EXIT_FAILURE_MEMREAP;
 		goto out;
@@ -203,7 +221,7 @@ int cmd_record(int argc, char **argv)
 	s.rec = &rec;
 	if (!a.interval) /* a chosen few finely, the whole machine at a cost it does not notice */
 		a.interval = a.cmd || s.scope.chosen ? 0.1 : 1.0;
-	s.sample_every_ns = (uint64_t)(a.interval * 1e9);
+	s.sample_every_ns = a.no_timeline ? 0 : (uint64_t)(a.interval * 1e9);
 	catch_stop_signals();
 	if (a.cmd && (rc = session_start_cmd(&s, &child, a.cmd, false)))
 		goto out_rec;

@@ -212,7 +212,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "memreap: %s\n", err);
 		goto out;
 	}
-	if (a.recording && rec_open(&rec, a.recording, &s.doc.meta)) {
+	if (a.recording && rec_open(&rec, a.recording, &s.doc.meta, true)) {
 		fprintf(stderr, "memreap: cannot write recording %s: %s\n", a.recording,
 			strerror(errno));
 		goto out;

@@ -137,7 +137,7 @@ static void sample_live(struct session *s)
 		return;
 	s->next_sample_ns = now + s->sample_every_ns;
 	s->nbatch = 0;
-	collector_for_each_live(s->collector, sample_one, s, false);
+	collector_for_each_live_figures(s->collector, sample_one, s); /* no /proc reads */
 	if (!s->nbatch)
 		return;
 	rec_add_samples(s->rec, s->batch, s->nbatch, s->batch[0].ts_ns);

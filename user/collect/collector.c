@@ -770,7 +770,8 @@ static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger
 	return 0;
 }
 
-void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)
+/* names: its exe, cgroup, argv and interpreter too (the first sight of a process reads /proc). */
+static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, bool with_vm)
 {
 	int fd = bpf_map__fd(c->skel->maps.ledgers);
 	struct mr_ledger k;
@@ -782,12 +783,25 @@ void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool 
 			continue; /* ended meanwhile */
 		struct ledger l;
 
-		to_user_ledger(c, &l, &k);
+		if (names)
+			to_user_ledger(c, &l, &k);
+		else
+			ledger_from_kernel(&l, &k, c->boot_to_wall);
 		if (with_vm)
 			read_vm_status(&l);
 		fn(&l, ctx);
 		ledger_free(&l);
 	}
+}
+
+void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)
+{
+	each_live(c, fn, ctx, true, with_vm);
+}
+
+void collector_for_each_live_figures(struct collector *c, ledger_fn fn, void *ctx)
+{
+	each_live(c, fn, ctx, false, false);
 }
 
 void collector_health(struct collector *c, struct health *h)

@@ -41,6 +41,11 @@ typedef void (*ledger_fn)(const struct ledger *l, void *ctx);
 /* Every ledger still in the kernel map, as an `alive` ledger. */
 /* with_vm: also read VmPeak/VmSize from /proc (one file read per ledger). */
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm);
+/*
+ * The same with what the kernel map holds only (figures, pid, comm): no exe, cgroup, argv or
+ * interpreter, so nothing read from /proc. For samples, every --interval.
+ */
+void collector_for_each_live_figures(struct collector *c, ledger_fn fn, void *ctx);
 void collector_health(struct collector *c, struct health *h);
 /* Stats of up to max loaded programs; returns how many. */
 size_t collector_program_stats(struct collector *c, struct program_stats *out, size_t max);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "ledger_bin.h"
+#include "rec_zlib.h"
 #include "sample.h"
 #include "ledger_json.h"
 #include "recording.h"
@@ -79,7 +80,7 @@ static void add_record(struct rec_writer *w, enum rec_type type, json_object *pa
 	json_object_put(payload);
 }
 
-int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta)
+int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta, bool compress)
 {
 	unsigned char head[FILE_HEADER_LEN] = { 0 };
 
@@ -89,13 +90,24 @@ int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta
 		return -1;
 	w->path = strdup(path);
 	memcpy(head, REC_MAGIC, sizeof(REC_MAGIC));
-	put_u32(head + 8, REC_VERSION);
+	put_u32(head + 8, compress ? REC_VERSION : REC_VERSION_PLAIN);
 	if (buf_reserve(w, sizeof(head)))
 		return -1;
 	memcpy(w->buf, head, sizeof(head));
 	w->len = sizeof(head);
 	add_record(w, REC_HEADER, meta_to_json(meta));
-	return rec_flush(w);
+	if (rec_flush(w)) /* the header stays plain: what the file is reads without zlib */
+		return -1;
+	if (!compress)
+		return 0;
+	w->deflater = malloc(sizeof(*w->deflater));
+	if (!w->deflater || rec_deflate_init(w->deflater)) {
+		free(w->deflater);
+		w->deflater = NULL;
+		w->error = errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 void rec_add_ledger(struct rec_writer *w, const struct ledger *l)
@@ -140,10 +152,34 @@ void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h
 	add_record(w, REC_END, o);
 }
 
+/* Version 3: the records waiting in w->buf become type 8 records of their compressed bytes. */
+static void compress_pending(struct rec_writer *w)
+{
+	struct rec_deflater *d = w->deflater;
+	unsigned char *p;
+
+	if (!d || !w->len || w->error)
+		return;
+	if (rec_deflate_block(d, w->buf, w->len)) {
+		w->error = ENOMEM;
+		return;
+	}
+	w->len = 0;
+	for (size_t at = 0; at < d->len; at += REC_MAX_PAYLOAD) {
+		size_t n = d->len - at < REC_MAX_PAYLOAD ? d->len - at : REC_MAX_PAYLOAD;
+
+		if (!(p = frame_begin(w, n)))
+			return;
+		memcpy(p, d->out + at, n);
+		frame_end(w, REC_COMPRESSED, n);
+	}
+}
+
 int rec_flush(struct rec_writer *w)
 {
 	size_t done = 0;
 
+	compress_pending(w);
 	while (!w->error && done < w->len) {
 		ssize_t n = write(w->fd, w->buf + done, w->len - done);
 
@@ -167,9 +203,13 @@ int rec_close(struct rec_writer *w)
 		rc = -1;
 	}
 	w->fd = -1;
+	if (w->deflater)
+		rec_deflate_end(w->deflater);
+	free(w->deflater);
 	free(w->buf);
 	free(w->path);
 	w->buf = w->path = NULL;
+	w->deflater = NULL;
 	return rc;
 }
 
@@ -178,8 +218,9 @@ int rec_close(struct rec_writer *w)
 struct reader {
 	FILE *f;
 	uint32_t version; /* the file's format version */
-	uint64_t offset;
+	uint64_t offset; /* of the record read; inside version 3, of its compressed block */
 	char *payload;
+	struct rec_inflater *inflater; /* version 3, from its first compressed block */
 	char *err;
 	size_t errlen;
 };
@@ -302,7 +343,10 @@ static int apply_record(struct reader *r, struct document *d, uint32_t type, jso
 	return bad_record(r, why);
 }
 
-/* One whole record: JSON (types 1 to 4), a binary ledger (5), or a newer type (skipped). */
+static int read_compressed(struct reader *r, struct document *d, uint32_t len, bool *ended);
+
+/* One whole record: JSON (types 1 to 4), binary (5 to 7), a compressed block (8, version 3), or a
+ * newer type (skipped). */
 static int read_record(struct reader *r, struct document *d, uint32_t type, uint32_t len,
 		       bool *ended)
 {
@@ -311,14 +355,69 @@ static int read_record(struct reader *r, struct document *d, uint32_t type, uint
 
 	if (type >= REC_LEDGER_BIN && type <= REC_EVENT)
 		return apply_binary(r, d, type, len);
+	if (type == REC_COMPRESSED && r->version >= 3)
+		return read_compressed(r, d, len, ended);
 	if (type > REC_EVENT)
-		return 0; /* a record type a newer memreap added within format version 2 */
+		return 0; /* a record type a newer memreap added within the file's version */
 	o = parse_payload(r, len);
 	if (!o)
 		return -1;
 	rc = apply_record(r, d, type, o, ended);
 	json_object_put(o);
 	return rc;
+}
+
+/* The whole records inflated so far, each as if read from the file; the rest waits. */
+static int read_inflated(struct reader *r, struct document *d, bool *ended)
+{
+	struct rec_inflater *f = r->inflater;
+	const unsigned char *p = f->buf;
+	size_t at = 0;
+	uint32_t len, type;
+
+	while (!*ended && f->len - at >= FRAME_HEADER_LEN) {
+		len = get_u32(p + at);
+		type = get_u32(p + at + 4);
+		if (len > REC_MAX_PAYLOAD || type < REC_LEDGER || type == REC_COMPRESSED)
+			return bad_record(r, len > REC_MAX_PAYLOAD ?
+						     "a compressed record of impossible length" :
+						     "a compressed record of a wrong type");
+		if (f->len - at < FRAME_HEADER_LEN + len + 4)
+			break;
+		if (get_u32(p + at + FRAME_HEADER_LEN + len) !=
+		    (uint32_t)crc32(0L, p + at, FRAME_HEADER_LEN + len))
+			return bad_record(r, "a compressed record's checksum mismatch");
+		memcpy(r->payload, p + at + FRAME_HEADER_LEN, len);
+		r->payload[len] = '\0';
+		if (read_record(r, d, type, len, ended))
+			return -1;
+		at += FRAME_HEADER_LEN + len + 4;
+	}
+	rec_inflate_take(f, at);
+	return 0;
+}
+
+/* A type 8 record: the next block of the file's one deflate stream. */
+static int read_compressed(struct reader *r, struct document *d, uint32_t len, bool *ended)
+{
+	size_t room = FRAME_HEADER_LEN + REC_MAX_PAYLOAD + 4 + 65536; /* the longest record + */
+	char why[200];
+	long n = 0;
+
+	if (!r->inflater) {
+		r->inflater = malloc(sizeof(*r->inflater));
+		if (!r->inflater || rec_inflate_init(r->inflater, room)) {
+			free(r->inflater);
+			r->inflater = NULL;
+			return bad_record(r, "out of memory");
+		}
+	}
+	if (rec_inflate_feed(r->inflater, r->payload, len))
+		return bad_record(r, "out of memory");
+	while (!*ended && (n = rec_inflate_more(r->inflater, why, sizeof(why))) > 0)
+		if (read_inflated(r, d, ended))
+			return -1;
+	return !*ended && n < 0 ? bad_record(r, why) : 0;
 }
 
 /* A file that does not start like a recording: say what it is rather than "bad magic". */
@@ -428,6 +527,9 @@ out:
 	printable(err); /* they may quote the file: one line, no escapes */
 	printable(note);
 	free(r.payload);
+	if (r.inflater)
+		rec_inflate_end(r.inflater);
+	free(r.inflater);
 	if (rc < 0)
 		document_free(d);
 	return rc;

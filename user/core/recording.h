@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Recording file format, version 2 (all integers little-endian):
+ * Recording file format, version 3 (all integers little-endian):
  *
  *   "MEMREAP\0"  u32 format_version  u32 reserved
  *   record*:     u32 payload_length  u32 type  payload  u32 crc32(length, type, payload)
  *
  * Types: 1 header (JSON doc_meta, first record), 2 ledger (JSON ledger), 3 health snapshot
  * (JSON health), 4 end (JSON {"ended_ns", "health"}), 5 ledger (binary: ledger_bin.h), 6 samples
- * (binary: sample.h), 7 a timeline event (binary: sample.h). A version 2 reader skips types it does not know (added later within
- * version 2: memreap before samples skips 6); version 1 files have types 1 to 4 and still read. Records are appended as ledgers end, so a file cut short
- * (SIGKILL, full disk) reads up to its last whole record.
+ * (binary: sample.h), 7 a timeline event (binary: sample.h), 8 a compressed block (rec_zlib.h).
+ * Version 3 is version 2 compressed: the header, then only type 8 records, whose inflated bytes
+ * are version 2's records. A reader skips types it does not know (added later within a version:
+ * memreap before samples skips 6); version 1 files have types 1 to 4, version 2 files types 1 to
+ * 7, and still read. Records are appended as ledgers end, so a file cut short (SIGKILL, full
+ * disk) reads up to its last whole record (of version 3: up to its last whole block).
  */
 #ifndef MR_RECORDING_H
 #define MR_RECORDING_H
@@ -18,7 +21,8 @@
 #include "document.h"
 
 #define REC_MAGIC	    "MEMREAP"
-#define REC_VERSION	    2
+#define REC_VERSION	    3
+#define REC_VERSION_PLAIN   2 /* uncompressed: what memreap before compression reads */
 #define REC_MAX_PAYLOAD	    (1u << 20)
 
 enum rec_type {
@@ -29,6 +33,7 @@ enum rec_type {
 	REC_LEDGER_BIN = 5,
 	REC_SAMPLES = 6,
 	REC_EVENT = 7,
+	REC_COMPRESSED = 8,
 };
 
 struct rec_writer {
@@ -37,9 +42,11 @@ struct rec_writer {
 	char *buf;
 	size_t len, cap;
 	int error; /* errno of the first failed write; the writer stops writing after it */
+	struct rec_deflater *deflater; /* version 3: what follows the header is compressed */
 };
 
-int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta);
+/* A recording of version 3 (compressed), or of version 2 (plain) for older readers. */
+int rec_open(struct rec_writer *w, const char *path, const struct doc_meta *meta, bool compress);
 void rec_add_ledger(struct rec_writer *w, const struct ledger *l);
 struct sample;
 /* Samples taken at ts_ns, in records of at most SAMPLE_BATCH_MAX. */

@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/cross/arm64-apt.sh"
 DEST=${1:?usage: arm64-sysroot.sh DIR}
 BUILD_PACKAGES="libc6-dev libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libncurses-dev
-		libmicrohttpd-dev libcap-dev"
+		libmicrohttpd-dev libcap-dev libyaml-dev libcrypt-dev libgnutls28-dev"
 GUEST_PACKAGES="busybox-static python3.11 util-linux"
 DEBS=$ARM64_CACHE/debs
 

@@ -15,13 +15,13 @@
 
 static void wait_to_be_killed(void)
 {
-	/* Only system calls here: the stack and the data are the parent's. */
+	/* System calls only (pause() is one): the stack and the data are the parent's. */
 	char msg[32];
 	int n = snprintf(msg, sizeof(msg), "child %ld\n", (long)syscall(SYS_getpid));
 
 	syscall(SYS_write, 1, msg, n);
 	for (;;)
-		syscall(SYS_pause);
+		pause();
 }
 
 int main(int argc, char **argv)

@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${1:?usage: arm64-sysroot.sh DIR}
 BUILD_PACKAGES="libc6-dev libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libncurses-dev
 		libmicrohttpd-dev libcap-dev libyaml-dev libcrypt-dev libgnutls28-dev"
-GUEST_PACKAGES="busybox-static python3.11 util-linux"
+GUEST_PACKAGES="busybox-static python3.11 util-linux bpftool"
 DEBS=$ARM64_CACHE/debs
 
 # Every package the wanted ones need, recursively (the first of each alternative).

@@ -84,7 +84,8 @@ copy_libs() {
 	done
 }
 
-# busybox, python3.11, setpriv and memreap's build and tests, all arm64.
+# busybox, python3.11, setpriv, bpftool (test_doctor's own probe of the guest's kernel) and
+# memreap's build and tests, all arm64.
 build_common() {
 	local r=$WORK/root s=$SYSROOT
 
@@ -95,6 +96,7 @@ build_common() {
 	ln -s "$TRIPLET/ld-linux-aarch64.so.1" "$r/lib/ld-linux-aarch64.so.1"
 	cp "$s/bin/busybox" "$r/bin/busybox"
 	cp "$s/usr/bin/setpriv" "$r/bin/setpriv"
+	cp "$s/usr/sbin/bpftool" "$r/usr/sbin/bpftool"
 	cp "$ROOT/tests/vmtest/init" "$r/init"
 	cp "$s/usr/bin/$PY" "$r/usr/bin/$PY" && ln -s "$PY" "$r/usr/bin/python3"
 	tar -C "$s/usr/lib" --exclude="$PY/test" --exclude="$PY/idlelib" --exclude="$PY/tkinter" \
@@ -103,7 +105,7 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/arm64/memreap" "$ROOT/build/arm64/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" \
+	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/usr/sbin/bpftool" "$r/memreap/build/memreap" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
 }

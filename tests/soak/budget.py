@@ -17,10 +17,14 @@ import signal
 import statistics
 import struct
 import subprocess
+import sys
 import threading
 import time
 
 from mrtest import MEMREAP, MiB, check, recording_records, tmp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from bench_procs import BpfStats  # noqa: E402  (make bench's, the same switch)
 
 BYTES_PER_10_MIN = 50 * MiB
 CPU_PERCENT = 1.0
@@ -82,21 +86,6 @@ class SystemRecorder:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.communicate()
-
-
-class BpfStats:
-    """kernel.bpf_stats_enabled=1 inside the block (BPF run times), the old value after."""
-    PATH = "/proc/sys/kernel/bpf_stats_enabled"
-
-    def __enter__(self):
-        with open(self.PATH) as f:
-            self.old = f.read().strip()
-        with open(self.PATH, "w") as f:
-            f.write("1")
-
-    def __exit__(self, *exc):
-        with open(self.PATH, "w") as f:
-            f.write(self.old)
 
 
 class Budget:

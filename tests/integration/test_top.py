@@ -374,6 +374,18 @@ def wait_for(pattern, timeout=8):
     raise AssertionError(f"never saw {pattern!r} on the screen:\n{screen()}")
 
 
+def wait_for_frame(pattern, timeout=8):
+    """Waits for a whole frame: a resize shows tmux's reflow of the old one until top redraws."""
+    frame = r"\A\s*memreap top - up .*(?:\n.*){%d}\n\s*PID " % (len(HEADER) - 1)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = screen()
+        if re.search(frame, text) and re.search(pattern, text):
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"never saw a whole frame with {pattern!r}:\n{screen()}")
+
+
 def test_screen_in_tmux():
     if not shutil.which("tmux"):
         return "skip: tmux not installed (make deps installs it)"
@@ -415,7 +427,7 @@ def test_screen_in_tmux():
         tmux("send-keys", "-t", "mrtop", "x")
         wait_for(r"sort: pid desc")
         tmux("resize-window", "-t", "mrtop", "-x", "80", "-y", "24")
-        text = wait_for(r"Recently ended")
+        text = wait_for_frame(r"Recently ended")
         check(all(len(l) <= 80 for l in text.splitlines()), "fits 80 columns")
         check(text.splitlines()[len(HEADER)].split()[-1] == "AGE", f"no RSS-HISTORY:\n{text}")
         for line, pattern in zip(text.splitlines(), HEADER):  # and no number is cut

@@ -147,7 +147,20 @@ $(BUILD)/memreap.bpf.o: bpf/memreap.bpf.c $(wildcard bpf/*.h) \
 $(BUILD)/memreap.skel.h: $(BUILD)/memreap.bpf.o
 	$(BPFTOOL) gen skeleton $< name memreap_bpf > $@
 
-$(BUILD)/collect/collector.o: $(BUILD)/memreap.skel.h
+# The legacy object: the same sources with -DMR_LEGACY, one fallback per feature Linux 5.10 lacks
+# (README "Kernel support"); x86_64 only. The collector loads it where the probes find them missing.
+$(BUILD)/memreap_legacy.bpf.o: bpf/memreap.bpf.c $(wildcard bpf/*.h) \
+			       vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -DMR_LEGACY -c $< -o $@
+
+$(BUILD)/memreap_legacy.skel.h: $(BUILD)/memreap_legacy.bpf.o
+	$(BPFTOOL) gen skeleton $< name memreap_legacy_bpf > $@
+
+ifeq ($(ARCH),x86)
+LEGACY_SKEL := $(BUILD)/memreap_legacy.skel.h
+$(BUILD)/collect/%.o: CPPFLAGS += -DMR_HAVE_LEGACY
+endif
+$(BUILD)/collect/collector.o: $(BUILD)/memreap.skel.h $(LEGACY_SKEL)
 $(BUILD)/collect/%.o: CPPFLAGS += -I$(BUILD)
 
 # -MMD: each object depends on the headers it includes (build/**/*.d).

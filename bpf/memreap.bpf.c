@@ -20,6 +20,10 @@
 #include "memreap.h"
 #include "rss_counter.bpf.h"
 
+#if defined(MR_LEGACY) && !defined(__TARGET_ARCH_x86)
+#error "the legacy object (Linux 5.10) is x86_64's only: its task_regs() is x86's task_pt_regs()"
+#endif
+
 char LICENSE[] SEC("license") = "GPL";
 
 #define EEXIST 17 /* include/uapi/asm-generic/errno-base.h */
@@ -109,6 +113,35 @@ struct mr_health health;
 struct mr_paths paths;
 __u64 ledger_seq;
 
+#ifdef MR_LEGACY
+/*
+ * No atomic fetch-and-add before 5.12: each CPU numbers the ledgers it creates (programs that
+ * create ledgers do not nest on a CPU); the CPU in the low bits keeps the ids unique.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ledger_ids SEC(".maps");
+
+static __always_inline __u64 next_ledger_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&ledger_ids, &zero);
+
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return *seq << 10 | (bpf_get_smp_processor_id() & (MR_MAX_CPUS - 1));
+}
+#else
+static __always_inline __u64 next_ledger_id(void)
+{
+	return __sync_fetch_and_add(&ledger_seq, 1) + 1;
+}
+#endif
+
 static __always_inline int kind_of(int member)
 {
 	switch (member) {
@@ -134,14 +167,47 @@ static __always_inline __u64 resident_bytes(const struct mr_ledger *l)
 	       clamped(l->cur[MR_MM_SHMEMPAGES]);
 }
 
+/*
+ * The current task. A BTF pointer (5.11+): its fields are plain loads, no bpf_probe_read_kernel()
+ * per field. MR_LEGACY (5.10): a plain address, every field read with BPF_CORE_READ.
+ */
+#ifdef MR_LEGACY
+#define current_task() ((struct task_struct *)bpf_get_current_task())
+#define task_field(task, field) BPF_CORE_READ(task, field)
+#define regs_field(regs, field) BPF_CORE_READ(regs, field)
+#else
+#define current_task() bpf_get_current_task_btf()
+#define task_field(task, field) ((task)->field)
+#define regs_field(regs, field) ((regs)->field)
+#endif
+
+#ifdef MR_LEGACY
+extern bool CONFIG_KASAN __kconfig __weak;
+
+/*
+ * No bpf_task_pt_regs() before 5.15: x86_64's task_pt_regs(), the registers saved at the top of
+ * the task's stack. THREAD_SIZE: 16 KiB, twice that with KASAN (5.10's BTF cannot size it).
+ */
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	__u64 size = CONFIG_KASAN ? 32768 : 16384;
+	void *stack = BPF_CORE_READ(task, stack);
+
+	if (!stack)
+		return NULL;
+	return (struct pt_regs *)(stack + size - bpf_core_type_size(struct pt_regs));
+}
+#else
+#define task_regs(task) ((struct pt_regs *)bpf_task_pt_regs(task))
+#endif
+
 static __always_inline long syscall_nr(struct task_struct *task)
 {
 	struct pt_regs *regs;
 
-	if (task->flags & PF_KTHREAD)
+	if (task_field(task, flags) & PF_KTHREAD)
 		return -1;
-	/* A BTF pointer: its fields are plain loads, no bpf_probe_read_kernel() per field. */
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = task_regs(task);
 	if (!regs)
 		return -1;
 #if defined(__TARGET_ARCH_x86)
@@ -149,11 +215,11 @@ static __always_inline long syscall_nr(struct task_struct *task)
 	 * orig_ax holds an exception's error code too (a page fault's is 4 to 7, sometimes more):
 	 * only a system call in progress has ax at -ENOSYS until it returns.
 	 */
-	if (regs->ax != (unsigned long)-ENOSYS)
+	if (regs_field(regs, ax) != (unsigned long)-ENOSYS)
 		return -1;
-	return regs->orig_ax;
+	return regs_field(regs, orig_ax);
 #elif defined(__TARGET_ARCH_arm64)
-	return regs->syscallno;
+	return regs_field(regs, syscallno);
 #else
 	return -1;
 #endif
@@ -267,7 +333,7 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	if (!l)
 		return NULL;
 	__builtin_memset(l, 0, sizeof(*l));
-	l->id = __sync_fetch_and_add(&ledger_seq, 1) + 1;
+	l->id = next_ledger_id();
 	l->mm = key;
 	l->start_ns = bpf_ktime_get_boot_ns();
 	l->exit_code = -1;
@@ -306,14 +372,14 @@ static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
 /* First sight of mm at an RSS change made by the current task: decide how it began. */
 static __noinline struct mr_ledger *ledger_first_sight(struct mm_struct *mm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *own = task->mm;
+	struct task_struct *task = current_task();
+	struct mm_struct *own = task_field(task, mm);
 	long nr;
 
 	if (own == mm)
 		return ledger_create(mm, MR_ORIGIN_EXISTING, task);
 	nr = syscall_nr(task);
-	if (!(task->flags & PF_MEMALLOC)) {
+	if (!(task_field(task, flags) & PF_MEMALLOC)) {
 		/* fork copies the parent's pages into the child's counters from the parent. */
 		if (is_fork_call(nr))
 			return ledger_create(mm, MR_ORIGIN_FORK, NULL);
@@ -333,7 +399,7 @@ static __noinline struct mr_ledger *ledger_first_sight(struct mm_struct *mm)
 				 * The parent it was forked from, even if gone by now; not for a
 				 * vfork child, whose old mm is its parent's.
 				 */
-				if (old && old->pid == task->tgid && old->ppid)
+				if (old && old->pid == task_field(task, tgid) && old->ppid)
 					l->ppid = old->ppid;
 			}
 			return l;
@@ -358,7 +424,7 @@ static __always_inline void account_untracked(struct mm_struct *mm, int member)
 	}
 	member &= MR_NMEMBERS - 1; /* in range (on_rss_stat checked); proven to the verifier */
 	value = rss_counter_bytes(mm, member, page_shift);
-	delta = value - __sync_lock_test_and_set(&last[member], value);
+	delta = value - swap_booked(&last[member], value);
 	if (member != MR_MM_SWAPENTS)
 		__sync_fetch_and_add(&health.unattributed_bytes, delta < 0 ? -delta : delta);
 }
@@ -399,10 +465,10 @@ static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct
 static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_struct *mm,
 					      struct task_struct *task, int k, int *call)
 {
-	unsigned int flags = task->flags;
+	unsigned int flags = task_field(task, flags);
 
 	/* First: a task still using this mm (a CLONE_VM sharer may outlive the owner's group). */
-	if (task->mm == mm) {
+	if (task_field(task, mm) == mm) {
 		long nr = syscall_nr(task);
 
 		*call = call_of(nr);
@@ -423,7 +489,7 @@ static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_str
 		return MR_REL_EXIT;
 	if (l->state == MR_STATE_EXECED)
 		return MR_REL_EXEC;
-	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
+	if (l->pid == task_field(task, tgid) && !(flags & PF_MEMALLOC)) {
 		/*
 		 * Kernels that run sched_process_exit after exit_mm() (6.1, ...): teardown
 		 * comes first, with exit_code already set and the VM sizes still in place.
@@ -436,6 +502,9 @@ static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_str
 		if (is_exec_call(syscall_nr(task)) && l->state != MR_STATE_BUILDING) {
 			l->state = MR_STATE_EXECED;
 			l->end_ns = bpf_ktime_get_boot_ns();
+#ifdef MR_LEGACY
+			read_vm(l, mm); /* its end comes after exec_mmap() may have freed the mm */
+#endif
 			return MR_REL_EXEC;
 		}
 	}
@@ -445,7 +514,7 @@ static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_str
 static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *mm, int k,
 					 __u64 bytes)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	int call = MR_CALL_OTHER;
 	__u32 cat = release_category(l, mm, task, k, &call);
 
@@ -461,9 +530,10 @@ static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *
 	if (owner_teardown(l, mm, task, cat)) {
 		if (!l->teardown_window)
 			window_teardown_begin(task, l, cat, k, bytes);
-		return;
+	} else {
+		window_release(task, l, cat, call, k, bytes);
 	}
-	window_release(task, l, cat, call, k, bytes);
+	teardown_elsewhere(l, mm, task);
 }
 
 /*
@@ -488,6 +558,31 @@ static __always_inline void seed_task(struct task_struct *t)
 		seeded++;
 }
 
+/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
+static __always_inline void note_counter_layout(void)
+{
+	paths.counter_layout = MR_COUNTERS_PERCPU;
+	if (bpf_core_type_exists(struct mm_rss_stat___old))
+		paths.counter_layout = MR_COUNTERS_ATOMIC;
+}
+
+#ifdef MR_LEGACY
+/*
+ * No bpf_loop() before 5.17: the task iterator (5.8) runs this once per task, with the RCU read
+ * lock held; user space reads the iterator once through.
+ */
+SEC("iter/task")
+int seed_existing(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+
+	if (!t)
+		return 0;
+	note_counter_layout();
+	seed_task(t);
+	return 0;
+}
+#else
 static long seed_next(__u32 i, struct seed_walk *w)
 {
 	struct task_struct *cur = w->task; /* outside BPF_CORE_READ: seed_walk is ours, not CO-RE */
@@ -506,10 +601,7 @@ int seed_existing(void *ctx)
 {
 	struct seed_walk w;
 
-	/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
-	paths.counter_layout = MR_COUNTERS_PERCPU;
-	if (bpf_core_type_exists(struct mm_rss_stat___old))
-		paths.counter_layout = MR_COUNTERS_ATOMIC;
+	note_counter_layout();
 	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
 	w.first = (struct task_struct *)bpf_get_current_task();
 	w.task = w.first;
@@ -517,6 +609,7 @@ int seed_existing(void *ctx)
 	bpf_loop(1 << 22, seed_next, &w, 0);
 	return 0;
 }
+#endif
 
 /*
  * An interpreter begins its own shutdown (Py_FinalizeEx, perl_destruct, node::FreeEnvironment,
@@ -525,8 +618,8 @@ int seed_existing(void *ctx)
 SEC("uprobe")
 int BPF_KPROBE(on_shutdown) /* a uprobe: libbpf 1.1 has no BPF_UPROBE yet */
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *mm = task->mm;
+	struct task_struct *task = current_task();
+	struct mm_struct *mm = task_field(task, mm);
 	struct mr_ledger *l;
 
 	if (!mm)
@@ -667,6 +760,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct mr_event_exec *e;
 	bool shared = bpf_map_delete_elem(&sharers, &tgid) == 0;
 
+	window_exec_done();
 	if (!l)
 		l = ledger_create(mm, MR_ORIGIN_EXEC, task);
 	if (!l)
@@ -713,9 +807,9 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	struct mr_ledger *l;
 	__u32 tgid;
 
+	window_task_exit(); /* task is the current one */
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return 0;
-	window_task_exit(); /* task is the current one */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* other threads of the group live on */
 	tgid = BPF_CORE_READ(task, tgid);
@@ -783,8 +877,11 @@ static __always_inline void park(struct mr_ledger *l)
 		__sync_fetch_and_add(&health.lost_ledgers, 1);
 }
 
-SEC("raw_tp/exit_mmap")
-int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
+/*
+ * mm's teardown is over: its ledger ends. how: END_INEXACT, frees after this point are not
+ * matched (MR_LEGACY, a teardown run elsewhere); END_MM_GONE, exec may have freed the mm.
+ */
+static __noinline int ledger_end(struct mm_struct *mm, __u32 how)
 {
 	__u64 key = (__u64)mm;
 	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key), *copy = NULL;
@@ -793,9 +890,11 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 
 	if (!l)
 		return 0;
+	l->end_inexact = !!(how & END_INEXACT);
 	if (l->state == MR_STATE_EXECED) {
 		l->end = MR_END_EXEC;
-		read_vm(l, mm); /* the replaced image's sizes: exit_mmap leaves them in place */
+		if (!(how & END_MM_GONE)) /* the replaced image's sizes: its teardown keeps them */
+			read_vm(l, mm);
 	} else {
 		l->end = MR_END_EXIT;
 		if (l->state != MR_STATE_EXITING) {
@@ -803,7 +902,7 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 			read_vm(l, mm);
 		}
 		/* The OOM reaper may have left the exit's teardown nothing to book. */
-		note_oom_victim(l, bpf_get_current_task_btf(), mm);
+		note_oom_victim(l, current_task(), mm);
 	}
 	reconcile(l, mm);
 	window_teardown_done(l);
@@ -831,6 +930,14 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 		__sync_fetch_and_add(&health.lost_ledgers, 1);
 	return 0;
 }
+
+#ifndef MR_LEGACY
+SEC("raw_tp/exit_mmap")
+int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
+{
+	return ledger_end(mm, 0);
+}
+#endif
 
 /*
  * The mark_victim tracepoint's arguments since 6.8 (and in 6.1.y since the backport, Debian's

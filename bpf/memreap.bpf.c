@@ -318,6 +318,21 @@ static __always_inline void send_new(struct mr_ledger *l)
 	bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
+/* How ledger_end() ends a ledger. */
+#define END_INEXACT 1 /* the teardown's last frees may not be matched */
+#define END_MM_GONE 2 /* the mm may be freed, or another: its sizes were read before */
+#define END_KEEP_WINDOW 4 /* the caller settled this task's window and goes on using it */
+
+static int ledger_end(struct mm_struct *mm, __u32 how);
+
+#ifdef MR_LEGACY
+/* x86's mm->context.ctx_id: unique for the life of the system, where an mm's address is not. */
+static __always_inline __u64 mm_identity(struct mm_struct *mm)
+{
+	return BPF_CORE_READ(mm, context.ctx_id);
+}
+#endif
+
 /*
  * Create the ledger of an mm seen for the first time. An mm being built by fork or exec starts
  * from zero; any other mm predates memreap and its baseline is what is resident now.
@@ -340,6 +355,9 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	l->origin = origin;
 	l->zero_start = origin != MR_ORIGIN_EXISTING;
 	l->last_call = MR_CALL_OTHER;
+#ifdef MR_LEGACY
+	l->mm_ctx_id = mm_identity(mm);
+#endif
 	set_owner(l, existing_owner(mm, origin, owner));
 	if (origin == MR_ORIGIN_EXISTING) {
 		for (int m = 0; m < MR_NMEMBERS; m++) {
@@ -365,8 +383,20 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
 {
 	__u64 key = (__u64)mm;
+	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key);
 
-	return bpf_map_lookup_elem(&ledgers, &key);
+#ifdef MR_LEGACY
+	/*
+	 * Without exit_mmap an exec's teardown ends after exec_mmap() (release_window.bpf.h), and
+	 * another CPU may have had the freed mm's address for a new mm by then: the old ledger
+	 * ends now, less exact (frees its window matched may not have reached it).
+	 */
+	if (l && l->mm_ctx_id != mm_identity(mm)) {
+		ledger_end(mm, END_MM_GONE | END_INEXACT);
+		return NULL;
+	}
+#endif
+	return l;
 }
 
 /* First sight of mm at an RSS change made by the current task: decide how it began. */
@@ -899,13 +929,16 @@ static __noinline int ledger_end(struct mm_struct *mm, __u32 how)
 		l->end = MR_END_EXIT;
 		if (l->state != MR_STATE_EXITING) {
 			l->end_ns = bpf_ktime_get_boot_ns();
-			read_vm(l, mm);
+			if (!(how & END_MM_GONE))
+				read_vm(l, mm);
 		}
 		/* The OOM reaper may have left the exit's teardown nothing to book. */
-		note_oom_victim(l, current_task(), mm);
+		if (!(how & END_MM_GONE))
+			note_oom_victim(l, current_task(), mm);
 	}
 	reconcile(l, mm);
-	window_teardown_done(l);
+	if (!(how & END_KEEP_WINDOW))
+		window_teardown_done(l);
 	/* A deleted entry can be reused at once by another CPU: copy the ledger out first. */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {

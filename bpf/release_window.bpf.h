@@ -43,12 +43,6 @@ struct release_window {
 	__u64 pending[MR_NKINDS]; /* matched, not added to the ledger yet */
 };
 
-/* How ledger_end() (memreap.bpf.c) ends a ledger. */
-#define END_INEXACT 1 /* the teardown's last frees are not matched */
-#define END_MM_GONE 2 /* exec_mmap() may have freed the mm: its sizes were read before */
-
-static int ledger_end(struct mm_struct *mm, __u32 how);
-
 #ifdef MR_LEGACY
 /*
  * No task storage before 5.11: a preallocated hash keyed by thread id, whose entry goes at the
@@ -110,6 +104,24 @@ static __noinline void window_settle(struct release_window *w)
 		window_flush(w, l);
 }
 
+#ifdef MR_LEGACY
+static bool window_ends_teardown(struct release_window *w, __u32 cat);
+
+/*
+ * A window closes, or gives way to another. Without exit_mmap (5.10) an exec's teardown in this
+ * task is over by then: exec_mmap() ran it, and the task's state changed after (ELF_PLAT_INIT
+ * clears the registers that say execve). Its ledger ends here, or else at sched_process_exec.
+ */
+static __noinline void window_settle_end(struct release_window *w)
+{
+	window_settle(w);
+	if (window_ends_teardown(w, MR_REL_EXEC))
+		ledger_end((struct mm_struct *)w->mm, END_MM_GONE | END_KEEP_WINDOW);
+}
+#else
+#define window_settle_end window_settle
+#endif
+
 /* A release by the process itself of at least release_event_min bytes: the timeline's event. */
 static __always_inline void window_report(struct release_window *w)
 {
@@ -140,7 +152,7 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 
 	if (w->ledger) {
 		window_report(w);
-		window_settle(w);
+		window_settle_end(w);
 	}
 	/*
 	 * Still in the same state (kswapd going from one address space to the next, say), with
@@ -275,7 +287,7 @@ static __always_inline void window_end(struct task_struct *task, struct release_
 static __always_inline void window_close(struct task_struct *task, struct release_window *w)
 {
 	window_report(w);
-	window_settle(w);
+	window_settle_end(w);
 	window_end(task, w);
 }
 

@@ -29,8 +29,8 @@ NO_FALLBACK = "not supported yet, memreap cannot run without it"
 # What the legacy object (-DMR_LEGACY, x86_64, kernels with atomic RSS counters: Linux 5.10) does
 # without each hook or feature it has a fallback for.
 FALLBACKS = {
-    "exit_mmap": "an exit's teardown ends at sched_process_exit, an exec's at sched_process_exec, "
-                 "another at its last RSS change (end_inexact)",
+    "exit_mmap": "an exit's teardown ends at sched_process_exit, an exec's once the task moves "
+                 "on, another at its last RSS change (end_inexact)",
     "task BTF": "bpf_get_current_task() and BPF_CORE_READ() for every task field",
     "task storage": "a preallocated hash of release windows keyed by thread id, deleted at the "
                     "thread's sched_process_exit",
@@ -255,3 +255,15 @@ def test_doctor_without_privileges_still_fails_what_it_checked():
     check(p.stdout.splitlines()[-1] ==
           "verdict: memreap does NOT work on this kernel (FAIL above); run memreap doctor as root "
           "(or with CAP_BPF and CAP_PERFMON) for what was not checked", p.stdout)
+
+
+def test_doctor_with_the_legacy_object_where_it_can_load():
+    """MEMREAP_BPF_OBJECT=legacy loads the legacy object (5.10's fallbacks) on any x86_64 kernel
+    with atomic RSS counters (before 6.2): there its self-test passes too, and doctor names it."""
+    if not LEGACY_BUILT or not KernelBTF().has(STRUCT, "mm_rss_stat"):
+        return "skip: the legacy object is x86_64's, for atomic RSS counters (before 6.2)"
+    p = memreap("doctor", env=dict(os.environ, MEMREAP_BPF_OBJECT="legacy"))
+    found = lines(p.stdout)
+    check(p.returncode == 0 and found["BPF object"] == ("ok", OBJECT_LEGACY), p.stdout)
+    check(found["self-test"][0] == "ok" and found["exit order"][1].endswith(
+        "the teardown's end ends it (exit_mmap's fallback)"), p.stdout)

@@ -15,7 +15,7 @@ const struct hook hooks[] = {
 	  NULL },
 	{ "exit_mmap", "on_exit_mmap", "(mm): the teardown is over, the ledger ends", "6.1", 1,
 	  NULL,
-	  "an exit's teardown ends at sched_process_exit, an exec's at sched_process_exec, "
+	  "an exit's teardown ends at sched_process_exit, an exec's once the task moves on, "
 	  "another at its last RSS change (end_inexact)" },
 	{ "mm_page_free", "on_page_free",
 	  "(page, order): a page went back to the page allocator (freed, not just unmapped)",

@@ -320,11 +320,11 @@ static __always_inline void window_growth(void)
 static __noinline bool window_ends_teardown(struct release_window *w, __u32 cat)
 {
 	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &w->mm);
-	struct mm_struct *mm = (struct mm_struct *)w->mm; /* outside BPF_CORE_READ: ours, not CO-RE */
+	struct mm_struct *mm = (struct mm_struct *)w->mm; /* outside BPF_CORE_READ: not CO-RE */
 
 	if (!l || l->id != w->ledger || !l->teardown_window || w->cat != cat)
 		return false;
-	/* An exit's teardown ran in exit_mm() when it dropped the mm's last user; active_mm holds it. */
+	/* An exit's teardown ran in exit_mm() when it dropped the last user; active_mm holds it. */
 	return cat != MR_REL_EXIT || !BPF_CORE_READ(mm, mm_users.counter);
 }
 

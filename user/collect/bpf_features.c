@@ -30,7 +30,7 @@ static int probe_loop(void)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
 }
 
-/* In the order Linux gained them; the fallbacks are the legacy object's (README, "Kernel support"). */
+/* In the order Linux gained them; fallbacks are the legacy object's (README, "Kernel support"). */
 const struct feature features[] = {
 	{ "ring buffer", "BPF_MAP_TYPE_RINGBUF", "for ended ledgers and rare events", "5.8",
 	  probe_ringbuf, NULL },

@@ -34,7 +34,7 @@ extern const size_t nfeatures;
  * for the atomic RSS counters of kernels before 6.2.
  */
 bool legacy_object_built(void);
-/* MEMREAP_BPF_OBJECT=legacy: the legacy object wherever it can load (its tests on newer kernels). */
+/* MEMREAP_BPF_OBJECT=legacy: the legacy object wherever it can load (tested on 6.1 as well). */
 bool legacy_object_forced(void);
 
 /* The kernel's BTF: /sys/kernel/btf/vmlinux, or MEMREAP_BTF=FILE (kernels that expose none). */

@@ -730,7 +730,8 @@ struct collector *collector_open(const struct collector_opts *o,
 	c->no_argv = o && o->no_argv;
 	c->boot_to_wall = boot_to_wall_offset_ns();
 	libbpf_set_print(libbpf_log);
-	if (check_kernel(btf, &legacy, err, errlen) || load_programs(c, o, btf, legacy, err, errlen) ||
+	if (check_kernel(btf, &legacy, err, errlen) ||
+	    load_programs(c, o, btf, legacy, err, errlen) ||
 	    attach_hooks(c, err, errlen))
 		goto fail;
 	watch_path(c);

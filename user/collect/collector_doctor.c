@@ -94,7 +94,8 @@ static void check_hooks(const struct btf *btf, struct kernel_check *c, int *n, i
 			return;
 		if (nargs < 0)
 			snprintf(k->result, sizeof(k->result),
-				 "raw tracepoint MISSING (in Linux since %s): %s%s; memreap reads %s",
+				 "raw tracepoint MISSING (in Linux since %s): %s%s; memreap reads "
+				 "%s",
 				 h->since, fallback ? "fallback (legacy object): " : "",
 				 fallback ? h->fallback : MR_NO_FALLBACK, h->reads);
 		else

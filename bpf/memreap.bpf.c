@@ -570,7 +570,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	rss = resident_bytes(l);
 	if (rss > l->peak_rss)
 		l->peak_rss = rss;
-	window_growth();
+	window_growth(l);
 	return 0;
 }
 

@@ -110,6 +110,8 @@ struct mr_ledger {
 	__u64 freed[MR_NRELEASES][MR_NKINDS];
 	__u64 by_call[MR_NCALLS];
 	__u64 peak_rss;
+	__u32 open_events; /* its tasks' self releases not over as timeline events yet */
+	__u32 pad2;
 	__u64 vm_peak;
 	__u64 vm_at_end;
 	__u64 swap_at_end;

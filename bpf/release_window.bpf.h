@@ -37,6 +37,8 @@ struct release_window {
 	__u32 cat;     /* enum mr_release */
 	__u32 mixed;   /* opened in the same state while another ledger's budget was unmatched */
 	__u32 self_call; /* a self release's call (enum mr_call) */
+	__u32 open_event; /* a self release not over as an event yet: counted in open_events */
+	__u32 pad;
 	__u64 opened_ns; /* when the bytes in released began */
 	__u64 released;  /* bytes of the current release: a large one is an event */
 	__u64 budget[MR_NKINDS];  /* released in this window, not matched by a free yet */
@@ -75,13 +77,22 @@ static __always_inline void window_flush(struct release_window *w, struct mr_led
 	}
 }
 
-/* Flush into the window's ledger, found again by key and id (it may have ended meanwhile). */
-static __noinline void window_settle(struct release_window *w)
+/* The window's ledger, found again by key and id: NULL when it has ended meanwhile. */
+static __always_inline struct mr_ledger *window_ledger(struct release_window *w)
 {
 	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &w->mm);
 
-	if (l && l->id == w->ledger)
+	return l && l->id == w->ledger ? l : NULL;
+}
+
+/* Flush into the window's ledger; returns it (NULL when it has ended). */
+static __noinline struct mr_ledger *window_settle(struct release_window *w)
+{
+	struct mr_ledger *l = window_ledger(w);
+
+	if (l)
 		window_flush(w, l);
+	return l;
 }
 
 /* A release by the process itself of at least release_event_min bytes: the timeline's event. */
@@ -106,16 +117,29 @@ static __always_inline void window_report(struct release_window *w)
 	bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
+/*
+ * The window's release is over as a timeline event: reported if it is one. l is the window's
+ * ledger (NULL when it has ended), whose open_events no longer counts it.
+ */
+static __always_inline void window_event_end(struct release_window *w, struct mr_ledger *l)
+{
+	window_report(w);
+	w->released = 0;
+	if (!w->open_event)
+		return;
+	w->open_event = 0;
+	if (l)
+		__sync_fetch_and_sub(&l->open_events, 1);
+}
+
 static __noinline void window_open(struct release_window *w, struct task_struct *task,
 				   struct mr_ledger *l, __u32 cat, int call)
 {
 	bool unmatched = w->budget[MR_ANON] | w->budget[MR_FILE] | w->budget[MR_SHMEM];
 	bool same_state = w->ledger && window_state_is(w, task);
 
-	if (w->ledger) {
-		window_report(w);
-		window_settle(w);
-	}
+	if (w->ledger)
+		window_event_end(w, window_settle(w));
 	/*
 	 * Still in the same state (kswapd going from one address space to the next, say), with
 	 * pages of the last ledger not freed yet: the frees that follow could be either's.
@@ -161,6 +185,10 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 	if (release_event_min && !w->released) /* a release's first bytes: when it began */
 		w->opened_ns = bpf_ktime_get_boot_ns();
 	w->released += bytes;
+	if (release_event_min && cat == MR_REL_SELF && !w->open_event) {
+		w->open_event = 1;
+		__sync_fetch_and_add(&l->open_events, 1);
+	}
 	if (k >= 0 && k < MR_NKINDS)
 		w->budget[k] += bytes;
 }
@@ -226,30 +254,28 @@ static __always_inline void window_end(struct task_struct *task, struct release_
 
 static __always_inline void window_close(struct task_struct *task, struct release_window *w)
 {
-	window_report(w);
-	window_settle(w);
+	window_event_end(w, window_settle(w));
 	window_end(task, w);
 }
 
 /*
  * rss_stat: an address space grew in this task's context (a fault). A release still counted
  * from another state is over as an event (two munmaps with faults between them are two events);
- * the window itself stays for its frees, and no storage comes or goes. Cheap without storage,
- * and nothing at all without release events (top, the exporter: the verifier drops it).
+ * the window itself stays for its frees, and no storage comes or goes. A fault of a ledger none
+ * of whose tasks has such a release (most faults) costs one load; nothing at all without release
+ * events (top, the exporter: the verifier drops it).
  */
-static __always_inline void window_growth(void)
+static __always_inline void window_growth(struct mr_ledger *l)
 {
 	struct task_struct *task;
 	struct release_window *w;
 
-	if (!release_event_min)
+	if (!release_event_min || !l->open_events)
 		return;
 	task = bpf_get_current_task_btf();
 	w = window_of(task);
-	if (w && w->released && !window_state_is(w, task)) {
-		window_report(w);
-		w->released = 0;
-	}
+	if (w && w->open_event && !window_state_is(w, task))
+		window_event_end(w, w->ledger == l->id ? l : window_ledger(w));
 }
 
 /* sched_process_exit: the exiting task's releases are over. */

@@ -18,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "memreap.h"
+#include "kernel_word.bpf.h"
 #include "rss_counter.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -304,19 +304,21 @@ static __always_inline void window_teardown_done(struct mr_ledger *l)
  * What a freed page was to the address spaces that mapped it: anonymous (the anon bit of its
  * mapping is still set when mm_page_free fires), or a page cache page whose mapping was cleared
  * when it left the cache (shmem and tmpfs pages are swap-backed). Page tables, slab and other
- * kernel pages are none of these: -1.
+ * kernel pages are none of these: -1. Both bits are in the low 32 bits of their words (the low
+ * addresses on little-endian x86_64 and arm64): page->flags comes first in struct page (unsigned
+ * long, memdesc_flags_t in 6.18), and the anon bit is bit 0 of page->mapping.
  */
 static __always_inline int freed_page_kind(struct page *page)
 {
-	__u64 flags = 0, mapping = (__u64)BPF_CORE_READ(page, mapping);
+	__u64 mapping = (__u64)page + bpf_core_field_offset(struct page, mapping);
+	__u32 flags;
 
-	if (mapping & 1) /* PAGE_MAPPING_ANON */
+	if (kernel_word(mapping) & 1) /* PAGE_MAPPING_ANON */
 		return MR_ANON;
-	/* page->flags, the first word of struct page (unsigned long, memdesc_flags_t in 6.18) */
-	bpf_probe_read_kernel(&flags, sizeof(flags), page);
-	if (!(flags & (1ull << bpf_core_enum_value(enum pageflags, PG_uptodate))))
+	flags = kernel_word((__u64)page);
+	if (!(flags & (1u << bpf_core_enum_value(enum pageflags, PG_uptodate))))
 		return -1;
-	if (flags & (1ull << bpf_core_enum_value(enum pageflags, PG_swapbacked)))
+	if (flags & (1u << bpf_core_enum_value(enum pageflags, PG_swapbacked)))
 		return MR_SHMEM;
 	return MR_FILE;
 }

@@ -100,11 +100,9 @@ static __noinline int learn_percpu_offsets(void)
 /* CPU cpu's delta of a per-CPU counter whose per-CPU array is at counters. */
 static __always_inline __s32 percpu_delta(__u64 counters, __u32 cpu)
 {
-	__s32 local = 0;
-
-	if (cpu < MR_MAX_CPUS)
-		bpf_probe_read_kernel(&local, sizeof(local), (void *)(counters + percpu_offset[cpu]));
-	return local;
+	if (cpu >= MR_MAX_CPUS)
+		return 0;
+	return kernel_word(counters + percpu_offset[cpu]);
 }
 
 static __always_inline __s32 percpu_local(struct percpu_counter *fbc, __u32 cpu)

@@ -5,7 +5,7 @@ import struct
 # Bytes after the 12-byte btf_type record, by kind: (fixed, per vlen entry).
 EXTRA = {1: (4, 0), 3: (12, 0), 4: (0, 12), 5: (0, 12), 6: (0, 8), 13: (0, 8), 14: (4, 0),
          15: (0, 12), 17: (4, 0), 19: (0, 12)}
-PTR, STRUCT, TYPEDEF, FUNC_PROTO = 2, 4, 8, 13
+PTR, STRUCT, TYPEDEF, FUNC, FUNC_PROTO = 2, 4, 8, 12, 13
 
 
 class KernelBTF:

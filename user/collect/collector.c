@@ -567,6 +567,7 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 	set_syscall_numbers(c->skel);
 	c->skel->rodata->capture_argv = !c->no_argv;
 	c->skel->rodata->release_event_min = o ? o->release_event_min : 0;
+	c->skel->rodata->direct_loads = probe_direct_loads() == 1;
 	if (o && o->ledger_entries)
 		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
 	if (o && o->ringbuf_bytes)

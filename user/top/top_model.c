@@ -214,7 +214,7 @@ static void follow_histories(struct top_collecting *c, struct top_row *rows, siz
 			before = bsearch(&key, c->trails, c->ntrails, sizeof(key), cmp_trails);
 		if (before)
 			rows[i].rss_history = before->rss;
-		top_history_push(&rows[i].rss_history, rows[i].rss);
+		top_rss_history_push(&rows[i].rss_history, rows[i].rss);
 		if (kept)
 			kept[i] = (struct top_trail){ rows[i].ledger_id, rows[i].rss_history };
 	}

@@ -24,13 +24,13 @@ struct top_row {
 	char *exe, *cgroup;
 	uint64_t rss, peak, self, kernel_live, freed, start_ns;
 	uint64_t ledger_id;
-	struct top_history rss_history; /* its ledger's RSS at the last refreshes, this one last */
+	struct top_rss_history rss_history; /* its ledger's RSS at the last refreshes, this one last */
 };
 
 /* A live ledger's RSS history, kept from one snapshot to the next (sorted by ledger_id). */
 struct top_trail {
 	uint64_t ledger_id;
-	struct top_history rss;
+	struct top_rss_history rss;
 };
 
 /*

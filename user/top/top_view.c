@@ -41,6 +41,7 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf
 {
 	char comm[SZ], interp[SZ], rss[SZ], peak[SZ], self[SZ], kern[SZ], freed[SZ], a[SZ];
 	char history[TOP_LINE];
+	struct top_history history_bytes;
 	int cells = history_width(width), n;
 
 	n = snprintf(buf, len, "%7u %-15s %-8s %6s %6s %8s %6s %6s %6s", r->pid,
@@ -56,7 +57,8 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf
 	if (cells < 1 || n < 0 || (size_t)n >= len)
 		return;
 	/* scaled to the row's own peak over the cells shown */
-	sparkline(&r->rss_history, cells, top_history_max(&r->rss_history, cells), history,
+	top_rss_history_bytes(&r->rss_history, &history_bytes);
+	sparkline(&history_bytes, cells, top_history_max(&history_bytes, cells), history,
 		  sizeof(history));
 	snprintf(buf + n, len - (size_t)n, " %s", history);
 }

@@ -192,37 +192,32 @@ static void take_row(const struct ledger *l, void *ctx)
 	r->ledger_id = l->id;
 }
 
-static int cmp_trails(const void *pa, const void *pb)
+static int cmp_ledger_ids(const void *pa, const void *pb)
 {
-	const struct top_trail *a = pa, *b = pb;
+	const struct top_row *a = pa, *b = pb;
 
 	return a->ledger_id < b->ledger_id ? -1 : a->ledger_id > b->ledger_id;
 }
 
 /*
- * Each row's RSS history: its ledger's from the last snapshot, then its RSS now. Only the ledgers
- * of this snapshot's rows are kept, so a ledger that ended takes its history with it.
+ * Each row's RSS history: its ledger's in the last snapshot, then its RSS now. Both snapshots are
+ * in ledger order; a ledger that ended takes its history with it. The last snapshot's rows are
+ * only ever written by this thread: they are read without the lock.
  */
-static void follow_histories(struct top_collecting *c, struct top_row *rows, size_t n)
+static void follow_histories(const struct top_row *before, size_t nbefore, struct top_row *rows,
+			     size_t n)
 {
-	struct top_trail *kept = malloc((n ? n : 1) * sizeof(*kept));
+	size_t j = 0;
 
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_ledger_ids);
 	for (size_t i = 0; i < n; i++) {
-		struct top_trail key = { .ledger_id = rows[i].ledger_id }, *before = NULL;
-
-		if (c->ntrails)
-			before = bsearch(&key, c->trails, c->ntrails, sizeof(key), cmp_trails);
-		if (before)
-			rows[i].rss_history = before->rss;
+		while (j < nbefore && before[j].ledger_id < rows[i].ledger_id)
+			j++;
+		if (j < nbefore && before[j].ledger_id == rows[i].ledger_id)
+			rows[i].rss_history = before[j].rss_history;
 		top_rss_history_push(&rows[i].rss_history, rows[i].rss);
-		if (kept)
-			kept[i] = (struct top_trail){ rows[i].ledger_id, rows[i].rss_history };
 	}
-	if (kept)
-		qsort(kept, n, sizeof(*kept), cmp_trails);
-	free(c->trails);
-	c->trails = kept; /* NULL when out of memory: the histories begin again */
-	c->ntrails = kept ? n : 0;
 }
 
 static void free_rows(struct top_row *rows, size_t n)
@@ -284,7 +279,7 @@ static void snapshot(void *ctx)
 
 	collector_drain(m->ct.collector);
 	collector_for_each_live(m->ct.collector, take_row, &s, false);
-	follow_histories(c, s.rows, s.n);
+	follow_histories(m->rows, m->nrows, s.rows, s.n);
 	now = clock_ns(CLOCK_REALTIME);
 	t = c->ended;
 	add_totals(&t, &s.live);
@@ -332,9 +327,6 @@ void top_model_stop(struct top_model *m)
 {
 	collector_thread_stop(&m->ct);
 	scope_free(&m->scope);
-	free(m->collecting.trails);
-	m->collecting.trails = NULL;
-	m->collecting.ntrails = 0;
 	free_rows(m->rows, m->nrows);
 	m->rows = NULL;
 	m->nrows = 0;
@@ -356,6 +348,7 @@ uint64_t top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms
 }
 
 struct row_order {
+	const struct top_row *rows;
 	enum top_sort by;
 	int sign;
 };
@@ -382,8 +375,9 @@ static uint64_t row_value(const struct top_row *r, enum top_sort by)
 
 static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
-	const struct top_row *a = pa, *b = pb;
 	const struct row_order *o = arg;
+	const struct top_row *a = &o->rows[*(const uint32_t *)pa];
+	const struct top_row *b = &o->rows[*(const uint32_t *)pb];
 	int r;
 
 	if (o->by == TOP_SORT_COMM) {
@@ -398,12 +392,18 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	return o->sign * r;
 }
 
-void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascending)
+uint32_t *top_row_order(const struct top_row *rows, size_t n, enum top_sort by, bool ascending)
 {
-	struct row_order o = { by, ascending ? 1 : -1 };
+	struct row_order o = { rows, by, ascending ? 1 : -1 };
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
 
-	if (n > 1) /* no rows yet: no array either */
-		qsort_r(rows, n, sizeof(*rows), cmp_rows, &o);
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	if (n > 1)
+		qsort_r(order, n, sizeof(*order), cmp_rows, &o);
+	return order;
 }
 
 bool top_row_matches(const struct top_row *r, const char *filter)

@@ -89,6 +89,7 @@ void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, 
 {
 	struct top_header h;
 	char line[TOP_LINE];
+	uint32_t *order;
 
 	pthread_mutex_lock(&m->lock);
 	top_header(m, width, &h);
@@ -96,13 +97,16 @@ void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, 
 		fprintf(f, "%s\n", h.lines[i]);
 	top_table_header(width, line, sizeof(line));
 	fprintf(f, "\n%s\n", line);
-	top_sort_rows(m->rows, m->nrows, o->sort, o->ascending);
+	order = top_row_order(m->rows, m->nrows, o->sort, o->ascending);
 	for (size_t i = 0; i < m->nrows; i++) {
-		if (!top_row_matches(&m->rows[i], o->filter))
+		const struct top_row *r = top_row_at(m->rows, order, i);
+
+		if (!top_row_matches(r, o->filter))
 			continue;
-		top_row_line(&m->rows[i], m->snapshot_ns, width, line, sizeof(line));
+		top_row_line(r, m->snapshot_ns, width, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
+	free(order);
 	print_recent(f, m, o->filter, width);
 	fprintf(f, "\n");
 	fflush(f);

@@ -21,11 +21,13 @@ struct top_row {
 	uint32_t pid;
 	char comm[MR_COMM_LEN];
 	char interp[16]; /* interpreter name, "" for none */
-	char *exe, *cgroup;
+	struct top_rss_history rss_history; /* its ledger's RSS at the last refreshes, this one last */
+	char *exe, *cgroup; /* the model's rows: in its names, each name once */
 	uint64_t rss, peak, self, kernel_live, freed, start_ns;
 	uint64_t ledger_id;
-	struct top_rss_history rss_history; /* its ledger's RSS at the last refreshes, this one last */
 };
+
+struct top_names;
 
 /*
  * What the collector thread builds as ledgers end, between two snapshots: only that thread
@@ -37,6 +39,10 @@ struct top_collecting {
 	size_t nrecent;
 	struct top_ended pending[TOP_PENDING]; /* chains that ended by exec so far */
 	size_t npending;
+	/* the rows array and names that the view no longer shows: the next snapshot's */
+	struct top_row *spare;
+	size_t spare_cap, shown_cap;
+	struct top_names *spare_names;
 };
 
 enum top_sort { TOP_SORT_PID, TOP_SORT_COMM, TOP_SORT_RSS, TOP_SORT_PEAK, TOP_SORT_RELEASED, TOP_SORT_KERNEL, TOP_SORT_AGE,
@@ -56,6 +62,7 @@ struct top_model {
 	 */
 	struct top_row *rows;
 	size_t nrows;
+	struct top_names *names; /* the rows' exe and cgroup names */
 	struct top_ended recent[TOP_RECENT]; /* newest first */
 	size_t nrecent;
 	struct top_totals totals, rate; /* rate: per second over the last refresh */

@@ -308,6 +308,25 @@ static int cmp_ledger_ids(const void *pa, const void *pb)
 }
 
 /*
+ * In ledger order, each ledger once: the map's walk starts over when the key it stood on is
+ * deleted (a process ended meanwhile), and then reads the ledgers before it again. One read of
+ * each stays (they are milliseconds apart). Returns the rows left.
+ */
+static size_t ledger_order(struct top_row *rows, size_t n)
+{
+	size_t kept = 0;
+
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_ledger_ids);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && rows[kept - 1].ledger_id == rows[i].ledger_id)
+			kept--;
+		rows[kept++] = rows[i];
+	}
+	return kept;
+}
+
+/*
  * Each row's RSS history: its ledger's in the last snapshot, then its RSS now. Both snapshots are
  * in ledger order; a ledger that ended takes its history with it. The last snapshot's rows are
  * only ever written by this thread: they are read without the lock.
@@ -317,8 +336,6 @@ static void follow_histories(const struct top_row *before, size_t nbefore, struc
 {
 	size_t j = 0;
 
-	if (n > 1)
-		qsort(rows, n, sizeof(*rows), cmp_ledger_ids);
 	for (size_t i = 0; i < n; i++) {
 		while (j < nbefore && before[j].ledger_id < rows[i].ledger_id)
 			j++;
@@ -379,6 +396,7 @@ static void snapshot(void *ctx)
 	collector_drain(m->ct.collector);
 	reserve_rows(&s, c, m->nrows);
 	collector_for_each_live(m->ct.collector, take_row, &s, false);
+	s.n = ledger_order(s.rows, s.n);
 	follow_histories(m->rows, m->nrows, s.rows, s.n);
 	now = clock_ns(CLOCK_REALTIME);
 	t = c->ended;

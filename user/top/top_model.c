@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,7 +440,15 @@ int top_model_start(struct top_model *m, const struct collector_opts *o, char *e
 	m->ct.period_ns = m->refresh_ns;
 	m->ct.tick = snapshot;
 	m->ct.ctx = m;
-	return collector_thread_start(&m->ct, o, &h, err, errlen);
+	if (collector_thread_start(&m->ct, o, &h, err, errlen))
+		return -1;
+	/*
+	 * An allocator knob, once: loading the BPF object (libbpf parses the kernel's BTF) leaves
+	 * free MBs in the heap that glibc keeps, as its trim threshold grew to twice the largest
+	 * mmapped chunk freed (the BTF's 5 MB). 1 MiB less RSS with 10,000 processes.
+	 */
+	malloc_trim(0);
+	return 0;
 }
 
 void top_model_stop(struct top_model *m)

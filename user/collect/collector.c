@@ -647,6 +647,45 @@ static void drain_parked(struct collector *c)
 	} while (n == PARKED_BATCH);
 }
 
+static int by_key(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The live ledgers' keys, each once, sorted; the caller frees them. A hash map's walk starts
+ * over from its first key when the key it stands on was deleted meanwhile (a process ended), so
+ * the walk itself may see a key twice: a ledger counted twice in a frame's totals.
+ */
+static size_t live_keys(struct collector *c, uint64_t **out)
+{
+	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	size_t max = bpf_map__max_entries(c->skel->maps.ledgers), steps = 4 * max;
+	uint64_t key, *keys = NULL, *prev = NULL;
+	size_t n = 0, cap = 0, unique = 0;
+
+	while (steps-- && bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (n == cap) {
+			uint64_t *more = realloc(keys, (cap = cap ? 2 * cap : 1024) * sizeof(*keys));
+
+			if (!more)
+				break;
+			keys = more;
+		}
+		keys[n++] = key;
+		prev = &key;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), by_key);
+	for (size_t i = 0; i < n; i++)
+		if (!unique || keys[unique - 1] != keys[i])
+			keys[unique++] = keys[i];
+	*out = keys;
+	return unique;
+}
+
 /*
  * The kernel skips the exit_mmap tracepoint for an mm without VMAs (a fork that failed under
  * memory pressure): end such ledgers here, once their process is long gone.
@@ -656,25 +695,27 @@ static void drain_parked(struct collector *c)
 static void collect_stale(struct collector *c)
 {
 	int fd = bpf_map__fd(c->skel->maps.ledgers);
-	uint64_t now = clock_ns(CLOCK_BOOTTIME), key, *prev = NULL;
+	uint64_t now = clock_ns(CLOCK_BOOTTIME), *keys;
 	struct mr_ledger k;
+	size_t n;
 
 	if (now - c->last_stale_scan < STALE_NS / 3)
 		return;
 	c->last_stale_scan = now;
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &k))
+	n = live_keys(c, &keys);
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &keys[i], &k))
 			continue;
 		if (!kernel_ledger_is_stale(&k, now, STALE_NS))
 			continue;
-		if (bpf_map_delete_elem(fd, &key))
+		if (bpf_map_delete_elem(fd, &keys[i]))
 			continue; /* exit_mmap got there first */
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
 		if (!kernel_ledger_ended(&k))
 			k.end_ns = now;
 		emit_end(c, &k);
 	}
+	free(keys);
 }
 
 /* The longest a finished ledger waits in the ring buffer when nothing wakes the reader. */
@@ -775,15 +816,15 @@ static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger
 static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, bool with_vm)
 {
 	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	uint64_t *keys;
+	size_t n = live_keys(c, &keys);
 	struct mr_ledger k;
-	uint64_t key, *prev = NULL;
 
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		if (read_live(c, fd, key, &k))
-			continue; /* ended meanwhile */
+	for (size_t i = 0; i < n; i++) {
 		struct ledger l;
 
+		if (read_live(c, fd, keys[i], &k))
+			continue; /* ended meanwhile */
 		if (names)
 			to_user_ledger(c, &l, &k);
 		else
@@ -793,6 +834,7 @@ static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, 
 		fn(&l, ctx);
 		ledger_free(&l);
 	}
+	free(keys);
 }
 
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)

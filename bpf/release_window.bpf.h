@@ -80,7 +80,7 @@ static __always_inline void window_flush(struct release_window *w, struct mr_led
 /* The window's ledger, found again by key and id: NULL when it has ended meanwhile. */
 static __always_inline struct mr_ledger *window_ledger(struct release_window *w)
 {
-	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &w->mm);
+	struct mr_ledger *l = ledger_of((struct mm_struct *)w->mm);
 
 	return l && l->id == w->ledger ? l : NULL;
 }

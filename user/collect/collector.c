@@ -568,8 +568,12 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 	c->skel->rodata->capture_argv = !c->no_argv;
 	c->skel->rodata->release_event_min = o ? o->release_event_min : 0;
 	c->skel->rodata->direct_loads = probe_direct_loads() == 1;
-	if (o && o->ledger_entries)
+	if (o && o->ledger_entries) {
 		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
+		bpf_map__set_max_entries(c->skel->maps.ledger_index, o->ledger_entries);
+		bpf_map__set_max_entries(c->skel->maps.free_slots, o->ledger_entries);
+	}
+	c->skel->rodata->ledger_slots = bpf_map__max_entries(c->skel->maps.ledgers);
 	if (o && o->ringbuf_bytes)
 		bpf_map__set_max_entries(c->skel->maps.events, o->ringbuf_bytes);
 	/* Polls come at least every POLL_MAX_MS: the BPF side wakes us only when it fills up. */
@@ -661,8 +665,8 @@ static int by_key(const void *a, const void *b)
  */
 static size_t live_keys(struct collector *c, uint64_t **out)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledgers);
-	size_t max = bpf_map__max_entries(c->skel->maps.ledgers), steps = 4 * max;
+	int fd = bpf_map__fd(c->skel->maps.ledger_index);
+	size_t max = bpf_map__max_entries(c->skel->maps.ledger_index), steps = 4 * max;
 	uint64_t key, *keys = NULL, *prev = NULL;
 	size_t n = 0, cap = 0, unique = 0;
 
@@ -686,6 +690,29 @@ static size_t live_keys(struct collector *c, uint64_t **out)
 	return unique;
 }
 
+/* A copy of the ledger of mm (an index key): -1 when it has none (any more). */
+static int read_ledger(struct collector *c, uint64_t mm, struct mr_ledger *k)
+{
+	struct mr_ledger_ref ref;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ledger_index), &mm, &ref) ||
+	    bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ledgers), &ref.slot, k))
+		return -1;
+	return k->mm == mm && k->id == ref.id ? 0 : -1;
+}
+
+/* Ends the ledger of mm, copied in k, unless exit_mmap got there first (bpf/ledger_slots.bpf.h). */
+static bool remove_ledger(struct collector *c, uint64_t mm, const struct mr_ledger *k)
+{
+	struct mr_ledger dead = { .id = k->id };
+
+	if (bpf_map_delete_elem(bpf_map__fd(c->skel->maps.ledger_index), &mm))
+		return false;
+	bpf_map_update_elem(bpf_map__fd(c->skel->maps.ledgers), &k->slot, &dead, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(c->skel->maps.free_slots), NULL, &k->slot, BPF_ANY);
+	return true;
+}
+
 /*
  * The kernel skips the exit_mmap tracepoint for an mm without VMAs (a fork that failed under
  * memory pressure): end such ledgers here, once their process is long gone.
@@ -694,7 +721,6 @@ static size_t live_keys(struct collector *c, uint64_t **out)
 
 static void collect_stale(struct collector *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledgers);
 	uint64_t now = clock_ns(CLOCK_BOOTTIME), *keys;
 	struct mr_ledger k;
 	size_t n;
@@ -704,11 +730,9 @@ static void collect_stale(struct collector *c)
 	c->last_stale_scan = now;
 	n = live_keys(c, &keys);
 	for (size_t i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &keys[i], &k))
+		if (read_ledger(c, keys[i], &k) || !kernel_ledger_is_stale(&k, now, STALE_NS))
 			continue;
-		if (!kernel_ledger_is_stale(&k, now, STALE_NS))
-			continue;
-		if (bpf_map_delete_elem(fd, &keys[i]))
+		if (!remove_ledger(c, keys[i], &k))
 			continue; /* exit_mmap got there first */
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
 		if (!kernel_ledger_ended(&k))
@@ -749,14 +773,13 @@ void collector_drain(struct collector *c)
 
 static bool any_ending(struct collector *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	int fd = bpf_map__fd(c->skel->maps.ledger_index);
 	uint64_t key, *prev = NULL;
 	struct mr_ledger k;
 
 	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
 		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &k) &&
-		    kernel_ledger_ended(&k) &&
+		if (!read_ledger(c, key, &k) && kernel_ledger_ended(&k) &&
 		    clock_ns(CLOCK_BOOTTIME) - k.end_ns < STALE_NS)
 			return true;
 	}
@@ -796,13 +819,17 @@ static void read_vm_status(struct ledger *l)
  */
 #define LIVE_READ_TRIES 16
 
-static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger *k)
+static int read_live(struct collector *c, uint64_t mm, struct mr_ledger *k)
 {
+	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	struct mr_ledger_ref ref;
 	struct ledger check;
 	bool balanced = false;
 
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ledger_index), &mm, &ref))
+		return -1; /* ended meanwhile */
 	for (int i = 0; i < LIVE_READ_TRIES && !balanced; i++) {
-		if (bpf_map_lookup_elem(fd, &key, k))
+		if (bpf_map_lookup_elem(fd, &ref.slot, k) || k->mm != mm || k->id != ref.id)
 			return -1; /* ended meanwhile */
 		k->end = MR_END_ALIVE;
 		ledger_from_kernel(&check, k, c->boot_to_wall);
@@ -815,7 +842,6 @@ static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger
 /* names: its exe, cgroup, argv and interpreter too (the first sight of a process reads /proc). */
 static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, bool with_vm)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledgers);
 	uint64_t *keys;
 	size_t n = live_keys(c, &keys);
 	struct mr_ledger k;
@@ -823,7 +849,7 @@ static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, 
 	for (size_t i = 0; i < n; i++) {
 		struct ledger l;
 
-		if (read_live(c, fd, keys[i], &k))
+		if (read_live(c, keys[i], &k))
 			continue; /* ended meanwhile */
 		if (names)
 			to_user_ledger(c, &l, &k);

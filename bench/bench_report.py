@@ -379,6 +379,10 @@ def targets(res, rt):
             v, why = MET, ""
         elif ov[s] <= lim + nz[s]:
             v, why = UNRESOLVED, f"over the limit by less than this run's noise (±{nz[s]:.1f}%)"
+        elif fl[s] > lim:
+            v, why = MISSED, (f"the floor alone, empty programs on the same hooks, costs "
+                              f"{fl[s]:+.1f}%: no program on these hooks meets it; memreap's "
+                              f"own part is {ov[s] - fl[s]:+.1f}%, see \"Where the time goes\"")
         else:
             v, why = MISSED, "see \"Where the time goes\""
         out.append((target, f"{ov[s]:+.1f}% (noise ±{nz[s]:.1f}%)", v, why))
@@ -414,7 +418,7 @@ def targets(res, rt):
                 f"memreap {pct(ov['1'])}, floor {pct(fl['1'])}: {r1[1]}{per}", v,
                 "" if v == MET else "both within this run's noise" if v == UNRESOLVED else
                 "the floor is an empty program: its cost is the tracepoint's "
-                "dispatch alone, while memreap finds the ledger (hash lookup), sums the per-CPU "
+                "dispatch alone, while memreap finds the ledger (its slot), reads the per-CPU "
                 "counter and books the delta on every RSS change; see \"Where the time goes\""))
 
     g = cpus_growth(res)
@@ -558,10 +562,12 @@ def time_goes(res):
                   f"the floor's empty program at {fns:.0f} ns. The rest of memreap's measured "
                   "overhead is the tracepoint's dispatch (paid by the floor too) and cache "
                   "effects. "
-                  "Per run, memreap's program does one hash lookup of the ledger, reads this "
-                  "CPU's delta of the per-CPU counter against its per-CPU shadow, books the "
+                  "Per run, memreap's program finds this CPU's shadow of the mm, and through "
+                  "it the ledger's slot (a hash lookup of the mm only when the shadow misses), "
+                  "reads this CPU's delta of the per-CPU counter by a plain load, books the "
                   "change with an atomic add (and the shared count by compare-and-swap when the "
-                  "delta is back at zero): the work the ledgers need. bpftrace's rss_stat program does a few hash map updates but runs "
+                  "delta is back at zero): the work the ledgers need. bpftrace's rss_stat "
+                  "program does a few hash map updates but runs "
                   "on the classic tracepoint, whose record formatting and locked counter sum are "
                   "not in its run time and show in its wall-clock overhead."]
     return lines + [""]

@@ -18,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "memreap.h"
+#include "kernel_word.bpf.h"
 #include "rss_counter.bpf.h"
 
 #if defined(MR_LEGACY) && !defined(__TARGET_ARCH_x86)
@@ -28,6 +29,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define EEXIST 17 /* include/uapi/asm-generic/errno-base.h */
 #define ENOSYS 38 /* include/uapi/asm-generic/errno.h */
+#define ENOSPC 28 /* include/uapi/asm-generic/errno-base.h */
 
 #define PF_EXITING  0x00000004
 #define PF_MEMALLOC 0x00000800
@@ -42,13 +44,6 @@ const volatile long nr_execve = -1, nr_execveat = -1;
 const volatile bool capture_argv = true;
 /* A self release of at least this many bytes is an event for the timeline; 0: none. */
 const volatile __u64 release_event_min = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u64); /* mm address */
-	__type(value, struct mr_ledger);
-} ledgers SEC(".maps");
 
 /* Ended ledgers the ring buffer had no room for; user space drains it. */
 struct {
@@ -93,6 +88,8 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mr_ledger);
 } scratch SEC(".maps");
+
+#include "ledger_slots.bpf.h"
 
 /*
  * Waking the reader for every record costs it a context switch per record, and it polls on a
@@ -331,6 +328,22 @@ static __always_inline __u64 mm_identity(struct mm_struct *mm)
 {
 	return BPF_CORE_READ(mm, context.ctx_id);
 }
+
+/*
+ * Without exit_mmap an exec's teardown ends after exec_mmap() (release_window.bpf.h), and another
+ * CPU may have had the freed mm's address for a new mm by then: the old ledger ends now, less
+ * exact (frees its window matched may not have reached it).
+ */
+static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
+{
+	struct mr_ledger *l = ledger_indexed(mm);
+
+	if (l && l->mm_ctx_id != mm_identity(mm)) {
+		ledger_end(mm, END_MM_GONE | END_INEXACT);
+		return NULL;
+	}
+	return l;
+}
 #endif
 
 /*
@@ -369,33 +382,14 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 		}
 		l->peak_rss = resident_bytes(l);
 	}
-	err = bpf_map_update_elem(&ledgers, &key, l, BPF_NOEXIST);
+	err = ledger_insert(l);
 	if (err && err != -EEXIST) { /* EEXIST: another CPU created it */
 		__sync_fetch_and_add(&health.map_full, 1);
 		return NULL;
 	}
-	l = bpf_map_lookup_elem(&ledgers, &key);
+	l = ledger_of(mm);
 	if (l && !err && origin == MR_ORIGIN_EXISTING)
 		send_new(l);
-	return l;
-}
-
-static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
-{
-	__u64 key = (__u64)mm;
-	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key);
-
-#ifdef MR_LEGACY
-	/*
-	 * Without exit_mmap an exec's teardown ends after exec_mmap() (release_window.bpf.h), and
-	 * another CPU may have had the freed mm's address for a new mm by then: the old ledger
-	 * ends now, less exact (frees its window matched may not have reached it).
-	 */
-	if (l && l->mm_ctx_id != mm_identity(mm)) {
-		ledger_end(mm, END_MM_GONE | END_INEXACT);
-		return NULL;
-	}
-#endif
 	return l;
 }
 
@@ -667,6 +661,7 @@ int BPF_KPROBE(on_shutdown) /* a uprobe: libbpf 1.1 has no BPF_UPROBE yet */
 SEC("raw_tp/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
+	struct counter_shadow *sh;
 	struct mr_ledger *l;
 	__s64 delta;
 	__u64 rss;
@@ -674,14 +669,17 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 
 	if (member < 0 || member >= MR_NMEMBERS)
 		return 0;
-	l = ledger_of(mm);
+	sh = shadow_of(mm);
+	l = ledger_cached(mm, sh);
+	if (!l)
+		l = ledger_of(mm);
 	if (!l)
 		l = ledger_first_sight(mm);
 	if (!l) {
 		account_untracked(mm, member);
 		return 0;
 	}
-	delta = rss_counter_change(mm, member, l, page_shift);
+	delta = rss_counter_change(mm, member, l, sh, page_shift);
 	k = kind_of(member);
 	if (delta == 0 || k < 0)
 		return 0;
@@ -693,7 +691,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	rss = resident_bytes(l);
 	if (rss > l->peak_rss)
 		l->peak_rss = rss;
-	window_growth();
+	window_growth(l);
 	return 0;
 }
 
@@ -804,7 +802,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		l->ppid = ppid; /* kept from the image this exec replaced */
 	/* The replaced mm survives the exec only when someone else still holds it. */
 	if (l->prev_mm && !shared) {
-		old = bpf_map_lookup_elem(&ledgers, &l->prev_mm);
+		old = ledger_of((struct mm_struct *)l->prev_mm);
 		if (old && old->pid == tgid && old->state == MR_STATE_ALIVE) {
 			old->state = MR_STATE_EXECED;
 			old->end_ns = bpf_ktime_get_boot_ns();
@@ -907,16 +905,31 @@ static __always_inline void park(struct mr_ledger *l)
 		__sync_fetch_and_add(&health.lost_ledgers, 1);
 }
 
+/* exit_mmap with no room in the ring buffer: the ended ledger waits in the parked map. */
+static __noinline int end_parked(struct mr_ledger *l, __u64 mm)
+{
+	__u32 zero = 0;
+	struct mr_ledger *copy = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (copy)
+		__builtin_memcpy(copy, l, sizeof(*l));
+	if (!ledger_remove(l, mm))
+		return 0;
+	if (copy)
+		park(copy);
+	else
+		__sync_fetch_and_add(&health.lost_ledgers, 1);
+	return 0;
+}
+
 /*
- * mm's teardown is over: its ledger ends. how: END_INEXACT, frees after this point are not
+ * mm's teardown is over: its ledger ends. how: END_INEXACT, frees after this point may not be
  * matched (MR_LEGACY, a teardown run elsewhere); END_MM_GONE, exec may have freed the mm.
  */
 static __noinline int ledger_end(struct mm_struct *mm, __u32 how)
 {
-	__u64 key = (__u64)mm;
-	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &key), *copy = NULL;
+	struct mr_ledger *l = ledger_indexed(mm);
 	struct mr_event_end *e;
-	__u32 zero = 0;
 
 	if (!l)
 		return 0;
@@ -939,28 +952,20 @@ static __noinline int ledger_end(struct mm_struct *mm, __u32 how)
 	reconcile(l, mm);
 	if (!(how & END_KEEP_WINDOW))
 		window_teardown_done(l);
-	/* A deleted entry can be reused at once by another CPU: copy the ledger out first. */
+	/*
+	 * Whoever removes the ledger ends it: user space may have collected it already. A removed
+	 * slot can be reused at once by another CPU: copy the ledger out first. One test of e on
+	 * each path: 6.1's verifier cannot tell that a ring buffer record tested once is not NULL.
+	 */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (e) {
-		e->type = MR_EV_END;
-		__builtin_memcpy(&e->ledger, l, sizeof(*l));
-	} else {
-		copy = bpf_map_lookup_elem(&scratch, &zero);
-		if (copy)
-			__builtin_memcpy(copy, l, sizeof(*l));
-	}
-	/* Whoever deletes the entry ends the ledger: user space may have collected it already. */
-	if (bpf_map_delete_elem(&ledgers, &key)) {
-		if (e)
-			bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
-	if (e)
+	if (!e)
+		return end_parked(l, (__u64)mm);
+	e->type = MR_EV_END;
+	__builtin_memcpy(&e->ledger, l, sizeof(*l));
+	if (ledger_remove(l, (__u64)mm))
 		bpf_ringbuf_submit(e, ringbuf_flags());
-	else if (copy)
-		park(copy);
 	else
-		__sync_fetch_and_add(&health.lost_ledgers, 1);
+		bpf_ringbuf_discard(e, 0);
 	return 0;
 }
 

@@ -119,12 +119,21 @@ struct mr_ledger {
 	__u64 freed[MR_NRELEASES][MR_NKINDS];
 	__u64 by_call[MR_NCALLS];
 	__u64 peak_rss;
+	__u32 open_events; /* its tasks' self releases not over as timeline events yet */
+	__u32 slot;	   /* its place in the ledgers array */
 	__u64 vm_peak;
 	__u64 vm_at_end;
 	__u64 swap_at_end;
 	__u64 shutdown_ns; /* the interpreter began its own shutdown; 0 = never */
 	__u64 rss_at_shutdown;
 	__u64 shutdown_released[MR_NKINDS]; /* the part of self_released made after shutdown_ns */
+};
+
+/* The ledger_index map's value: where the ledger of an mm is, and which ledger it is. */
+struct mr_ledger_ref {
+	__u32 slot;
+	__u32 pad;
+	__u64 id;
 };
 
 enum mr_event_type {

@@ -37,6 +37,8 @@ struct release_window {
 	__u32 cat;     /* enum mr_release */
 	__u32 mixed;   /* opened in the same state while another ledger's budget was unmatched */
 	__u32 self_call; /* a self release's call (enum mr_call) */
+	__u32 open_event; /* a self release not over as an event yet: counted in open_events */
+	__u32 pad;
 	__u64 opened_ns; /* when the bytes in released began */
 	__u64 released;  /* bytes of the current release: a large one is an event */
 	__u64 budget[MR_NKINDS];  /* released in this window, not matched by a free yet */
@@ -95,13 +97,22 @@ static __always_inline void window_flush(struct release_window *w, struct mr_led
 	}
 }
 
-/* Flush into the window's ledger, found again by key and id (it may have ended meanwhile). */
-static __noinline void window_settle(struct release_window *w)
+/* The window's ledger, found again by key and id: NULL when it has ended meanwhile. */
+static __always_inline struct mr_ledger *window_ledger(struct release_window *w)
 {
-	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &w->mm);
+	struct mr_ledger *l = ledger_of((struct mm_struct *)w->mm);
 
-	if (l && l->id == w->ledger)
+	return l && l->id == w->ledger ? l : NULL;
+}
+
+/* Flush into the window's ledger; returns it (NULL when it has ended). */
+static __noinline struct mr_ledger *window_settle(struct release_window *w)
+{
+	struct mr_ledger *l = window_ledger(w);
+
+	if (l)
 		window_flush(w, l);
+	return l;
 }
 
 #ifdef MR_LEGACY
@@ -112,11 +123,14 @@ static bool window_ends_teardown(struct release_window *w, __u32 cat);
  * task is over by then: exec_mmap() ran it, and the task's state changed after (ELF_PLAT_INIT
  * clears the registers that say execve). Its ledger ends here, or else at sched_process_exec.
  */
-static __noinline void window_settle_end(struct release_window *w)
+static __noinline struct mr_ledger *window_settle_end(struct release_window *w)
 {
-	window_settle(w);
-	if (window_ends_teardown(w, MR_REL_EXEC))
-		ledger_end((struct mm_struct *)w->mm, END_MM_GONE | END_KEEP_WINDOW);
+	struct mr_ledger *l = window_settle(w);
+
+	if (!l || !window_ends_teardown(w, MR_REL_EXEC))
+		return l;
+	ledger_end((struct mm_struct *)w->mm, END_MM_GONE | END_KEEP_WINDOW);
+	return NULL;
 }
 #else
 #define window_settle_end window_settle
@@ -144,16 +158,29 @@ static __always_inline void window_report(struct release_window *w)
 	bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
+/*
+ * The window's release is over as a timeline event: reported if it is one. l is the window's
+ * ledger (NULL when it has ended), whose open_events no longer counts it.
+ */
+static __always_inline void window_event_end(struct release_window *w, struct mr_ledger *l)
+{
+	window_report(w);
+	w->released = 0;
+	if (!w->open_event)
+		return;
+	w->open_event = 0;
+	if (l)
+		__sync_fetch_and_sub(&l->open_events, 1);
+}
+
 static __noinline void window_open(struct release_window *w, struct task_struct *task,
 				   struct mr_ledger *l, __u32 cat, int call)
 {
 	bool unmatched = w->budget[MR_ANON] | w->budget[MR_FILE] | w->budget[MR_SHMEM];
 	bool same_state = w->ledger && window_state_is(w, task);
 
-	if (w->ledger) {
-		window_report(w);
-		window_settle_end(w);
-	}
+	if (w->ledger)
+		window_event_end(w, window_settle_end(w));
 	/*
 	 * Still in the same state (kswapd going from one address space to the next, say), with
 	 * pages of the last ledger not freed yet: the frees that follow could be either's.
@@ -209,6 +236,10 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 	if (release_event_min && !w->released) /* a release's first bytes: when it began */
 		w->opened_ns = bpf_ktime_get_boot_ns();
 	w->released += bytes;
+	if (release_event_min && cat == MR_REL_SELF && !w->open_event) {
+		w->open_event = 1;
+		__sync_fetch_and_add(&l->open_events, 1);
+	}
 	if (k >= 0 && k < MR_NKINDS)
 		w->budget[k] += bytes;
 }
@@ -286,30 +317,28 @@ static __always_inline void window_end(struct task_struct *task, struct release_
 
 static __always_inline void window_close(struct task_struct *task, struct release_window *w)
 {
-	window_report(w);
-	window_settle_end(w);
+	window_event_end(w, window_settle_end(w));
 	window_end(task, w);
 }
 
 /*
  * rss_stat: an address space grew in this task's context (a fault). A release still counted
  * from another state is over as an event (two munmaps with faults between them are two events);
- * the window itself stays for its frees, and no storage comes or goes. Cheap without storage,
- * and nothing at all without release events (top, the exporter: the verifier drops it).
+ * the window itself stays for its frees, and no storage comes or goes. A fault of a ledger none
+ * of whose tasks has such a release (most faults) costs one load; nothing at all without release
+ * events (top, the exporter: the verifier drops it).
  */
-static __always_inline void window_growth(void)
+static __always_inline void window_growth(struct mr_ledger *l)
 {
 	struct task_struct *task;
 	struct release_window *w;
 
-	if (!release_event_min)
+	if (!release_event_min || !l->open_events)
 		return;
 	task = current_task();
 	w = window_of(task);
-	if (w && w->released && !window_state_is(w, task)) {
-		window_report(w);
-		w->released = 0;
-	}
+	if (w && w->open_event && !window_state_is(w, task))
+		window_event_end(w, w->ledger == l->id ? l : window_ledger(w));
 }
 
 #ifdef MR_LEGACY
@@ -319,8 +348,8 @@ static __always_inline void window_growth(void)
  */
 static __noinline bool window_ends_teardown(struct release_window *w, __u32 cat)
 {
-	struct mr_ledger *l = bpf_map_lookup_elem(&ledgers, &w->mm);
 	struct mm_struct *mm = (struct mm_struct *)w->mm; /* outside BPF_CORE_READ: not CO-RE */
+	struct mr_ledger *l = ledger_indexed(mm);
 
 	if (!l || l->id != w->ledger || !l->teardown_window || w->cat != cat)
 		return false;
@@ -411,19 +440,21 @@ static __always_inline void window_teardown_done(struct mr_ledger *l)
  * What a freed page was to the address spaces that mapped it: anonymous (the anon bit of its
  * mapping is still set when mm_page_free fires), or a page cache page whose mapping was cleared
  * when it left the cache (shmem and tmpfs pages are swap-backed). Page tables, slab and other
- * kernel pages are none of these: -1.
+ * kernel pages are none of these: -1. Both bits are in the low 32 bits of their words (the low
+ * addresses on little-endian x86_64 and arm64): page->flags comes first in struct page (unsigned
+ * long, memdesc_flags_t in 6.18), and the anon bit is bit 0 of page->mapping.
  */
 static __always_inline int freed_page_kind(struct page *page)
 {
-	__u64 flags = 0, mapping = (__u64)BPF_CORE_READ(page, mapping);
+	__u64 mapping = (__u64)page + bpf_core_field_offset(struct page, mapping);
+	__u32 flags;
 
-	if (mapping & 1) /* PAGE_MAPPING_ANON */
+	if (kernel_word(mapping) & 1) /* PAGE_MAPPING_ANON */
 		return MR_ANON;
-	/* page->flags, the first word of struct page (unsigned long, memdesc_flags_t in 6.18) */
-	bpf_probe_read_kernel(&flags, sizeof(flags), page);
-	if (!(flags & (1ull << bpf_core_enum_value(enum pageflags, PG_uptodate))))
+	flags = kernel_word((__u64)page);
+	if (!(flags & (1u << bpf_core_enum_value(enum pageflags, PG_uptodate))))
 		return -1;
-	if (flags & (1ull << bpf_core_enum_value(enum pageflags, PG_swapbacked)))
+	if (flags & (1u << bpf_core_enum_value(enum pageflags, PG_swapbacked)))
 		return MR_SHMEM;
 	return MR_FILE;
 }

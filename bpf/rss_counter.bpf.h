@@ -83,8 +83,21 @@ static __always_inline void rss_counter_seed(struct mm_struct *mm, int member, s
 	l->cur[member & (MR_NMEMBERS - 1)] = rss_counter_bytes(mm, member, shift);
 }
 
+/* No per-CPU shadows: the fault path finds its ledger by the index (ledger_slots.bpf.h). */
+struct counter_shadow {
+	__u64 mm;
+	__u64 ledger;
+	__u32 slot;
+};
+
+static __always_inline struct counter_shadow *shadow_of(struct mm_struct *mm)
+{
+	return NULL;
+}
+
 static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member,
-						 struct mr_ledger *l, __u32 shift)
+						 struct mr_ledger *l, struct counter_shadow *sh,
+						 __u32 shift)
 {
 	__s64 value;
 
@@ -110,6 +123,8 @@ struct counter_shadow {
 	__u64 mm;
 	__u64 ledger; /* an mm's address can be reused: the ledger's id tells them apart */
 	__s32 local[MR_NMEMBERS];
+	__u32 slot;   /* and where that ledger is: the fault path's way to it (ledger_slots.bpf.h) */
+	__u32 pad;
 };
 
 struct {
@@ -153,11 +168,9 @@ static __noinline int learn_percpu_offsets(void)
 /* CPU cpu's delta of a per-CPU counter whose per-CPU array is at counters. */
 static __always_inline __s32 percpu_delta(__u64 counters, __u32 cpu)
 {
-	__s32 local = 0;
-
-	if (cpu < MR_MAX_CPUS)
-		bpf_probe_read_kernel(&local, sizeof(local), (void *)(counters + percpu_offset[cpu]));
-	return local;
+	if (cpu >= MR_MAX_CPUS)
+		return 0;
+	return kernel_word(counters + percpu_offset[cpu]);
 }
 
 static __always_inline __s32 percpu_local(struct percpu_counter *fbc, __u32 cpu)
@@ -222,9 +235,12 @@ static __always_inline void rss_counter_seed(struct mm_struct *mm, int member, s
 	l->shared[member] = shared;
 }
 
-static __always_inline __u32 shadow_slot(__u64 mm)
+/* This CPU's shadow slot for mm: it holds mm's shadow, another mm's, or none. */
+static __always_inline struct counter_shadow *shadow_of(struct mm_struct *mm)
 {
-	return (__u32)((mm * 0x9E3779B97F4A7C15ull) >> 54) & (MR_SHADOW_SLOTS - 1);
+	__u32 slot = (__u32)(((__u64)mm * 0x9E3779B97F4A7C15ull) >> 54) & (MR_SHADOW_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&shadows, &slot);
 }
 
 /*
@@ -264,6 +280,7 @@ static __noinline bool shadow_start(struct mm_struct *mm, struct mr_ledger *l,
 	}
 	sh->mm = l->mm;
 	sh->ledger = l->id;
+	sh->slot = l->slot;
 	return true;
 }
 
@@ -288,34 +305,39 @@ static __noinline __s64 percpu_rebook(struct mm_struct *mm, __u32 member, struct
 	if (sh) {
 		sh->mm = l->mm;
 		sh->ledger = l->id;
+		sh->slot = l->slot;
 	}
 	return value - __sync_lock_test_and_set(&l->cur[member], value);
 }
 
 /*
  * The change of counter `member` of mm since ledger l last booked it, in bytes; l->cur[member]
- * moves by as much. O(1) per event, whatever the number of CPUs.
+ * moves by as much. O(1) per event, whatever the number of CPUs. sh is this CPU's shadow slot
+ * for mm (shadow_of()); it remembers l from now on.
  */
 static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member,
-						 struct mr_ledger *l, __u32 shift)
+						 struct mr_ledger *l, struct counter_shadow *sh,
+						 __u32 shift)
 {
 	struct percpu_counter *fbc;
-	struct counter_shadow *sh;
-	__u32 cpu, slot;
 	__s64 change;
 	__s32 local;
+	__u32 cpu;
 
 	member &= MR_NMEMBERS - 1;
 	if (counters_are_atomic()) {
 		__s64 value = rss_counter_bytes(mm, member, shift);
 
+		if (sh && (sh->mm != l->mm || sh->ledger != l->id)) {
+			sh->mm = l->mm; /* no deltas to shadow: only the way to l */
+			sh->ledger = l->id;
+			sh->slot = l->slot;
+		}
 		return value - __sync_lock_test_and_set(&l->cur[member], value);
 	}
 	if (!percpu_offset_ready && learn_percpu_offsets())
 		return 0;
 	fbc = &mm->rss_stat[member];
-	slot = shadow_slot(l->mm);
-	sh = bpf_map_lookup_elem(&shadows, &slot);
 	if (!sh)
 		return percpu_rebook(mm, member, l, sh, shift);
 	if ((sh->mm != l->mm || sh->ledger != l->id || !l->percpu[member]) &&

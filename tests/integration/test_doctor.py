@@ -6,7 +6,7 @@ import platform
 import re
 import subprocess
 
-from kernel_btf import STRUCT, KernelBTF
+from kernel_btf import FUNC, STRUCT, KernelBTF
 from mrtest import MEMREAP, check, memreap, tmp
 
 # Each hook and the first kernel that has it.
@@ -158,6 +158,11 @@ def test_doctor_names_what_this_kernel_lacks():
             missing.append(f"{ident} ({since}+)")
             if fallback == NO_FALLBACK:
                 hard.append(missing[-1])
+    # Not needed, only faster: where the kernel has the kfunc, raw tracepoints may call it (so
+    # far); without it the same words are copied by bpf_probe_read_kernel().
+    direct = found["direct loads"]
+    check(direct[0] == "ok" and direct[1].startswith("present: bpf_rdonly_cast(): ") ==
+          btf.has(FUNC, "bpf_rdonly_cast"), f"direct loads: {direct}")
     if not hard and (atomic or not missing):
         check(p.returncode == 0 and memreap("run", "--", "true").returncode == 0, p.stdout)
         check(lines(p.stdout)["BPF object"][1] == (OBJECT_LEGACY if missing else OBJECT_MODERN),
@@ -218,7 +223,7 @@ def test_doctor_without_privileges_checks_what_it_can_and_blames_no_kernel():
             f"CAP_SYS_ADMIN), or root; missing {missing}",
             *(as_root[what] for what in ("kernel", "BTF", *HOOKS, "mark_victim",
                                          "rss counters")),
-            *(f"{f[0]:<20} --   {NOT_CHECKED}" for f in FEATURES),
+            *(f"{f[0]:<20} --   {NOT_CHECKED}" for f in (*FEATURES, ("direct loads",))),
             as_root["not used"],
             *(f"{what:<20} --   {NOT_CHECKED}" for what in ("load and attach", "self-test",
                                                             "BPF object", "counter path",

@@ -76,6 +76,39 @@ static void histories(void **state)
 	assert_int_equal(top_history_max(&h, TOP_HISTORY), 20);
 }
 
+/* A row's RSS history in 4 KiB units: the same values in bytes, so the same sparkline. */
+static void rss_histories(void **state)
+{
+	static const uint64_t rss[] = { 4096, 64 * MiB, 0, 16ull << 40, 17ull << 40 };
+	struct top_rss_history r = { .n = 0 };
+	struct top_history h, expected = history_of(rss, 4);
+	char b[64], want[64];
+
+	for (unsigned i = 0; i < 4; i++)
+		top_rss_history_push(&r, rss[i]);
+	assert_int_equal(sizeof(r), TOP_HISTORY * 4 + 4);
+	top_rss_history_bytes(&r, &h);
+	assert_int_equal(h.n, 4);
+	/* 16 TiB is one unit more than a uint32_t holds: it saturates 4 KiB short */
+	assert_int_equal(h.values[3], (16ull << 40) - 4096);
+	expected.values[3] = h.values[3];
+	assert_memory_equal(h.values, expected.values, sizeof(h.values[0]) * 4);
+	top_rss_history_push(&r, rss[4]); /* more saturates too */
+	top_rss_history_bytes(&r, &h);
+	assert_int_equal(h.values[4], (16ull << 40) - 4096);
+	h.n = 3;
+	expected.n = 3;
+	sparkline(&expected, 4, top_history_max(&expected, 4), want, sizeof(want));
+	assert_string_equal(sparkline(&h, 4, top_history_max(&h, 4), b, sizeof(b)), want);
+	assert_string_equal(want, " ▁█▁");
+	for (uint64_t v = 1; v <= 20; v++)
+		top_rss_history_push(&r, v * 8192);
+	top_rss_history_bytes(&r, &h);
+	assert_int_equal(h.n, TOP_HISTORY);
+	assert_int_equal(h.values[0], (20 - TOP_HISTORY + 1) * 8192);
+	assert_int_equal(h.values[TOP_HISTORY - 1], 20 * 8192);
+}
+
 static void truncation(void **state)
 {
 	char b[16];
@@ -292,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bars),
 		cmocka_unit_test(sparklines),
+		cmocka_unit_test(rss_histories),
 		cmocka_unit_test(histories),
 		cmocka_unit_test(truncation),
 		cmocka_unit_test(compact_sizes),

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf_features.h"
 
@@ -64,6 +68,41 @@ bool legacy_object_forced(void)
 	const char *env = getenv("MEMREAP_BPF_OBJECT");
 
 	return env && !strcmp(env, "legacy");
+}
+
+/* bpf_rdonly_cast(0, struct sched_param) from a raw tracepoint program, as kernel_word() does. */
+static int load_rdonly_cast(int func_id, int struct_id)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = struct_id },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = func_id },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == EPERM ? -1 : 0;
+}
+
+int probe_direct_loads(void)
+{
+	struct btf *btf = btf__parse(kernel_btf_path(), NULL);
+	int func, type, found = 0;
+
+	if (!btf)
+		return 0;
+	func = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	type = btf__find_by_name_kind(btf, "sched_param", BTF_KIND_STRUCT);
+	if (func > 0 && type > 0)
+		found = load_rdonly_cast(func, type);
+	btf__free(btf);
+	return found;
 }
 
 const char *kernel_btf_path(void)

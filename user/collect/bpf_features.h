@@ -37,6 +37,15 @@ bool legacy_object_built(void);
 /* MEMREAP_BPF_OBJECT=legacy: the legacy object wherever it can load (tested on 6.1 as well). */
 bool legacy_object_forced(void);
 
+/*
+ * Not needed, only faster: may a raw tracepoint call bpf_rdonly_cast()? Then the hot paths read
+ * untyped kernel words by plain loads, not bpf_probe_read_kernel() (bpf/kernel_word.bpf.h).
+ * 1 yes, 0 no, < 0 cannot tell (not privileged).
+ */
+int probe_direct_loads(void);
+#define DIRECT_LOADS_WHAT "bpf_rdonly_cast(): the page-fault and page-free programs read " \
+	"per-CPU counters and struct page by plain loads"
+
 /* The kernel's BTF: /sys/kernel/btf/vmlinux, or MEMREAP_BTF=FILE (kernels that expose none). */
 const char *kernel_btf_path(void);
 

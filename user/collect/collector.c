@@ -35,7 +35,7 @@ struct collector {
 #endif
 	/* What the collector uses of either object: the same names in both. */
 	struct bpf_object *obj;
-	struct bpf_map *ledgers, *events, *parked, *parked_forks;
+	struct bpf_map *ledgers, *ledger_index, *free_slots, *events, *parked, *parked_forks;
 	struct bpf_program *on_shutdown, *seed;
 	struct mr_health *health;
 	struct mr_paths *paths;
@@ -615,6 +615,8 @@ static int check_kernel(const char *btf, bool *legacy, char *err, size_t errlen)
 	do {                                                                                       \
 		(c)->obj = (s)->obj;                                                               \
 		(c)->ledgers = (s)->maps.ledgers;                                                  \
+		(c)->ledger_index = (s)->maps.ledger_index;                                        \
+		(c)->free_slots = (s)->maps.free_slots;                                            \
 		(c)->events = (s)->maps.events;                                                    \
 		(c)->parked = (s)->maps.parked;                                                    \
 		(c)->parked_forks = (s)->maps.parked_forks;                                        \
@@ -700,8 +702,13 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 	set_syscall_numbers(c);
 	RODATA(c, capture_argv) = !c->no_argv;
 	RODATA(c, release_event_min) = o ? o->release_event_min : 0;
-	if (o && o->ledger_entries)
+	RODATA(c, direct_loads) = probe_direct_loads() == 1;
+	if (o && o->ledger_entries) {
 		bpf_map__set_max_entries(c->ledgers, o->ledger_entries);
+		bpf_map__set_max_entries(c->ledger_index, o->ledger_entries);
+		bpf_map__set_max_entries(c->free_slots, o->ledger_entries);
+	}
+	RODATA(c, ledger_slots) = bpf_map__max_entries(c->ledgers);
 	if (o && o->ringbuf_bytes)
 		bpf_map__set_max_entries(c->events, o->ringbuf_bytes);
 	/* Polls come at least every POLL_MAX_MS: the BPF side wakes us only when it fills up. */
@@ -781,6 +788,68 @@ static void drain_parked(struct collector *c)
 	} while (n == PARKED_BATCH);
 }
 
+static int by_key(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The live ledgers' keys, each once, sorted; the caller frees them. A hash map's walk starts
+ * over from its first key when the key it stands on was deleted meanwhile (a process ended), so
+ * the walk itself may see a key twice: a ledger counted twice in a frame's totals.
+ */
+static size_t live_keys(struct collector *c, uint64_t **out)
+{
+	int fd = bpf_map__fd(c->ledger_index);
+	size_t max = bpf_map__max_entries(c->ledger_index), steps = 4 * max;
+	uint64_t key, *keys = NULL, *prev = NULL;
+	size_t n = 0, cap = 0, unique = 0;
+
+	while (steps-- && bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (n == cap) {
+			uint64_t *more = realloc(keys, (cap = cap ? 2 * cap : 1024) * sizeof(*keys));
+
+			if (!more)
+				break;
+			keys = more;
+		}
+		keys[n++] = key;
+		prev = &key;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), by_key);
+	for (size_t i = 0; i < n; i++)
+		if (!unique || keys[unique - 1] != keys[i])
+			keys[unique++] = keys[i];
+	*out = keys;
+	return unique;
+}
+
+/* A copy of the ledger of mm (an index key): -1 when it has none (any more). */
+static int read_ledger(struct collector *c, uint64_t mm, struct mr_ledger *k)
+{
+	struct mr_ledger_ref ref;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->ledger_index), &mm, &ref) ||
+	    bpf_map_lookup_elem(bpf_map__fd(c->ledgers), &ref.slot, k))
+		return -1;
+	return k->mm == mm && k->id == ref.id ? 0 : -1;
+}
+
+/* Ends the ledger of mm, copied in k, unless exit_mmap got there first (bpf/ledger_slots.bpf.h). */
+static bool remove_ledger(struct collector *c, uint64_t mm, const struct mr_ledger *k)
+{
+	struct mr_ledger dead = { .id = k->id };
+
+	if (bpf_map_delete_elem(bpf_map__fd(c->ledger_index), &mm))
+		return false;
+	bpf_map_update_elem(bpf_map__fd(c->ledgers), &k->slot, &dead, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(c->free_slots), NULL, &k->slot, BPF_ANY);
+	return true;
+}
+
 /*
  * The kernel skips the exit_mmap tracepoint for an mm without VMAs (a fork that failed under
  * memory pressure): end such ledgers here, once their process is long gone.
@@ -789,26 +858,25 @@ static void drain_parked(struct collector *c)
 
 static void collect_stale(struct collector *c)
 {
-	int fd = bpf_map__fd(c->ledgers);
-	uint64_t now = clock_ns(CLOCK_BOOTTIME), key, *prev = NULL;
+	uint64_t now = clock_ns(CLOCK_BOOTTIME), *keys;
 	struct mr_ledger k;
+	size_t n;
 
 	if (now - c->last_stale_scan < STALE_NS / 3)
 		return;
 	c->last_stale_scan = now;
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &k))
+	n = live_keys(c, &keys);
+	for (size_t i = 0; i < n; i++) {
+		if (read_ledger(c, keys[i], &k) || !kernel_ledger_is_stale(&k, now, STALE_NS))
 			continue;
-		if (!kernel_ledger_is_stale(&k, now, STALE_NS))
-			continue;
-		if (bpf_map_delete_elem(fd, &key))
+		if (!remove_ledger(c, keys[i], &k))
 			continue; /* exit_mmap got there first */
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
 		if (!kernel_ledger_ended(&k))
 			k.end_ns = now;
 		emit_end(c, &k);
 	}
+	free(keys);
 }
 
 /* The longest a finished ledger waits in the ring buffer when nothing wakes the reader. */
@@ -842,14 +910,13 @@ void collector_drain(struct collector *c)
 
 static bool any_ending(struct collector *c)
 {
-	int fd = bpf_map__fd(c->ledgers);
+	int fd = bpf_map__fd(c->ledger_index);
 	uint64_t key, *prev = NULL;
 	struct mr_ledger k;
 
 	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
 		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &k) &&
-		    kernel_ledger_ended(&k) &&
+		if (!read_ledger(c, key, &k) && kernel_ledger_ended(&k) &&
 		    clock_ns(CLOCK_BOOTTIME) - k.end_ns < STALE_NS)
 			return true;
 	}
@@ -889,13 +956,17 @@ static void read_vm_status(struct ledger *l)
  */
 #define LIVE_READ_TRIES 16
 
-static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger *k)
+static int read_live(struct collector *c, uint64_t mm, struct mr_ledger *k)
 {
+	int fd = bpf_map__fd(c->ledgers);
+	struct mr_ledger_ref ref;
 	struct ledger check;
 	bool balanced = false;
 
+	if (bpf_map_lookup_elem(bpf_map__fd(c->ledger_index), &mm, &ref))
+		return -1; /* ended meanwhile */
 	for (int i = 0; i < LIVE_READ_TRIES && !balanced; i++) {
-		if (bpf_map_lookup_elem(fd, &key, k))
+		if (bpf_map_lookup_elem(fd, &ref.slot, k) || k->mm != mm || k->id != ref.id)
 			return -1; /* ended meanwhile */
 		k->end = MR_END_ALIVE;
 		ledger_from_kernel(&check, k, c->boot_to_wall);
@@ -908,16 +979,15 @@ static int read_live(struct collector *c, int fd, uint64_t key, struct mr_ledger
 /* names: its exe, cgroup, argv and interpreter too (the first sight of a process reads /proc). */
 static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, bool with_vm)
 {
-	int fd = bpf_map__fd(c->ledgers);
+	uint64_t *keys;
+	size_t n = live_keys(c, &keys);
 	struct mr_ledger k;
-	uint64_t key, *prev = NULL;
 
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		if (read_live(c, fd, key, &k))
-			continue; /* ended meanwhile */
+	for (size_t i = 0; i < n; i++) {
 		struct ledger l;
 
+		if (read_live(c, keys[i], &k))
+			continue; /* ended meanwhile */
 		if (names)
 			to_user_ledger(c, &l, &k);
 		else
@@ -927,6 +997,7 @@ static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, 
 		fn(&l, ctx);
 		ledger_free(&l);
 	}
+	free(keys);
 }
 
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)

@@ -56,6 +56,24 @@ void top_history_push(struct top_history *h, uint64_t value)
 	h->values[h->n++] = value;
 }
 
+void top_rss_history_push(struct top_rss_history *h, uint64_t bytes)
+{
+	uint64_t units = bytes / TOP_RSS_UNIT;
+
+	if (h->n == TOP_HISTORY) {
+		memmove(&h->units[0], &h->units[1], (TOP_HISTORY - 1) * sizeof(h->units[0]));
+		h->n--;
+	}
+	h->units[h->n++] = units > UINT32_MAX ? UINT32_MAX : (uint32_t)units;
+}
+
+void top_rss_history_bytes(const struct top_rss_history *h, struct top_history *bytes)
+{
+	bytes->n = h->n;
+	for (unsigned i = 0; i < h->n; i++)
+		bytes->values[i] = (uint64_t)h->units[i] * TOP_RSS_UNIT;
+}
+
 /* Where the last width values begin. */
 static unsigned history_from(const struct top_history *h, int width)
 {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,12 +148,120 @@ static void on_fork(uint32_t parent, uint32_t child, uint64_t child_ledger, void
 	scope_fork(&m->scope, parent, child, child_ledger);
 }
 
+/*
+ * The exe and cgroup names of one snapshot's rows, each kept once: 10,000 processes run few
+ * executables in few cgroups, and a copy a row was 20,000 allocations a refresh. A name is found
+ * again by its hash in a small table; a name that lost its slot to another is copied again.
+ */
+#define NAME_BLOCK 16384
+#define NAME_SLOTS 1024
+
+struct top_names {
+	struct top_names *next; /* blocks, the newest first */
+	size_t used, size;
+	char text[];
+};
+
+struct names {
+	struct top_names *blocks, *spare; /* spare: the blocks of the last snapshot but one */
+	const char *slots[NAME_SLOTS];
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static struct top_names *name_block(struct names *n, size_t len)
+{
+	struct top_names *b = n->spare;
+	size_t size = len > NAME_BLOCK ? len : NAME_BLOCK;
+
+	if (b && b->size >= len) {
+		n->spare = b->next;
+	} else if (!(b = malloc(sizeof(*b) + size))) {
+		return NULL;
+	} else {
+		b->size = size;
+	}
+	b->next = n->blocks;
+	b->used = 0;
+	n->blocks = b;
+	return b;
+}
+
+/* NULL when out of memory: the row matches no filter on it. */
+static char *name_of(struct names *n, const char *s)
+{
+	const char **slot = &n->slots[name_hash(s) % NAME_SLOTS];
+	size_t len = strlen(s) + 1;
+	struct top_names *b = n->blocks;
+	char *copy;
+
+	if (*slot && !strcmp(*slot, s))
+		return (char *)*slot;
+	if ((!b || b->size - b->used < len) && !(b = name_block(n, len)))
+		return NULL;
+	copy = memcpy(b->text + b->used, s, len);
+	b->used += len;
+	*slot = copy;
+	return copy;
+}
+
+static void free_names(struct top_names *b)
+{
+	while (b) {
+		struct top_names *next = b->next;
+
+		free(b);
+		b = next;
+	}
+}
+
 struct snapshot {
 	struct top_model *m;
 	struct top_row *rows;
 	size_t n, cap;
+	struct names names;
 	struct top_totals live;
 };
+
+/*
+ * The rows array the view no longer shows is the next snapshot's: two arrays in all. Allocating
+ * one a refresh and freeing the last left the allocator holding a third, and more (the new one
+ * never fits where the last one was). It takes a little more than the last snapshot's rows, so
+ * that it seldom grows (a realloc copies: both sizes at once).
+ */
+static void reserve_rows(struct snapshot *s, struct top_collecting *c, size_t before)
+{
+	size_t want = before + before / 8 + 64;
+
+	s->names.spare = c->spare_names;
+	c->spare_names = NULL;
+	s->rows = c->spare;
+	s->cap = c->spare_cap;
+	c->spare = NULL;
+	if (s->cap >= want)
+		return;
+	free(s->rows);
+	s->rows = malloc(want * sizeof(*s->rows));
+	s->cap = s->rows ? want : 0;
+}
+
+/* After the swap: what the view showed until now is spare. */
+static void keep_spare(struct snapshot *s, struct top_collecting *c, struct top_row *stale,
+		       struct top_names *stale_names)
+{
+	c->spare = stale;
+	c->spare_cap = c->shown_cap;
+	c->shown_cap = s->cap;
+	free_names(s->names.spare); /* blocks this snapshot did not need */
+	c->spare_names = stale_names;
+}
 
 static void take_row(const struct ledger *l, void *ctx)
 {
@@ -181,8 +290,8 @@ static void take_row(const struct ledger *l, void *ctx)
 	r->pid = l->pid;
 	memcpy(r->comm, l->comm, sizeof(r->comm));
 	snprintf(r->interp, sizeof(r->interp), "%s", l->interp.name);
-	r->exe = strdup(l->exe);
-	r->cgroup = strdup(l->cgroup);
+	r->exe = name_of(&s->names, l->exe);
+	r->cgroup = name_of(&s->names, l->cgroup);
 	r->rss = cat_total(l->bytes[CAT_RSS_AT_END]);
 	r->peak = l->peak_rss;
 	r->self = cat_total(l->bytes[CAT_SELF_RELEASED]);
@@ -192,46 +301,49 @@ static void take_row(const struct ledger *l, void *ctx)
 	r->ledger_id = l->id;
 }
 
-static int cmp_trails(const void *pa, const void *pb)
+static int cmp_ledger_ids(const void *pa, const void *pb)
 {
-	const struct top_trail *a = pa, *b = pb;
+	const struct top_row *a = pa, *b = pb;
 
 	return a->ledger_id < b->ledger_id ? -1 : a->ledger_id > b->ledger_id;
 }
 
 /*
- * Each row's RSS history: its ledger's from the last snapshot, then its RSS now. Only the ledgers
- * of this snapshot's rows are kept, so a ledger that ended takes its history with it.
+ * In ledger order, each ledger once: the map's walk starts over when the key it stood on is
+ * deleted (a process ended meanwhile), and then reads the ledgers before it again. One read of
+ * each stays (they are milliseconds apart). Returns the rows left.
  */
-static void follow_histories(struct top_collecting *c, struct top_row *rows, size_t n)
+static size_t ledger_order(struct top_row *rows, size_t n)
 {
-	struct top_trail *kept = malloc((n ? n : 1) * sizeof(*kept));
+	size_t kept = 0;
 
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_ledger_ids);
 	for (size_t i = 0; i < n; i++) {
-		struct top_trail key = { .ledger_id = rows[i].ledger_id }, *before = NULL;
-
-		if (c->ntrails)
-			before = bsearch(&key, c->trails, c->ntrails, sizeof(key), cmp_trails);
-		if (before)
-			rows[i].rss_history = before->rss;
-		top_history_push(&rows[i].rss_history, rows[i].rss);
-		if (kept)
-			kept[i] = (struct top_trail){ rows[i].ledger_id, rows[i].rss_history };
+		if (kept && rows[kept - 1].ledger_id == rows[i].ledger_id)
+			kept--;
+		rows[kept++] = rows[i];
 	}
-	if (kept)
-		qsort(kept, n, sizeof(*kept), cmp_trails);
-	free(c->trails);
-	c->trails = kept; /* NULL when out of memory: the histories begin again */
-	c->ntrails = kept ? n : 0;
+	return kept;
 }
 
-static void free_rows(struct top_row *rows, size_t n)
+/*
+ * Each row's RSS history: its ledger's in the last snapshot, then its RSS now. Both snapshots are
+ * in ledger order; a ledger that ended takes its history with it. The last snapshot's rows are
+ * only ever written by this thread: they are read without the lock.
+ */
+static void follow_histories(const struct top_row *before, size_t nbefore, struct top_row *rows,
+			     size_t n)
 {
+	size_t j = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		free(rows[i].exe);
-		free(rows[i].cgroup);
+		while (j < nbefore && before[j].ledger_id < rows[i].ledger_id)
+			j++;
+		if (j < nbefore && before[j].ledger_id == rows[i].ledger_id)
+			rows[i].rss_history = before[j].rss_history;
+		top_rss_history_push(&rows[i].rss_history, rows[i].rss);
 	}
-	free(rows);
 }
 
 static uint64_t per_second(uint64_t now, uint64_t before, uint64_t dt_ns)
@@ -279,12 +391,14 @@ static void snapshot(void *ctx)
 	struct snapshot s = { .m = m };
 	struct top_totals t;
 	struct top_row *stale;
-	size_t nstale;
+	struct top_names *stale_names;
 	uint64_t now;
 
 	collector_drain(m->ct.collector);
+	reserve_rows(&s, c, m->nrows);
 	collector_for_each_live(m->ct.collector, take_row, &s, false);
-	follow_histories(c, s.rows, s.n);
+	s.n = ledger_order(s.rows, s.n);
+	follow_histories(m->rows, m->nrows, s.rows, s.n);
 	now = clock_ns(CLOCK_REALTIME);
 	t = c->ended;
 	add_totals(&t, &s.live);
@@ -294,14 +408,15 @@ static void snapshot(void *ctx)
 	memcpy(m->recent, c->recent, c->nrecent * sizeof(c->recent[0]));
 	m->nrecent = c->nrecent;
 	stale = m->rows;
-	nstale = m->nrows;
+	stale_names = m->names;
 	m->rows = s.rows;
 	m->nrows = s.n;
+	m->names = s.names.blocks;
 	collector_health(m->ct.collector, &m->health);
 	m->snapshot_ns = now;
 	m->generation++;
 	pthread_mutex_unlock(&m->lock);
-	free_rows(stale, nstale);
+	keep_spare(&s, c, stale, stale_names);
 }
 
 void top_model_figures(const struct top_model *m, struct top_figures *f)
@@ -325,19 +440,28 @@ int top_model_start(struct top_model *m, const struct collector_opts *o, char *e
 	m->ct.period_ns = m->refresh_ns;
 	m->ct.tick = snapshot;
 	m->ct.ctx = m;
-	return collector_thread_start(&m->ct, o, &h, err, errlen);
+	if (collector_thread_start(&m->ct, o, &h, err, errlen))
+		return -1;
+	/*
+	 * An allocator knob, once: loading the BPF object (libbpf parses the kernel's BTF) leaves
+	 * free MBs in the heap that glibc keeps, as its trim threshold grew to twice the largest
+	 * mmapped chunk freed (the BTF's 5 MB). 1 MiB less RSS with 10,000 processes.
+	 */
+	malloc_trim(0);
+	return 0;
 }
 
 void top_model_stop(struct top_model *m)
 {
 	collector_thread_stop(&m->ct);
 	scope_free(&m->scope);
-	free(m->collecting.trails);
-	m->collecting.trails = NULL;
-	m->collecting.ntrails = 0;
-	free_rows(m->rows, m->nrows);
-	m->rows = NULL;
+	free(m->rows);
+	free_names(m->names);
+	free(m->collecting.spare);
+	free_names(m->collecting.spare_names);
+	m->rows = m->collecting.spare = NULL;
 	m->nrows = 0;
+	m->names = m->collecting.spare_names = NULL;
 }
 
 uint64_t top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms)
@@ -356,6 +480,7 @@ uint64_t top_model_wait(struct top_model *m, uint64_t generation, int timeout_ms
 }
 
 struct row_order {
+	const struct top_row *rows;
 	enum top_sort by;
 	int sign;
 };
@@ -382,8 +507,9 @@ static uint64_t row_value(const struct top_row *r, enum top_sort by)
 
 static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
-	const struct top_row *a = pa, *b = pb;
 	const struct row_order *o = arg;
+	const struct top_row *a = &o->rows[*(const uint32_t *)pa];
+	const struct top_row *b = &o->rows[*(const uint32_t *)pb];
 	int r;
 
 	if (o->by == TOP_SORT_COMM) {
@@ -398,12 +524,18 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	return o->sign * r;
 }
 
-void top_sort_rows(struct top_row *rows, size_t n, enum top_sort by, bool ascending)
+uint32_t *top_row_order(const struct top_row *rows, size_t n, enum top_sort by, bool ascending)
 {
-	struct row_order o = { by, ascending ? 1 : -1 };
+	struct row_order o = { rows, by, ascending ? 1 : -1 };
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
 
-	if (n > 1) /* no rows yet: no array either */
-		qsort_r(rows, n, sizeof(*rows), cmp_rows, &o);
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	if (n > 1)
+		qsort_r(order, n, sizeof(*order), cmp_rows, &o);
+	return order;
 }
 
 bool top_row_matches(const struct top_row *r, const char *filter)

@@ -155,21 +155,24 @@ static void draw_table(struct screen *s, int y, int table_h)
 	struct top_row *rows = s->paused ? s->frozen : m->rows;
 	size_t nrows = s->paused ? s->nfrozen : m->nrows;
 	char line[TOP_LINE];
+	uint32_t *order = top_row_order(rows, nrows, s->o->sort, s->o->ascending);
 
-	top_sort_rows(rows, nrows, s->o->sort, s->o->ascending);
 	top_table_header(COLS, line, sizeof(line));
 	put(y++, line, A_REVERSE);
 	if (s->scroll >= nrows)
 		s->scroll = nrows ? nrows - 1 : 0;
 	for (size_t i = 0, skipped = 0, shown = 0; i < nrows && (int)shown < table_h; i++) {
-		if (!top_row_matches(&rows[i], s->filter))
+		const struct top_row *r = top_row_at(rows, order, i);
+
+		if (!top_row_matches(r, s->filter))
 			continue;
 		if (skipped++ < s->scroll)
 			continue;
-		top_row_line(&rows[i], m->snapshot_ns, COLS, line, sizeof(line));
+		top_row_line(r, m->snapshot_ns, COLS, line, sizeof(line));
 		put(y++, line, 0);
 		shown++;
 	}
+	free(order);
 }
 
 static void draw_recent(struct screen *s, int recent_h)

@@ -41,6 +41,7 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf
 {
 	char comm[SZ], interp[SZ], rss[SZ], peak[SZ], self[SZ], kern[SZ], freed[SZ], a[SZ];
 	char history[TOP_LINE];
+	struct top_history history_bytes;
 	int cells = history_width(width), n;
 
 	n = snprintf(buf, len, "%7u %-15s %-8s %6s %6s %8s %6s %6s %6s", r->pid,
@@ -56,7 +57,8 @@ void top_row_line(const struct top_row *r, uint64_t now_ns, int width, char *buf
 	if (cells < 1 || n < 0 || (size_t)n >= len)
 		return;
 	/* scaled to the row's own peak over the cells shown */
-	sparkline(&r->rss_history, cells, top_history_max(&r->rss_history, cells), history,
+	top_rss_history_bytes(&r->rss_history, &history_bytes);
+	sparkline(&history_bytes, cells, top_history_max(&history_bytes, cells), history,
 		  sizeof(history));
 	snprintf(buf + n, len - (size_t)n, " %s", history);
 }
@@ -87,6 +89,7 @@ void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, 
 {
 	struct top_header h;
 	char line[TOP_LINE];
+	uint32_t *order;
 
 	pthread_mutex_lock(&m->lock);
 	top_header(m, width, &h);
@@ -94,13 +97,16 @@ void top_print_batch(FILE *f, struct top_model *m, const struct top_options *o, 
 		fprintf(f, "%s\n", h.lines[i]);
 	top_table_header(width, line, sizeof(line));
 	fprintf(f, "\n%s\n", line);
-	top_sort_rows(m->rows, m->nrows, o->sort, o->ascending);
+	order = top_row_order(m->rows, m->nrows, o->sort, o->ascending);
 	for (size_t i = 0; i < m->nrows; i++) {
-		if (!top_row_matches(&m->rows[i], o->filter))
+		const struct top_row *r = top_row_at(m->rows, order, i);
+
+		if (!top_row_matches(r, o->filter))
 			continue;
-		top_row_line(&m->rows[i], m->snapshot_ns, width, line, sizeof(line));
+		top_row_line(r, m->snapshot_ns, width, line, sizeof(line));
 		fprintf(f, "%s\n", line);
 	}
+	free(order);
 	print_recent(f, m, o->filter, width);
 	fprintf(f, "\n");
 	fflush(f);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A 32-bit word of kernel memory that no BTF type describes: a CPU's delta of a per-CPU counter,
+ * the low word of a struct page's flags or mapping. bpf_probe_read_kernel() copies it through a
+ * helper call, about 20 ns on paths that run at every page fault and page free. Where the kernel
+ * lets a raw tracepoint call the bpf_rdonly_cast() kfunc, the word is one plain load instead,
+ * which the JIT guards against faults as it does any load through an untrusted pointer. The
+ * loader probes which (direct_loads, `memreap doctor` names it); the verifier drops the other.
+ */
+#ifndef KERNEL_WORD_BPF_H
+#define KERNEL_WORD_BPF_H
+
+const volatile bool direct_loads = false; /* set by the loader's probe */
+
+#ifdef MR_LEGACY
+/* Linux 5.10 has no kfuncs (5.13): the legacy object copies every word. */
+static __always_inline __s32 kernel_word(__u64 addr)
+{
+	__s32 copy = 0;
+
+	bpf_probe_read_kernel(&copy, sizeof(copy), (void *)addr);
+	return copy;
+}
+#else
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+static __always_inline __s32 kernel_word(__u64 addr)
+{
+	struct sched_param *word;
+	__s32 copy = 0;
+
+	if (!direct_loads) {
+		bpf_probe_read_kernel(&copy, sizeof(copy), (void *)addr);
+		return copy;
+	}
+	/* The cast names a struct: uapi's struct sched_param is one int, as stable as types go. */
+	word = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct sched_param));
+	return word->sched_priority;
+}
+#endif
+
+#endif /* KERNEL_WORD_BPF_H */

@@ -7,8 +7,9 @@
 #   make bench     overhead and capacity, writes bench/results/ (BENCH_QUICK=1: a short check)
 #   make exporter-soak  long exporter checks: 10,000 scrapes, slowloris, 200 scrapers (root)
 #   make vmlinux   regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel's BTF
-#   make vmtest    boot Debian's 6.1 and 6.12 kernels under qemu and run the ledger tests there
-#   make vmtest-5.10  boot Debian 11's 5.10: doctor names what memreap lacks there; not in make test
+#   make vmtest    boot Debian's 6.1, 6.12 and Debian 11's 5.10 (the legacy BPF object) under qemu
+#                  and run the guest tests there
+#   make vmtest-5.10  the same on 5.10 alone
 #   make ARCH=arm64  cross-build memreap and the workloads into build/arm64 (aarch64-linux-gnu-gcc,
 #                    a sysroot of Debian's arm64 packages: cross/arm64-sysroot.sh)
 #   make vmtest-arm64  boot Debian's arm64 6.1 and 6.12 under qemu (TCG) and run the tests there
@@ -147,7 +148,20 @@ $(BUILD)/memreap.bpf.o: bpf/memreap.bpf.c $(wildcard bpf/*.h) \
 $(BUILD)/memreap.skel.h: $(BUILD)/memreap.bpf.o
 	$(BPFTOOL) gen skeleton $< name memreap_bpf > $@
 
-$(BUILD)/collect/collector.o: $(BUILD)/memreap.skel.h
+# The legacy object: the same sources with -DMR_LEGACY, one fallback per feature Linux 5.10 lacks
+# (README "Kernel support"); x86_64 only. The collector loads it where the probes find them missing.
+$(BUILD)/memreap_legacy.bpf.o: bpf/memreap.bpf.c $(wildcard bpf/*.h) \
+			       vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -DMR_LEGACY -c $< -o $@
+
+$(BUILD)/memreap_legacy.skel.h: $(BUILD)/memreap_legacy.bpf.o
+	$(BPFTOOL) gen skeleton $< name memreap_legacy_bpf > $@
+
+ifeq ($(ARCH),x86)
+LEGACY_SKEL := $(BUILD)/memreap_legacy.skel.h
+$(BUILD)/collect/%.o: CPPFLAGS += -DMR_HAVE_LEGACY
+endif
+$(BUILD)/collect/collector.o: $(BUILD)/memreap.skel.h $(LEGACY_SKEL)
 $(BUILD)/collect/%.o: CPPFLAGS += -I$(BUILD)
 
 # -MMD: each object depends on the headers it includes (build/**/*.d).
@@ -200,17 +214,14 @@ vmlinux:
 vmlinux-arm64:
 	BPFTOOL=$(BPFTOOL) vmlinux/arm64.sh
 
-# VMTEST_KERNELS (default "6.1 6.12"), VMTEST_TESTS: see tests/vmtest/vmtest.sh.
+# VMTEST_KERNELS (default "6.1 6.12 5.10"), VMTEST_TESTS: see tests/vmtest/vmtest.sh.
 vmtest: all
 	tests/vmtest/vmtest.sh
 
-# Debian 11's 5.10, reached through a private bullseye package list. memreap does not run there
-# yet: these are the tests that pass (doctor names each missing feature, run and record refuse in
-# one line). Not in make vmtest or make test until the ledger tests pass (README "Kernel support").
-VMTEST_5_10_TESTS := test_doctor.test_doctor_names_what_this_kernel_lacks,$\
-		     test_doctor.test_doctor_without_privileges
+# Debian 11's 5.10 alone (reached through a private bullseye package list), where memreap loads its
+# legacy BPF object (README "Kernel support"): every guest test, as make vmtest runs them.
 vmtest-5.10: all
-	VMTEST_KERNELS=5.10 VMTEST_TESTS=$(VMTEST_5_10_TESTS) tests/vmtest/vmtest.sh
+	VMTEST_KERNELS=5.10 tests/vmtest/vmtest.sh
 
 # Debian's arm64 6.1 and 6.12 under qemu-system-aarch64 (TCG), every guest test: cross-builds
 # build/arm64 first. The same VMTEST_* variables: see tests/vmtest/vmtest-arm64.sh.
@@ -261,8 +272,9 @@ exporter-soak: deps
 	$(MAKE) all
 	MEMREAP_EXPORTER_SOAK=1 tests/integration/run-all.sh test_exporter
 
-# The ledger tests make test runs in every vmtest guest; test_oom there under cgroup v2 (the host's
-# memory controller is v1). Not its exporter test: the guests bring up no loopback.
+# The ledger tests make test runs in every vmtest guest (6.1, 6.12, 5.10); test_oom there under
+# cgroup v2 (the host's memory controller is v1). Not its exporter test: the guests bring up no
+# loopback.
 VMTEST_LEDGER_TESTS := test_accuracy,test_doctor,test_freed,test_argv,test_timeline,$\
 	test_oom.test_oom_kill,test_oom.test_teardown,test_oom.test_top,test_oom.test_recordings
 

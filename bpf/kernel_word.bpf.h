@@ -10,9 +10,19 @@
 #ifndef KERNEL_WORD_BPF_H
 #define KERNEL_WORD_BPF_H
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
 const volatile bool direct_loads = false; /* set by the loader's probe */
+
+#ifdef MR_LEGACY
+/* Linux 5.10 has no kfuncs (5.13): the legacy object copies every word. */
+static __always_inline __s32 kernel_word(__u64 addr)
+{
+	__s32 copy = 0;
+
+	bpf_probe_read_kernel(&copy, sizeof(copy), (void *)addr);
+	return copy;
+}
+#else
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 static __always_inline __s32 kernel_word(__u64 addr)
 {
@@ -27,5 +37,6 @@ static __always_inline __s32 kernel_word(__u64 addr)
 	word = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct sched_param));
 	return word->sched_priority;
 }
+#endif
 
 #endif /* KERNEL_WORD_BPF_H */

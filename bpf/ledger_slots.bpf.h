@@ -47,13 +47,17 @@ static __always_inline struct mr_ledger *ledger_at(__u32 slot, __u64 mm, __u64 i
 }
 
 /* The ledger of mm, by the index. */
-static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
+static __always_inline struct mr_ledger *ledger_indexed(struct mm_struct *mm)
 {
 	__u64 key = (__u64)mm;
 	struct mr_ledger_ref *ref = bpf_map_lookup_elem(&ledger_index, &key);
 
 	return ref ? ledger_at(ref->slot, key, ref->id) : NULL;
 }
+
+#ifndef MR_LEGACY /* the legacy object's also tells a reused address apart (memreap.bpf.c) */
+#define ledger_of ledger_indexed
+#endif
 
 /* The ledger of mm as this CPU's shadow of it remembers it, or NULL. */
 static __always_inline struct mr_ledger *ledger_cached(struct mm_struct *mm,
@@ -62,12 +66,43 @@ static __always_inline struct mr_ledger *ledger_cached(struct mm_struct *mm,
 	return sh && sh->mm == (__u64)mm ? ledger_at(sh->slot, sh->mm, sh->ledger) : NULL;
 }
 
+#ifdef MR_LEGACY
+/*
+ * No atomic fetch-and-add before 5.12: each CPU hands out the never used slots of its own stride
+ * (cpu, cpu + nr_cpus, ...), counted per CPU (programs that take slots do not nest on a CPU).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} slots_taken SEC(".maps");
+
+static __always_inline int slot_fresh(__u32 *slot)
+{
+	__u32 zero = 0, *taken = bpf_map_lookup_elem(&slots_taken, &zero);
+
+	if (!taken)
+		return -1;
+	*slot = *taken * nr_cpus + bpf_get_smp_processor_id();
+	if (*slot >= ledger_slots)
+		return -1;
+	*taken += 1;
+	return 0;
+}
+#else
+static __always_inline int slot_fresh(__u32 *slot)
+{
+	*slot = __sync_fetch_and_add(&slots_used, 1);
+	return *slot < ledger_slots ? 0 : -1;
+}
+#endif
+
 static __always_inline int slot_take(__u32 *slot)
 {
 	if (bpf_map_pop_elem(&free_slots, slot) == 0)
 		return 0;
-	*slot = __sync_fetch_and_add(&slots_used, 1);
-	return *slot < ledger_slots ? 0 : -1;
+	return slot_fresh(slot);
 }
 
 static __always_inline void slot_give_back(__u32 slot)

@@ -21,6 +21,10 @@
 #include "kernel_word.bpf.h"
 #include "rss_counter.bpf.h"
 
+#if defined(MR_LEGACY) && !defined(__TARGET_ARCH_x86)
+#error "the legacy object (Linux 5.10) is x86_64's only: its task_regs() is x86's task_pt_regs()"
+#endif
+
 char LICENSE[] SEC("license") = "GPL";
 
 #define EEXIST 17 /* include/uapi/asm-generic/errno-base.h */
@@ -106,6 +110,35 @@ struct mr_health health;
 struct mr_paths paths;
 __u64 ledger_seq;
 
+#ifdef MR_LEGACY
+/*
+ * No atomic fetch-and-add before 5.12: each CPU numbers the ledgers it creates (programs that
+ * create ledgers do not nest on a CPU); the CPU in the low bits keeps the ids unique.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ledger_ids SEC(".maps");
+
+static __always_inline __u64 next_ledger_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&ledger_ids, &zero);
+
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return *seq << 10 | (bpf_get_smp_processor_id() & (MR_MAX_CPUS - 1));
+}
+#else
+static __always_inline __u64 next_ledger_id(void)
+{
+	return __sync_fetch_and_add(&ledger_seq, 1) + 1;
+}
+#endif
+
 static __always_inline int kind_of(int member)
 {
 	switch (member) {
@@ -131,14 +164,47 @@ static __always_inline __u64 resident_bytes(const struct mr_ledger *l)
 	       clamped(l->cur[MR_MM_SHMEMPAGES]);
 }
 
+/*
+ * The current task. A BTF pointer (5.11+): its fields are plain loads, no bpf_probe_read_kernel()
+ * per field. MR_LEGACY (5.10): a plain address, every field read with BPF_CORE_READ.
+ */
+#ifdef MR_LEGACY
+#define current_task() ((struct task_struct *)bpf_get_current_task())
+#define task_field(task, field) BPF_CORE_READ(task, field)
+#define regs_field(regs, field) BPF_CORE_READ(regs, field)
+#else
+#define current_task() bpf_get_current_task_btf()
+#define task_field(task, field) ((task)->field)
+#define regs_field(regs, field) ((regs)->field)
+#endif
+
+#ifdef MR_LEGACY
+extern bool CONFIG_KASAN __kconfig __weak;
+
+/*
+ * No bpf_task_pt_regs() before 5.15: x86_64's task_pt_regs(), the registers saved at the top of
+ * the task's stack. THREAD_SIZE: 16 KiB, twice that with KASAN (5.10's BTF cannot size it).
+ */
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	__u64 size = CONFIG_KASAN ? 32768 : 16384;
+	void *stack = BPF_CORE_READ(task, stack);
+
+	if (!stack)
+		return NULL;
+	return (struct pt_regs *)(stack + size - bpf_core_type_size(struct pt_regs));
+}
+#else
+#define task_regs(task) ((struct pt_regs *)bpf_task_pt_regs(task))
+#endif
+
 static __always_inline long syscall_nr(struct task_struct *task)
 {
 	struct pt_regs *regs;
 
-	if (task->flags & PF_KTHREAD)
+	if (task_field(task, flags) & PF_KTHREAD)
 		return -1;
-	/* A BTF pointer: its fields are plain loads, no bpf_probe_read_kernel() per field. */
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = task_regs(task);
 	if (!regs)
 		return -1;
 #if defined(__TARGET_ARCH_x86)
@@ -146,11 +212,11 @@ static __always_inline long syscall_nr(struct task_struct *task)
 	 * orig_ax holds an exception's error code too (a page fault's is 4 to 7, sometimes more):
 	 * only a system call in progress has ax at -ENOSYS until it returns.
 	 */
-	if (regs->ax != (unsigned long)-ENOSYS)
+	if (regs_field(regs, ax) != (unsigned long)-ENOSYS)
 		return -1;
-	return regs->orig_ax;
+	return regs_field(regs, orig_ax);
 #elif defined(__TARGET_ARCH_arm64)
-	return regs->syscallno;
+	return regs_field(regs, syscallno);
 #else
 	return -1;
 #endif
@@ -249,6 +315,37 @@ static __always_inline void send_new(struct mr_ledger *l)
 	bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
+/* How ledger_end() ends a ledger. */
+#define END_INEXACT 1 /* the teardown's last frees may not be matched */
+#define END_MM_GONE 2 /* the mm may be freed, or another: its sizes were read before */
+#define END_KEEP_WINDOW 4 /* the caller settled this task's window and goes on using it */
+
+static int ledger_end(struct mm_struct *mm, __u32 how);
+
+#ifdef MR_LEGACY
+/* x86's mm->context.ctx_id: unique for the life of the system, where an mm's address is not. */
+static __always_inline __u64 mm_identity(struct mm_struct *mm)
+{
+	return BPF_CORE_READ(mm, context.ctx_id);
+}
+
+/*
+ * Without exit_mmap an exec's teardown ends after exec_mmap() (release_window.bpf.h), and another
+ * CPU may have had the freed mm's address for a new mm by then: the old ledger ends now, less
+ * exact (frees its window matched may not have reached it).
+ */
+static __always_inline struct mr_ledger *ledger_of(struct mm_struct *mm)
+{
+	struct mr_ledger *l = ledger_indexed(mm);
+
+	if (l && l->mm_ctx_id != mm_identity(mm)) {
+		ledger_end(mm, END_MM_GONE | END_INEXACT);
+		return NULL;
+	}
+	return l;
+}
+#endif
+
 /*
  * Create the ledger of an mm seen for the first time. An mm being built by fork or exec starts
  * from zero; any other mm predates memreap and its baseline is what is resident now.
@@ -264,13 +361,16 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 	if (!l)
 		return NULL;
 	__builtin_memset(l, 0, sizeof(*l));
-	l->id = __sync_fetch_and_add(&ledger_seq, 1) + 1;
+	l->id = next_ledger_id();
 	l->mm = key;
 	l->start_ns = bpf_ktime_get_boot_ns();
 	l->exit_code = -1;
 	l->origin = origin;
 	l->zero_start = origin != MR_ORIGIN_EXISTING;
 	l->last_call = MR_CALL_OTHER;
+#ifdef MR_LEGACY
+	l->mm_ctx_id = mm_identity(mm);
+#endif
 	set_owner(l, existing_owner(mm, origin, owner));
 	if (origin == MR_ORIGIN_EXISTING) {
 		for (int m = 0; m < MR_NMEMBERS; m++) {
@@ -296,14 +396,14 @@ static __noinline struct mr_ledger *ledger_create(struct mm_struct *mm, int orig
 /* First sight of mm at an RSS change made by the current task: decide how it began. */
 static __noinline struct mr_ledger *ledger_first_sight(struct mm_struct *mm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *own = task->mm;
+	struct task_struct *task = current_task();
+	struct mm_struct *own = task_field(task, mm);
 	long nr;
 
 	if (own == mm)
 		return ledger_create(mm, MR_ORIGIN_EXISTING, task);
 	nr = syscall_nr(task);
-	if (!(task->flags & PF_MEMALLOC)) {
+	if (!(task_field(task, flags) & PF_MEMALLOC)) {
 		/* fork copies the parent's pages into the child's counters from the parent. */
 		if (is_fork_call(nr))
 			return ledger_create(mm, MR_ORIGIN_FORK, NULL);
@@ -323,7 +423,7 @@ static __noinline struct mr_ledger *ledger_first_sight(struct mm_struct *mm)
 				 * The parent it was forked from, even if gone by now; not for a
 				 * vfork child, whose old mm is its parent's.
 				 */
-				if (old && old->pid == task->tgid && old->ppid)
+				if (old && old->pid == task_field(task, tgid) && old->ppid)
 					l->ppid = old->ppid;
 			}
 			return l;
@@ -348,7 +448,7 @@ static __always_inline void account_untracked(struct mm_struct *mm, int member)
 	}
 	member &= MR_NMEMBERS - 1; /* in range (on_rss_stat checked); proven to the verifier */
 	value = rss_counter_bytes(mm, member, page_shift);
-	delta = value - __sync_lock_test_and_set(&last[member], value);
+	delta = value - swap_booked(&last[member], value);
 	if (member != MR_MM_SWAPENTS)
 		__sync_fetch_and_add(&health.unattributed_bytes, delta < 0 ? -delta : delta);
 }
@@ -389,10 +489,10 @@ static __always_inline void mark_exiting(struct mr_ledger *l, struct task_struct
 static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_struct *mm,
 					      struct task_struct *task, int k, int *call)
 {
-	unsigned int flags = task->flags;
+	unsigned int flags = task_field(task, flags);
 
 	/* First: a task still using this mm (a CLONE_VM sharer may outlive the owner's group). */
-	if (task->mm == mm) {
+	if (task_field(task, mm) == mm) {
 		long nr = syscall_nr(task);
 
 		*call = call_of(nr);
@@ -413,7 +513,7 @@ static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_str
 		return MR_REL_EXIT;
 	if (l->state == MR_STATE_EXECED)
 		return MR_REL_EXEC;
-	if (l->pid == task->tgid && !(flags & PF_MEMALLOC)) {
+	if (l->pid == task_field(task, tgid) && !(flags & PF_MEMALLOC)) {
 		/*
 		 * Kernels that run sched_process_exit after exit_mm() (6.1, ...): teardown
 		 * comes first, with exit_code already set and the VM sizes still in place.
@@ -426,6 +526,9 @@ static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_str
 		if (is_exec_call(syscall_nr(task)) && l->state != MR_STATE_BUILDING) {
 			l->state = MR_STATE_EXECED;
 			l->end_ns = bpf_ktime_get_boot_ns();
+#ifdef MR_LEGACY
+			read_vm(l, mm); /* its end comes after exec_mmap() may have freed the mm */
+#endif
 			return MR_REL_EXEC;
 		}
 	}
@@ -435,7 +538,7 @@ static __always_inline __u32 release_category(struct mr_ledger *l, struct mm_str
 static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *mm, int k,
 					 __u64 bytes)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	int call = MR_CALL_OTHER;
 	__u32 cat = release_category(l, mm, task, k, &call);
 
@@ -451,9 +554,10 @@ static __always_inline void book_release(struct mr_ledger *l, struct mm_struct *
 	if (owner_teardown(l, mm, task, cat)) {
 		if (!l->teardown_window)
 			window_teardown_begin(task, l, cat, k, bytes);
-		return;
+	} else {
+		window_release(task, l, cat, call, k, bytes);
 	}
-	window_release(task, l, cat, call, k, bytes);
+	teardown_elsewhere(l, mm, task);
 }
 
 /*
@@ -478,6 +582,31 @@ static __always_inline void seed_task(struct task_struct *t)
 		seeded++;
 }
 
+/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
+static __always_inline void note_counter_layout(void)
+{
+	paths.counter_layout = MR_COUNTERS_PERCPU;
+	if (bpf_core_type_exists(struct mm_rss_stat___old))
+		paths.counter_layout = MR_COUNTERS_ATOMIC;
+}
+
+#ifdef MR_LEGACY
+/*
+ * No bpf_loop() before 5.17: the task iterator (5.8) runs this once per task, with the RCU read
+ * lock held; user space reads the iterator once through.
+ */
+SEC("iter/task")
+int seed_existing(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+
+	if (!t)
+		return 0;
+	note_counter_layout();
+	seed_task(t);
+	return 0;
+}
+#else
 static long seed_next(__u32 i, struct seed_walk *w)
 {
 	struct task_struct *cur = w->task; /* outside BPF_CORE_READ: seed_walk is ours, not CO-RE */
@@ -496,10 +625,7 @@ int seed_existing(void *ctx)
 {
 	struct seed_walk w;
 
-	/* The layout CO-RE resolved, as rss_counter_bytes() sees it: for memreap doctor. */
-	paths.counter_layout = MR_COUNTERS_PERCPU;
-	if (bpf_core_type_exists(struct mm_rss_stat___old))
-		paths.counter_layout = MR_COUNTERS_ATOMIC;
+	note_counter_layout();
 	/* Plain addresses: every read on the walk goes through bpf_probe_read_kernel. */
 	w.first = (struct task_struct *)bpf_get_current_task();
 	w.task = w.first;
@@ -507,6 +633,7 @@ int seed_existing(void *ctx)
 	bpf_loop(1 << 22, seed_next, &w, 0);
 	return 0;
 }
+#endif
 
 /*
  * An interpreter begins its own shutdown (Py_FinalizeEx, perl_destruct, node::FreeEnvironment,
@@ -515,8 +642,8 @@ int seed_existing(void *ctx)
 SEC("uprobe")
 int BPF_KPROBE(on_shutdown) /* a uprobe: libbpf 1.1 has no BPF_UPROBE yet */
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *mm = task->mm;
+	struct task_struct *task = current_task();
+	struct mm_struct *mm = task_field(task, mm);
 	struct mr_ledger *l;
 
 	if (!mm)
@@ -661,6 +788,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct mr_event_exec *e;
 	bool shared = bpf_map_delete_elem(&sharers, &tgid) == 0;
 
+	window_exec_done();
 	if (!l)
 		l = ledger_create(mm, MR_ORIGIN_EXEC, task);
 	if (!l)
@@ -707,9 +835,9 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	struct mr_ledger *l;
 	__u32 tgid;
 
+	window_task_exit(); /* task is the current one */
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return 0;
-	window_task_exit(); /* task is the current one */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* other threads of the group live on */
 	tgid = BPF_CORE_READ(task, tgid);
@@ -794,28 +922,36 @@ static __noinline int end_parked(struct mr_ledger *l, __u64 mm)
 	return 0;
 }
 
-SEC("raw_tp/exit_mmap")
-int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
+/*
+ * mm's teardown is over: its ledger ends. how: END_INEXACT, frees after this point may not be
+ * matched (MR_LEGACY, a teardown run elsewhere); END_MM_GONE, exec may have freed the mm.
+ */
+static __noinline int ledger_end(struct mm_struct *mm, __u32 how)
 {
-	struct mr_ledger *l = ledger_of(mm);
+	struct mr_ledger *l = ledger_indexed(mm);
 	struct mr_event_end *e;
 
 	if (!l)
 		return 0;
+	l->end_inexact = !!(how & END_INEXACT);
 	if (l->state == MR_STATE_EXECED) {
 		l->end = MR_END_EXEC;
-		read_vm(l, mm); /* the replaced image's sizes: exit_mmap leaves them in place */
+		if (!(how & END_MM_GONE)) /* the replaced image's sizes: its teardown keeps them */
+			read_vm(l, mm);
 	} else {
 		l->end = MR_END_EXIT;
 		if (l->state != MR_STATE_EXITING) {
 			l->end_ns = bpf_ktime_get_boot_ns();
-			read_vm(l, mm);
+			if (!(how & END_MM_GONE))
+				read_vm(l, mm);
 		}
 		/* The OOM reaper may have left the exit's teardown nothing to book. */
-		note_oom_victim(l, bpf_get_current_task_btf(), mm);
+		if (!(how & END_MM_GONE))
+			note_oom_victim(l, current_task(), mm);
 	}
 	reconcile(l, mm);
-	window_teardown_done(l);
+	if (!(how & END_KEEP_WINDOW))
+		window_teardown_done(l);
 	/*
 	 * Whoever removes the ledger ends it: user space may have collected it already. A removed
 	 * slot can be reused at once by another CPU: copy the ledger out first. One test of e on
@@ -832,6 +968,14 @@ int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
 		bpf_ringbuf_discard(e, 0);
 	return 0;
 }
+
+#ifndef MR_LEGACY
+SEC("raw_tp/exit_mmap")
+int BPF_PROG(on_exit_mmap, struct mm_struct *mm)
+{
+	return ledger_end(mm, 0);
+}
+#endif
 
 /*
  * The mark_victim tracepoint's arguments since 6.8 (and in 6.1.y since the backport, Debian's

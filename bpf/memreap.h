@@ -97,11 +97,20 @@ struct mr_ledger {
 	__u8 last_call;	 /* the call of its latest self release made in a system call */
 	__u8 teardown_window; /* its owner's teardown has one window for all it leaves */
 	__u8 oom_killed; /* the OOM killer chose it as its victim (oom:mark_victim) */
-	__u8 pad[1];
+	/*
+	 * Ended without the exit_mmap tracepoint (Linux 5.10) at the RSS change that left no page,
+	 * in a task other than its owner's, or once its freed mm's address was another mm's: the
+	 * frees of the teardown's last batch may not be matched.
+	 */
+	__u8 end_inexact;
 	char comm[MR_COMM_LEN];
 	__s64 cur[MR_NMEMBERS];	   /* each kernel counter's value as booked, bytes */
 	__s64 shared[MR_NMEMBERS]; /* per-CPU counters: the shared count as booked, pages */
-	__u64 percpu[MR_NMEMBERS]; /* and where their per-CPU deltas live (0: not known yet) */
+	union {
+		__u64 percpu[MR_NMEMBERS]; /* and where their per-CPU deltas live (0: not known) */
+		/* The legacy object: x86's mm->context.ctx_id, unique where an address is not. */
+		__u64 mm_ctx_id;
+	};
 	__u64 cpus_booked;	   /* bit cpu % 64: that CPU started a shadow of this ledger */
 	__u64 baseline[MR_NKINDS];
 	__u64 faulted_in[MR_NKINDS];

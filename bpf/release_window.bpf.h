@@ -45,17 +45,37 @@ struct release_window {
 	__u64 pending[MR_NKINDS]; /* matched, not added to the ledger yet */
 };
 
+#ifdef MR_LEGACY
+/*
+ * No task storage before 5.11: a preallocated hash keyed by thread id, whose entry goes at the
+ * thread's exit (sched_process_exit). window_zero: a new window.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct release_window);
+} windows SEC(".maps");
+
+static const struct release_window window_zero;
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+#else
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct release_window);
 } windows SEC(".maps");
+#endif
 
 static __always_inline bool window_state_is(struct release_window *w, struct task_struct *task)
 {
-	return w->task_mm == (__u64)task->mm && w->flags == (task->flags & WINDOW_FLAGS) &&
-	       w->call == syscall_nr(task);
+	return w->task_mm == (__u64)task_field(task, mm) &&
+	       w->flags == (task_field(task, flags) & WINDOW_FLAGS) && w->call == syscall_nr(task);
 }
 
 /* What the window matched goes to its ledger, never beyond what that ledger released. */
@@ -95,6 +115,27 @@ static __noinline struct mr_ledger *window_settle(struct release_window *w)
 	return l;
 }
 
+#ifdef MR_LEGACY
+static bool window_ends_teardown(struct release_window *w, __u32 cat);
+
+/*
+ * A window closes, or gives way to another. Without exit_mmap (5.10) an exec's teardown in this
+ * task is over by then: exec_mmap() ran it, and the task's state changed after (ELF_PLAT_INIT
+ * clears the registers that say execve). Its ledger ends here, or else at sched_process_exec.
+ */
+static __noinline struct mr_ledger *window_settle_end(struct release_window *w)
+{
+	struct mr_ledger *l = window_settle(w);
+
+	if (!l || !window_ends_teardown(w, MR_REL_EXEC))
+		return l;
+	ledger_end((struct mm_struct *)w->mm, END_MM_GONE | END_KEEP_WINDOW);
+	return NULL;
+}
+#else
+#define window_settle_end window_settle
+#endif
+
 /* A release by the process itself of at least release_event_min bytes: the timeline's event. */
 static __always_inline void window_report(struct release_window *w)
 {
@@ -113,7 +154,7 @@ static __always_inline void window_report(struct release_window *w)
 	e->ts_ns = w->opened_ns;
 	e->bytes = w->released;
 	e->tgid = bpf_get_current_pid_tgid() >> 32;
-	BPF_CORE_READ_STR_INTO(&e->comm, bpf_get_current_task_btf(), group_leader, comm);
+	BPF_CORE_READ_STR_INTO(&e->comm, current_task(), group_leader, comm);
 	bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
@@ -139,7 +180,7 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	bool same_state = w->ledger && window_state_is(w, task);
 
 	if (w->ledger)
-		window_event_end(w, window_settle(w));
+		window_event_end(w, window_settle_end(w));
 	/*
 	 * Still in the same state (kswapd going from one address space to the next, say), with
 	 * pages of the last ledger not freed yet: the frees that follow could be either's.
@@ -149,8 +190,8 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	w->ledger = l->id;
 	w->cat = cat;
 	w->call = syscall_nr(task);
-	w->task_mm = (__u64)task->mm;
-	w->flags = task->flags & WINDOW_FLAGS;
+	w->task_mm = (__u64)task_field(task, mm);
+	w->flags = task_field(task, flags) & WINDOW_FLAGS;
 	w->self_call = call;
 	w->released = 0;
 	for (int k = 0; k < MR_NKINDS; k++) {
@@ -164,7 +205,17 @@ static __always_inline struct release_window *window_get(struct task_struct *tas
 {
 	struct release_window *w;
 
+#ifdef MR_LEGACY
+	__u32 tid = current_tid(); /* task is the current one */
+
+	w = bpf_map_lookup_elem(&windows, &tid);
+	if (!w) {
+		bpf_map_update_elem(&windows, &tid, (void *)&window_zero, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&windows, &tid);
+	}
+#else
 	w = bpf_task_storage_get(&windows, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+#endif
 	if (!w)
 		__sync_fetch_and_add(&health.unfollowed_releases, 1);
 	return w;
@@ -200,8 +251,8 @@ static __always_inline void window_release(struct task_struct *task, struct mr_l
 static __always_inline bool owner_teardown(struct mr_ledger *l, struct mm_struct *mm,
 					   struct task_struct *task, __u32 cat)
 {
-	return (cat == MR_REL_EXIT || cat == MR_REL_EXEC) && task->tgid == l->pid &&
-	       task->mm != mm;
+	return (cat == MR_REL_EXIT || cat == MR_REL_EXEC) && task_field(task, tgid) == l->pid &&
+	       task_field(task, mm) != mm;
 }
 
 /*
@@ -228,9 +279,15 @@ static __noinline void window_teardown_begin(struct task_struct *task, struct mr
 /* The task's window, or NULL; cheap when the task has no task storage at all. */
 static __always_inline struct release_window *window_of(struct task_struct *task)
 {
+#ifdef MR_LEGACY
+	__u32 tid = current_tid(); /* task is the current one */
+
+	return bpf_map_lookup_elem(&windows, &tid);
+#else
 	if (!task->bpf_storage)
 		return NULL;
 	return bpf_task_storage_get(&windows, task, 0, 0);
+#endif
 }
 
 /*
@@ -240,8 +297,14 @@ static __always_inline struct release_window *window_of(struct task_struct *task
  */
 static __always_inline void window_end(struct task_struct *task, struct release_window *w)
 {
-	if (!(task->flags & PF_EXITING)) {
+	if (!(task_field(task, flags) & PF_EXITING)) {
+#ifdef MR_LEGACY
+		__u32 tid = current_tid();
+
+		bpf_map_delete_elem(&windows, &tid);
+#else
 		bpf_task_storage_delete(&windows, task);
+#endif
 		return;
 	}
 	w->ledger = 0;
@@ -254,7 +317,7 @@ static __always_inline void window_end(struct task_struct *task, struct release_
 
 static __always_inline void window_close(struct task_struct *task, struct release_window *w)
 {
-	window_event_end(w, window_settle(w));
+	window_event_end(w, window_settle_end(w));
 	window_end(task, w);
 }
 
@@ -272,12 +335,74 @@ static __always_inline void window_growth(struct mr_ledger *l)
 
 	if (!release_event_min || !l->open_events)
 		return;
-	task = bpf_get_current_task_btf();
+	task = current_task();
 	w = window_of(task);
 	if (w && w->open_event && !window_state_is(w, task))
 		window_event_end(w, w->ledger == l->id ? l : window_ledger(w));
 }
 
+#ifdef MR_LEGACY
+/*
+ * Without the exit_mmap tracepoint (5.10): this task's window is the teardown window of a ledger
+ * in category cat (its owner's exit or exec, window_teardown_begin()), and that teardown is over.
+ */
+static __noinline bool window_ends_teardown(struct release_window *w, __u32 cat)
+{
+	struct mm_struct *mm = (struct mm_struct *)w->mm; /* outside BPF_CORE_READ: not CO-RE */
+	struct mr_ledger *l = ledger_indexed(mm);
+
+	if (!l || l->id != w->ledger || !l->teardown_window || w->cat != cat)
+		return false;
+	/* An exit's teardown ran in exit_mm() when it dropped the last user; active_mm holds it. */
+	return cat != MR_REL_EXIT || !BPF_CORE_READ(mm, mm_users.counter);
+}
+
+/*
+ * sched_process_exit, which 5.10 runs after exit_mm(): an exit's teardown in this task ran to its
+ * end (exit_mmap()) in exit_mm(), frees included: the ledger ends as exit_mmap would end it.
+ * Then the task's window goes with it.
+ */
+static __always_inline void window_task_exit(void)
+{
+	struct task_struct *task = current_task();
+	struct release_window *w = window_of(task);
+	__u32 tid = current_tid();
+
+	if (w && w->ledger) {
+		if (window_ends_teardown(w, MR_REL_EXIT))
+			ledger_end((struct mm_struct *)w->mm, 0);
+		else
+			window_close(task, w);
+	}
+	bpf_map_delete_elem(&windows, &tid);
+}
+
+/* sched_process_exec: exec_mmap() tore the old mm down in this task, before the new image ran. */
+static __always_inline void window_exec_done(void)
+{
+	struct release_window *w = window_of(current_task());
+
+	if (w && w->ledger && window_ends_teardown(w, MR_REL_EXEC))
+		ledger_end((struct mm_struct *)w->mm, END_MM_GONE);
+}
+
+/*
+ * A release in task's context that is not an owner's teardown followed by a window: a teardown
+ * run elsewhere (a CLONE_VM sharer's exit, a reference held by another process), or one without
+ * a window. With no user left and every counter at zero, it is over but for the frees of its
+ * last batch, which come after: the ledger ends, saying it is less exact.
+ */
+static __always_inline void teardown_elsewhere(struct mr_ledger *l, struct mm_struct *mm,
+					       struct task_struct *task)
+{
+	if (l->teardown_window || task_field(task, mm) == mm || BPF_CORE_READ(mm, mm_users.counter))
+		return;
+	for (int m = 0; m < MR_NMEMBERS; m++)
+		if (rss_counter_bytes(mm, m, page_shift))
+			return;
+	ledger_end(mm, END_INEXACT);
+}
+#else
 /* sched_process_exit: the exiting task's releases are over. */
 static __always_inline void window_task_exit(void)
 {
@@ -288,10 +413,21 @@ static __always_inline void window_task_exit(void)
 		window_close(task, w);
 }
 
+/* The exit_mmap tracepoint ends every teardown. */
+static __always_inline void window_exec_done(void)
+{
+}
+
+static __always_inline void teardown_elsewhere(struct mr_ledger *l, struct mm_struct *mm,
+					       struct task_struct *task)
+{
+}
+#endif
+
 /* exit_mmap: ledger l's teardown is over; the task that did it flushes what it matched. */
 static __always_inline void window_teardown_done(struct mr_ledger *l)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct release_window *w = window_of(task);
 
 	if (!w || w->ledger != l->id)
@@ -326,7 +462,7 @@ static __always_inline int freed_page_kind(struct page *page)
 SEC("raw_tp/mm_page_free")
 int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct release_window *w = window_of(task);
 	__u64 bytes, match;
 	int k;

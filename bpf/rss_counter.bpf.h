@@ -45,6 +45,72 @@ struct mm_struct___old {
 	struct mm_rss_stat___old rss_stat;
 } __attribute__((preserve_access_index));
 
+#ifdef MR_LEGACY
+/*
+ * The legacy object (Linux 5.10, see memreap.bpf.c): atomic counters only, and no atomic
+ * exchange (5.12): a change is the counter's value less what the ledger booked, added to the
+ * booked value with a lock add. Two CPUs that read the same booked value book one change twice;
+ * the counter's next event takes it back. cur[] stays the sum of what was booked: balanced.
+ */
+static __always_inline __s64 swap_booked(__s64 *slot, __s64 value)
+{
+	__s64 old = *slot;
+
+	__sync_fetch_and_add(slot, value - old);
+	return old;
+}
+
+static __always_inline bool counters_are_atomic(void)
+{
+	return true;
+}
+
+static __always_inline __s64 atomic_counter_pages(struct mm_struct *mm, __u32 member)
+{
+	struct mm_struct___old *old = (void *)mm;
+
+	return BPF_CORE_READ(old, rss_stat.count[member & (MR_NMEMBERS - 1)].counter);
+}
+
+static __always_inline __s64 rss_counter_bytes(struct mm_struct *mm, int member, __u32 shift)
+{
+	return atomic_counter_pages(mm, member) << shift;
+}
+
+static __always_inline void rss_counter_seed(struct mm_struct *mm, int member, struct mr_ledger *l,
+					     __u32 shift)
+{
+	l->cur[member & (MR_NMEMBERS - 1)] = rss_counter_bytes(mm, member, shift);
+}
+
+/* No per-CPU shadows: the fault path finds its ledger by the index (ledger_slots.bpf.h). */
+struct counter_shadow {
+	__u64 mm;
+	__u64 ledger;
+	__u32 slot;
+};
+
+static __always_inline struct counter_shadow *shadow_of(struct mm_struct *mm)
+{
+	return NULL;
+}
+
+static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member,
+						 struct mr_ledger *l, struct counter_shadow *sh,
+						 __u32 shift)
+{
+	__s64 value;
+
+	member &= MR_NMEMBERS - 1;
+	value = rss_counter_bytes(mm, member, shift);
+	return value - swap_booked(&l->cur[member], value);
+}
+#else
+static __always_inline __s64 swap_booked(__s64 *slot, __s64 value)
+{
+	return __sync_lock_test_and_set(slot, value);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -288,5 +354,7 @@ static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member
 	__sync_fetch_and_add(&l->cur[member], change);
 	return change;
 }
+
+#endif /* MR_LEGACY */
 
 #endif /* RSS_COUNTER_BPF_H */

@@ -112,6 +112,7 @@ def check_document(doc, clean=True):
     check(doc["schema"] == "memreap/v1", "schema")
     for led in doc["ledgers"]:
         check_balanced(led)
+        check(isinstance(led["end_inexact"], bool), f"end_inexact: {led['end_inexact']!r}")
     for c in RELEASES if doc["totals"]["freed"] is not None else ():
         freed = sum(l["freed"][c] for l in doc["ledgers"])
         check(doc["totals"]["freed"][c] == freed, f"totals.freed.{c} is not the ledgers' sum")
@@ -123,6 +124,11 @@ def check_document(doc, clean=True):
         h = doc["health"]
         check(h["ringbuf_drops"] == 0 and h["map_full"] == 0 and h["lost_ledgers"] == 0,
               f"health not clean: {h}")
+
+
+def legacy_object():
+    """memreap loads its legacy object here (Linux 5.10: `memreap doctor`'s BPF object line)."""
+    return "memreap_legacy.bpf.o" in memreap("doctor").stdout
 
 
 def baseline_lag(kind="anon"):

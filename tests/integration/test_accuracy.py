@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from mrtest import (MEMREAP, MiB, PYTHON, SCRIPTS, baseline_lag, check, check_balanced, check_document, check_truth,
-                    close, memory_cgroup, memreap, run_json, tmp, total, truth_run,
+                    close, legacy_object, memory_cgroup, memreap, run_json, tmp, total, truth_run,
                     wait_for_header, wait_for_ledgers, wl)
 
 
@@ -146,6 +146,12 @@ def test_teardown_in_another_process():
     check(led["kernel_exit"]["anon"] >= 32 * MiB,
           f"teardown in the holder's context is kernel_exit: {led['kernel_exit']}")
     check(led["kernel_live"]["total"] < MiB, "not mistaken for live reclaim")
+    # Without exit_mmap (the legacy object) a teardown run elsewhere ends at its last RSS change,
+    # before the frees of its last batch: the ledger says so. With it, every end is exact.
+    legacy = legacy_object()
+    check(led["end_inexact"] is legacy, f"end_inexact {led['end_inexact']} (legacy: {legacy})")
+    check(not any(l["end_inexact"] for l in doc["ledgers"] if l is not led),
+          "only the held child's end is inexact")
 
 
 def test_process_started_before_memreap():

@@ -2,6 +2,7 @@
 import difflib
 import json
 import os
+import platform
 import re
 import subprocess
 
@@ -25,6 +26,22 @@ FEATURES = (
     ("bpf_loop", "bpf_loop()", "5.17", "walks the existing processes at start-up", "bpf_loop"),
 )
 NO_FALLBACK = "not supported yet, memreap cannot run without it"
+# What the legacy object (-DMR_LEGACY, x86_64, kernels with atomic RSS counters: Linux 5.10) does
+# without each hook or feature it has a fallback for.
+FALLBACKS = {
+    "exit_mmap": "an exit's teardown ends at sched_process_exit, an exec's once the task moves "
+                 "on, another at its last RSS change (end_inexact)",
+    "task BTF": "bpf_get_current_task() and BPF_CORE_READ() for every task field",
+    "task storage": "a preallocated hash of release windows keyed by thread id, deleted at the "
+                    "thread's sched_process_exit",
+    "task pt_regs": "x86_64's task_pt_regs(): task->stack + THREAD_SIZE (16 KiB, 32 KiB with "
+                    "KASAN) - sizeof(struct pt_regs), read with bpf_probe_read_kernel()",
+    "bpf_loop": "the task iterator (iter/task, 5.8): one program run per task",
+}
+LEGACY_BUILT = platform.machine() == "x86_64"
+OBJECT_MODERN = "memreap.bpf.o: every feature above present"
+OBJECT_LEGACY = ("memreap_legacy.bpf.o (-DMR_LEGACY): the fallbacks named above, for kernels that "
+                 "lack what they replace")
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 NOT_CHECKED = "not checked (needs root or CAP_BPF + CAP_PERFMON)"
 
@@ -43,8 +60,13 @@ def test_doctor_reports_the_paths_this_kernel_gets():
     p = memreap("doctor")
     check(p.returncode == 0, f"rc {p.returncode}: {p.stdout}{p.stderr}")
     found = lines(p.stdout)
+    btf = KernelBTF()
     for hook in HOOKS:
         check(found.get(hook, ("",))[0] == "ok", f"hook {hook}: {found.get(hook)}")
+        if btf.tracepoint_nargs(hook) is None:  # the legacy object's fallback
+            check(found[hook][1].startswith("raw tracepoint MISSING ") and
+                  FALLBACKS[hook] in found[hook][1], f"{hook}: {found[hook]}")
+            continue
         check(found[hook][1].startswith("raw tracepoint (struct "), f"{hook} arguments")
     check(found["rss_stat"][1].startswith("raw tracepoint (struct mm_struct *, int"),
           "rss_stat's first arguments are (mm, member)")
@@ -64,6 +86,13 @@ def test_doctor_reports_the_paths_this_kernel_gets():
     check(found["self-test"][0] == "ok" and "exit code 7" in found["self-test"][1],
           f"self-test: {found['self-test']}")
     check(found["task storage"][0] == "ok", f"task storage: {found['task storage']}")
+    # The legacy object exactly where something it has a fallback for is missing.
+    fallbacks = [what for what in FALLBACKS if "MISSING" in found[what][1] or
+                 found[what][1].startswith("missing: ")]
+    check(found["BPF object"] == ("ok", OBJECT_LEGACY if fallbacks else OBJECT_MODERN),
+          f"BPF object: {found['BPF object']} (fallbacks: {fallbacks})")
+    ender = "the teardown's end ends it (exit_mmap's fallback)" if fallbacks else "exit_mmap ends it"
+    check(found["exit order"][1].endswith(ender), f"exit order: {found['exit order']}")
     check(p.stdout.rstrip().endswith("verdict: memreap works on this kernel"), "verdict")
 
 
@@ -79,20 +108,32 @@ def bpftool_probe():
     return found
 
 
+def fallback_of(what):
+    """What doctor says memreap does without a hook or feature here: its fallback, or none."""
+    if what in FALLBACKS and LEGACY_BUILT:
+        return "fallback (legacy object): " + FALLBACKS[what]
+    return NO_FALLBACK
+
+
 def test_doctor_names_what_this_kernel_lacks():
     """Every hook and feature doctor names is checked against the tests' own reading of this
-    kernel's BTF and bpftool's probe of it: present ones are ok, each missing one is a FAIL line
-    saying there is no fallback yet, and `run` and `record` refuse in one line naming them all."""
+    kernel's BTF and bpftool's probe of it: present ones are ok, a missing one the legacy object
+    has a fallback for is ok and names it (5.10), any other is a FAIL line saying there is none,
+    and then `run` and `record` refuse in one line naming those."""
     btf, probe = KernelBTF(), bpftool_probe()
+    atomic = btf.has(STRUCT, "mm_rss_stat")
     p = memreap("doctor")
-    found, missing = lines(p.stdout), []
+    found, missing, hard = lines(p.stdout), [], []
     for hook, since in HOOKS.items():
         nargs = btf.tracepoint_nargs(hook)
         status, result = found[hook]
         if nargs is None:
+            fallback = fallback_of(hook)
             missing.append(f"the raw tracepoint {hook} ({since}+)")
-            check(status == "FAIL" and result.startswith(
-                f"raw tracepoint MISSING (in Linux since {since}): {NO_FALLBACK}; memreap reads ("),
+            if fallback == NO_FALLBACK:
+                hard.append(missing[-1])
+            check(status == ("FAIL" if fallback == NO_FALLBACK else "ok") and result.startswith(
+                f"raw tracepoint MISSING (in Linux since {since}): {fallback}; memreap reads ("),
                 f"{hook}: {status} {result}")
             continue
         check(status == "ok" and result.startswith("raw tracepoint (") and
@@ -107,24 +148,32 @@ def test_doctor_names_what_this_kernel_lacks():
     check(counters.startswith("atomic per member (struct mm_rss_stat, before 6.2)") == atomic and
           ("(SPLIT_RSS_COUNTING)" in counters) == split, f"rss counters: {counters}")
     for name, ident, since, what, bpftool_name in FEATURES:
+        fallback = fallback_of(name)
+        status = "FAIL" if fallback == NO_FALLBACK else "ok  "
         want = (f"{name:<20} ok   present: {ident}, {what} ({since}+)"
                 if probe.get(bpftool_name) else
-                f"{name:<20} FAIL missing: {ident} (Linux {since}+), {what}; {NO_FALLBACK}")
+                f"{name:<20} {status} missing: {ident} (Linux {since}+), {what}; {fallback}")
         check(want in p.stdout.splitlines(), f"want {want!r} in:\n{p.stdout}")
         if not probe.get(bpftool_name):
             missing.append(f"{ident} ({since}+)")
+            if fallback == NO_FALLBACK:
+                hard.append(missing[-1])
     # Not needed, only faster: where the kernel has the kfunc, raw tracepoints may call it (so
     # far); without it the same words are copied by bpf_probe_read_kernel().
     direct = found["direct loads"]
     check(direct[0] == "ok" and direct[1].startswith("present: bpf_rdonly_cast(): ") ==
           btf.has(FUNC, "bpf_rdonly_cast"), f"direct loads: {direct}")
-    if not missing:
+    if not hard and (atomic or not missing):
         check(p.returncode == 0 and memreap("run", "--", "true").returncode == 0, p.stdout)
+        check(lines(p.stdout)["BPF object"][1] == (OBJECT_LEGACY if missing else OBJECT_MODERN),
+              p.stdout)
         return
-    check(p.returncode == 1 and p.stdout.splitlines()[-2:] == [
-        "load and attach      FAIL not tried: this kernel lacks what the FAIL lines above name",
-        "verdict: memreap does NOT work on this kernel"], p.stdout)
-    refusal = ("memreap: unsupported kernel: it lacks " + ", ".join(missing) +
+    if hard:
+        check(p.returncode == 1 and p.stdout.splitlines()[-2:] == [
+            "load and attach      FAIL not tried: this kernel lacks what the FAIL lines above "
+            "name", "verdict: memreap does NOT work on this kernel"], p.stdout)
+    refusal = ("memreap: unsupported kernel: it lacks " +
+               ", ".join(hard if atomic and LEGACY_BUILT else missing) +
                "; memreap doctor says what each is for\n")
     out = tmp("refused.mrrec")
     for args in (("run", "--", "true"), ("record", "-o", out, "--duration", "1")):
@@ -134,12 +183,13 @@ def test_doctor_names_what_this_kernel_lacks():
 
 
 def test_doctor_names_what_is_missing():
-    env = dict(os.environ, MEMREAP_TRACEPOINT_exit_mmap="exit_mmap_not_in_this_kernel")
+    # A hook no fallback replaces (exit_mmap has the legacy object's on 5.10).
+    env = dict(os.environ, MEMREAP_TRACEPOINT_mm_page_free="mm_page_free_not_in_this_kernel")
     p = memreap("doctor", env=env)
     check(p.returncode == 1, f"rc {p.returncode}")
     found = lines(p.stdout)
     check(found["load and attach"][0] == "FAIL" and
-          "exit_mmap_not_in_this_kernel" in found["load and attach"][1],
+          "mm_page_free_not_in_this_kernel" in found["load and attach"][1],
           f"names the tracepoint: {found.get('load and attach')}")
     check("does NOT work" in p.stdout, "verdict")
     p = memreap("doctor", env=dict(os.environ, MEMREAP_BTF="/nonexistent/vmlinux"))
@@ -176,8 +226,8 @@ def test_doctor_without_privileges_checks_what_it_can_and_blames_no_kernel():
             *(f"{f[0]:<20} --   {NOT_CHECKED}" for f in (*FEATURES, ("direct loads",))),
             as_root["not used"],
             *(f"{what:<20} --   {NOT_CHECKED}" for what in ("load and attach", "self-test",
-                                                            "counter path", "exit order",
-                                                            "uprobes")),
+                                                            "BPF object", "counter path",
+                                                            "exit order", "uprobes")),
             "verdict: memreap does NOT work on this kernel (FAIL above); run memreap doctor as "
             "root (or with CAP_BPF and CAP_PERFMON) for what was not checked" if broken else
             "verdict: run memreap doctor as root (or with CAP_BPF and CAP_PERFMON) to check "
@@ -210,3 +260,15 @@ def test_doctor_without_privileges_still_fails_what_it_checked():
     check(p.stdout.splitlines()[-1] ==
           "verdict: memreap does NOT work on this kernel (FAIL above); run memreap doctor as root "
           "(or with CAP_BPF and CAP_PERFMON) for what was not checked", p.stdout)
+
+
+def test_doctor_with_the_legacy_object_where_it_can_load():
+    """MEMREAP_BPF_OBJECT=legacy loads the legacy object (5.10's fallbacks) on any x86_64 kernel
+    with atomic RSS counters (before 6.2): there its self-test passes too, and doctor names it."""
+    if not LEGACY_BUILT or not KernelBTF().has(STRUCT, "mm_rss_stat"):
+        return "skip: the legacy object is x86_64's, for atomic RSS counters (before 6.2)"
+    p = memreap("doctor", env=dict(os.environ, MEMREAP_BPF_OBJECT="legacy"))
+    found = lines(p.stdout)
+    check(p.returncode == 0 and found["BPF object"] == ("ok", OBJECT_LEGACY), p.stdout)
+    check(found["self-test"][0] == "ok" and found["exit order"][1].endswith(
+        "the teardown's end ends it (exit_mmap's fallback)"), p.stdout)

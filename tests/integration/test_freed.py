@@ -10,6 +10,7 @@ import os
 import subprocess
 import time
 
+from kernel_btf import FUNC, KernelBTF
 from mrtest import (MEMREAP, MiB, PYTHON, check, check_document, close, memcg_anon, memory_cgroup,
                     run_json, tmp, wl)
 
@@ -155,7 +156,12 @@ def test_memory_cgroup_charge_confirms_what_a_child_freed():
         os.rmdir(cg)
     check_document(doc)
     child = [l for l in doc["ledgers"] if l["pid"] == int(ready.split()[1])][0]
-    check(charged >= 32 * MiB, f"the cgroup was charged the copies: {charged}")
+    # Before 5.13 memory.stat leaves out what each CPU holds back until it passes
+    # MEMCG_CHARGE_BATCH (32 pages): 5.10 read 8 pages short. Since, reading it flushes them
+    # (mem_cgroup_css_rstat_flush).
+    held = 0 if KernelBTF().has(FUNC, "mem_cgroup_css_rstat_flush") else \
+        32 * mmap.PAGESIZE * os.cpu_count()
+    check(charged >= 32 * MiB - held, f"the cgroup was charged the copies: {charged}")
     close(freed(child, "kernel_exit"), charged - left, MiB,
           "freed at the child's exit vs the drop of its memory cgroup's anon charge")
     check(child["kernel_exit"]["anon"] >= 64 * MiB, f"while 64 MiB left it: {child['kernel_exit']}")

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "fixtures.h"
+#include "ledger_bin.h"
 #include "ledger_json.h"
 #include "out.h"
 #include "util.h"
@@ -179,6 +180,47 @@ static void document_has_totals(void **state)
 	document_free(&d);
 }
 
+/*
+ * end_inexact: the kernel ledger's flag (the legacy object's end of a teardown run elsewhere),
+ * true or false in JSON and in a recording's flags byte; absent (older documents) reads as false.
+ */
+static void end_inexact_follows_the_contract(void **state)
+{
+	static unsigned char buf[LEDGER_BIN_MAX];
+	struct mr_ledger k = kernel_ledger_exit();
+	struct ledger a, b;
+	char err[200];
+	json_object *o;
+
+	k.end_inexact = 1;
+	ledger_from_kernel(&a, &k, 0);
+	assert_true(a.end_inexact);
+	o = ledger_to_json(&a);
+	assert_true(json_object_is_type(field(o, "end_inexact"), json_type_boolean));
+	assert_true(json_object_get_boolean(field(o, "end_inexact")));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_true(b.end_inexact);
+	ledger_free(&b);
+	assert_int_equal(ledger_from_bin(buf, ledger_to_bin(&a, buf), &b, err, sizeof(err)), 0);
+	assert_true(b.end_inexact);
+	ledger_free(&b);
+	json_object_object_del(o, "end_inexact");
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), 0);
+	assert_false(b.end_inexact);
+	ledger_free(&b);
+	json_object_object_add(o, "end_inexact", json_object_new_int(1));
+	assert_int_equal(ledger_from_json(o, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "field \"end_inexact\" is not a boolean");
+	json_object_put(o);
+	ledger_free(&a);
+	k.end_inexact = 0;
+	ledger_from_kernel(&a, &k, 0);
+	o = ledger_to_json(&a);
+	assert_false(json_object_get_boolean(field(o, "end_inexact")));
+	json_object_put(o);
+	ledger_free(&a);
+}
+
 /* oom_killed: true or false; null when unknown, and absent (older documents) reads as unknown. */
 static void oom_killed_follows_the_contract(void **state)
 {
@@ -349,6 +391,7 @@ int main(void)
 		cmocka_unit_test(document_has_totals),
 		cmocka_unit_test(argv_follows_the_contract),
 		cmocka_unit_test(oom_killed_follows_the_contract),
+		cmocka_unit_test(end_inexact_follows_the_contract),
 		cmocka_unit_test(argv_read_back_is_bounded),
 		cmocka_unit_test(times_have_exact_utc_siblings),
 	};

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "bpf_features.h"
 #include "caps.h"
 #include "collector.h"
 #include "commands.h"
@@ -113,8 +114,16 @@ static void print_paths(struct collector *c)
 {
 	struct mr_paths p;
 	char result[320];
+	bool legacy = strcmp(collector_object(c), MR_OBJECT_MODERN) != 0;
+	/* Who ends a ledger: the exit_mmap tracepoint, or the legacy object's fallback. */
+	const char *ender = legacy ? "the teardown's end ends it (exit_mmap's fallback)"
+				   : "exit_mmap ends it";
 
 	collector_paths(c, &p);
+	snprintf(result, sizeof(result), "%s%s", collector_object(c),
+		 legacy ? ": the fallbacks named above, for kernels that lack what they replace"
+			: ": every feature above present");
+	print_check("BPF object", true, result);
 	if (p.counter_layout == MR_COUNTERS_PERCPU)
 		snprintf(result, sizeof(result),
 			 "CO-RE chose the percpu_counters, booked per CPU (%llu counters reconciled "
@@ -131,16 +140,16 @@ static void print_paths(struct collector *c)
 		    result, sizeof(result),
 		    "sched_process_exit after exit_mm (%llu of %llu exits; older kernels): the "
 		    "exiting task's own teardown (PF_EXITING) marks the ledger; an mm held "
-		    "elsewhere is found through its active_mm; exit_mmap ends it",
+		    "elsewhere is found through its active_mm; %s",
 		    (unsigned long long)p.exits_after_exit_mm,
-		    (unsigned long long)(p.exits_after_exit_mm + p.exits_before_exit_mm));
+		    (unsigned long long)(p.exits_after_exit_mm + p.exits_before_exit_mm), ender);
 	else
 		snprintf(
 		    result, sizeof(result),
 		    "sched_process_exit before exit_mm (%llu of %llu exits; newer kernels): the "
-		    "exit hook marks the ledger; exit_mmap ends it",
+		    "exit hook marks the ledger; %s",
 		    (unsigned long long)p.exits_before_exit_mm,
-		    (unsigned long long)(p.exits_after_exit_mm + p.exits_before_exit_mm));
+		    (unsigned long long)(p.exits_after_exit_mm + p.exits_before_exit_mm), ender);
 	print_check("exit order", p.exits_after_exit_mm + p.exits_before_exit_mm > 0, result);
 	snprintf(result, sizeof(result), "%zu interpreter shutdown probes attached",
 		 collector_probe_count(c));
@@ -153,8 +162,8 @@ static void print_paths(struct collector *c)
  */
 static int unprivileged_verdict(bool checks_ok)
 {
-	static const char *const need_loading[] = { "load and attach", "self-test", "counter path",
-						    "exit order", "uprobes" };
+	static const char *const need_loading[] = { "load and attach", "self-test", "BPF object",
+						    "counter path", "exit order", "uprobes" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(need_loading); i++)
 		print_line(need_loading[i], "--", KERNEL_CHECK_NEEDS_PRIVILEGES);

@@ -8,6 +8,7 @@
 #ifndef MR_BPF_FEATURES_H
 #define MR_BPF_FEATURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct feature {
@@ -16,13 +17,25 @@ struct feature {
 	const char *what;   /* what memreap uses it for */
 	const char *since;  /* the first kernel that has it */
 	int (*probe)(void); /* 1 present, 0 missing, < 0 cannot tell (not privileged) */
+	const char *fallback; /* what the legacy object does without it; NULL: none */
 };
 
-/* What memreap does without a hook or feature it needs: nothing yet (README, "Kernel support"). */
+/* What memreap does without a hook or feature that has no fallback (README, "Kernel support"). */
 #define MR_NO_FALLBACK "not supported yet, memreap cannot run without it"
+/* The objects built from bpf/memreap.bpf.c, as memreap doctor names them. */
+#define MR_OBJECT_MODERN "memreap.bpf.o"
+#define MR_OBJECT_LEGACY "memreap_legacy.bpf.o (-DMR_LEGACY)"
 
 extern const struct feature features[];
 extern const size_t nfeatures;
+
+/*
+ * Whether this build carries the legacy object: x86_64's (its task_pt_regs() is x86's), and only
+ * for the atomic RSS counters of kernels before 6.2.
+ */
+bool legacy_object_built(void);
+/* MEMREAP_BPF_OBJECT=legacy: the legacy object wherever it can load (tested on 6.1 as well). */
+bool legacy_object_forced(void);
 
 /*
  * Not needed, only faster: may a raw tracepoint call bpf_rdonly_cast()? Then the hot paths read

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -18,6 +19,9 @@
 #include "bpf_features.h"
 #include "hooks.h"
 #include "memreap.skel.h"
+#ifdef MR_HAVE_LEGACY
+#include "memreap_legacy.skel.h"
+#endif
 #include "interp_detect.h"
 #include "procinfo.h"
 #include "util.h"
@@ -25,7 +29,16 @@
 #define MAX_CPUS 1024
 
 struct collector {
-	struct memreap_bpf *skel;
+	struct memreap_bpf *skel; /* the modern object, or NULL */
+#ifdef MR_HAVE_LEGACY
+	struct memreap_legacy_bpf *legacy; /* or the legacy one (Linux 5.10: bpf_features.h) */
+#endif
+	/* What the collector uses of either object: the same names in both. */
+	struct bpf_object *obj;
+	struct bpf_map *ledgers, *ledger_index, *free_slots, *events, *parked, *parked_forks;
+	struct bpf_program *on_shutdown, *seed;
+	struct mr_health *health;
+	struct mr_paths *paths;
 	struct ring_buffer *rb;
 	struct collector_handlers h;
 	int64_t boot_to_wall;
@@ -58,20 +71,27 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void set_syscall_numbers(struct memreap_bpf *s)
+/* A read-only variable of the object opened: both objects have every one. */
+#ifdef MR_HAVE_LEGACY
+#define RODATA(c, f) (*((c)->legacy ? &(c)->legacy->rodata->f : &(c)->skel->rodata->f))
+#else
+#define RODATA(c, f) ((c)->skel->rodata->f)
+#endif
+
+static void set_syscall_numbers(struct collector *c)
 {
-	s->rodata->nr_mmap = SYS_mmap;
-	s->rodata->nr_munmap = SYS_munmap;
-	s->rodata->nr_brk = SYS_brk;
-	s->rodata->nr_mremap = SYS_mremap;
-	s->rodata->nr_madvise = SYS_madvise;
-	s->rodata->nr_clone = SYS_clone;
-	s->rodata->nr_clone3 = SYS_clone3;
-	s->rodata->nr_execve = SYS_execve;
-	s->rodata->nr_execveat = SYS_execveat;
+	RODATA(c, nr_mmap) = SYS_mmap;
+	RODATA(c, nr_munmap) = SYS_munmap;
+	RODATA(c, nr_brk) = SYS_brk;
+	RODATA(c, nr_mremap) = SYS_mremap;
+	RODATA(c, nr_madvise) = SYS_madvise;
+	RODATA(c, nr_clone) = SYS_clone;
+	RODATA(c, nr_clone3) = SYS_clone3;
+	RODATA(c, nr_execve) = SYS_execve;
+	RODATA(c, nr_execveat) = SYS_execveat;
 #ifdef SYS_fork
-	s->rodata->nr_fork = SYS_fork;
-	s->rodata->nr_vfork = SYS_vfork;
+	RODATA(c, nr_fork) = SYS_fork;
+	RODATA(c, nr_vfork) = SYS_vfork;
 #endif
 }
 
@@ -183,7 +203,7 @@ int collector_watch(struct collector *c, const char *exe)
 	if (idmap_get(&c->probed, target))
 		return 0;
 	opts.func_name = symbol;
-	link = bpf_program__attach_uprobe_opts(c->skel->progs.on_shutdown, -1, path, 0, &opts);
+	link = bpf_program__attach_uprobe_opts(c->on_shutdown, -1, path, 0, &opts);
 	if (!link) {
 		idmap_put(&c->unwatched, id, exe);
 		snprintf(c->watch_error, sizeof(c->watch_error),
@@ -264,8 +284,8 @@ static int by_time(const void *a, const void *b)
 /* Move the forks parked since the last look into the queue, oldest first. */
 static void pull_parked_forks(struct collector *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.parked_forks);
-	uint64_t parked = c->skel->bss->health.parked_forks;
+	int fd = bpf_map__fd(c->parked_forks);
+	uint64_t parked = c->health->parked_forks;
 	struct mr_event_fork *grown;
 	uint32_t key, next;
 
@@ -440,7 +460,9 @@ static int attach_hooks(struct collector *c, char *err, size_t errlen)
 		const char *tp = hook_target(&hooks[i]);
 		struct bpf_program *prog;
 
-		prog = bpf_object__find_program_by_name(c->skel->obj, hooks[i].program);
+		prog = bpf_object__find_program_by_name(c->obj, hooks[i].program);
+		if (!prog && hooks[i].fallback)
+			continue; /* the legacy object's: a fallback instead */
 		c->links[i] = prog ? bpf_program__attach_raw_tracepoint(prog, tp) : NULL;
 		if (c->links[i])
 			continue;
@@ -451,11 +473,34 @@ static int attach_hooks(struct collector *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The legacy object's seeding: a task iterator, read once through (a program run per task). */
+static int seed_by_iterator(struct collector *c)
+{
+	struct bpf_link *link = bpf_program__attach_iter(c->seed, NULL);
+	char buf[64];
+	ssize_t n;
+	int fd, e;
+
+	if (!link)
+		return -1;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	n = fd < 0 ? -1 : 0;
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	errno = e;
+	return n < 0 ? -1 : 0;
+}
+
 /* Ledgers for the address spaces that predate us, after attaching so that no change is missed. */
 static int seed_existing(struct collector *c, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, run);
-	int rc = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.seed_existing), &run);
+	int rc = c->skel ? bpf_prog_test_run_opts(bpf_program__fd(c->seed), &run)
+			 : seed_by_iterator(c);
 
 	if (rc) {
 		snprintf(err, errlen, "cannot list the existing processes: %s", strerror(errno));
@@ -474,11 +519,30 @@ static void list_missing(char *list, size_t len, const char *what, const char *s
 }
 
 /*
+ * What this kernel lacks: everything (all), what no fallback replaces (hard), and whether it has
+ * the atomic RSS counters (before 6.2) the legacy object reads.
+ */
+struct lacks {
+	char all[400], hard[400];
+	bool soft; /* something the legacy object has a fallback for */
+	bool atomic;
+};
+
+static void lacks_add(struct lacks *k, const char *what, const char *since, const char *fallback)
+{
+	list_missing(k->all, sizeof(k->all), what, since);
+	if (fallback)
+		k->soft = true;
+	else
+		list_missing(k->hard, sizeof(k->hard), what, since);
+}
+
+/*
  * The BTF must be a kernel's, and one memreap can work with: a file without these types (a
  * program's BTF, another kernel's) would give wrong offsets, and wrong numbers, not an error.
- * Every hook it lacks is added to missing.
+ * Every hook it lacks is added to k.
  */
-static int check_kernel_btf(const char *path, char *missing, size_t len, char *err, size_t errlen)
+static int check_kernel_btf(const char *path, struct lacks *k, char *err, size_t errlen)
 {
 	struct btf *btf = btf__parse(path, NULL);
 	char name[64], what[80];
@@ -501,27 +565,30 @@ static int check_kernel_btf(const char *path, char *missing, size_t len, char *e
 		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0)
 			continue;
 		snprintf(what, sizeof(what), "the raw tracepoint %s", hooks[i].tracepoint);
-		list_missing(missing, len, what, hooks[i].since);
+		lacks_add(k, what, hooks[i].since, hooks[i].fallback);
 	}
+	k->atomic = btf__find_by_name_kind(btf, "mm_rss_stat", BTF_KIND_STRUCT) >= 0;
 	btf__free(btf);
 	return rc;
 }
 
-/* Helpers and maps older kernels lack, added to missing. */
-static void check_kernel_features(char *missing, size_t len)
+/* Helpers and maps older kernels lack, added to k. */
+static void check_kernel_features(struct lacks *k)
 {
 	for (size_t i = 0; i < nfeatures; i++)
 		if (features[i].probe() != 1)
-			list_missing(missing, len, features[i].ident, features[i].since);
+			lacks_add(k, features[i].ident, features[i].since, features[i].fallback);
 }
 
 /*
- * What this kernel must offer before anything loads: one line naming all it lacks instead of a
+ * What this kernel must offer before anything loads, and which object it gets: the legacy one
+ * where the only things missing have its fallbacks. One line naming all it lacks instead of a
  * verifier log.
  */
-static int check_kernel(const char *btf, char *err, size_t errlen)
+static int check_kernel(const char *btf, bool *legacy, char *err, size_t errlen)
 {
-	char missing[400] = "";
+	struct lacks k = { .all = "", .hard = "" };
+	bool can_legacy;
 
 	if (caps_check_observe(err, errlen))
 		return -1;
@@ -531,19 +598,88 @@ static int check_kernel(const char *btf, char *err, size_t errlen)
 			 btf);
 		return -1;
 	}
-	if (check_kernel_btf(btf, missing, sizeof(missing), err, errlen))
+	if (check_kernel_btf(btf, &k, err, errlen))
 		return -1;
-	check_kernel_features(missing, sizeof(missing));
-	if (!missing[0])
+	check_kernel_features(&k);
+	can_legacy = legacy_object_built() && k.atomic;
+	*legacy = legacy_object_forced() || k.soft;
+	if (!k.all[0] || (can_legacy && !k.hard[0]))
 		return 0;
 	snprintf(err, errlen, "unsupported kernel: it lacks %s; memreap doctor says what each is for",
-		 missing);
+		 can_legacy ? k.hard : k.all);
 	return -1;
+}
+
+/* What the collector uses of skeleton s, the same names in either object. */
+#define TAKE_OBJECT(c, s)                                                                          \
+	do {                                                                                       \
+		(c)->obj = (s)->obj;                                                               \
+		(c)->ledgers = (s)->maps.ledgers;                                                  \
+		(c)->ledger_index = (s)->maps.ledger_index;                                        \
+		(c)->free_slots = (s)->maps.free_slots;                                            \
+		(c)->events = (s)->maps.events;                                                    \
+		(c)->parked = (s)->maps.parked;                                                    \
+		(c)->parked_forks = (s)->maps.parked_forks;                                        \
+		(c)->on_shutdown = (s)->progs.on_shutdown;                                         \
+		(c)->seed = (s)->progs.seed_existing;                                              \
+		(c)->health = &(s)->bss->health;                                                   \
+		(c)->paths = &(s)->bss->paths;                                                     \
+	} while (0)
+
+#ifdef MR_HAVE_LEGACY
+/*
+ * libbpf reads the legacy object's CONFIG_KASAN (its THREAD_SIZE) from /boot/config-RELEASE or
+ * /proc/config.gz. A system with neither: from the kernel's BTF, where a KASAN kernel has
+ * kasan_report().
+ */
+static const char *legacy_kconfig(const char *path)
+{
+	struct utsname u;
+	char config[320];
+	struct btf *btf;
+	bool kasan;
+
+	uname(&u);
+	snprintf(config, sizeof(config), "/boot/config-%s", u.release);
+	if (!access(config, R_OK) || !access("/proc/config.gz", R_OK))
+		return NULL;
+	btf = btf__parse(path, NULL);
+	kasan = btf && btf__find_by_name_kind(btf, "kasan_report", BTF_KIND_FUNC) >= 0;
+	btf__free(btf);
+	return kasan ? "CONFIG_KASAN=y\n" : "CONFIG_KASAN=n\n";
+}
+#endif
+
+static struct bpf_object_skeleton *legacy_skeleton(struct collector *c)
+{
+#ifdef MR_HAVE_LEGACY
+	return c->legacy->skeleton;
+#else
+	return NULL;
+#endif
+}
+
+/* Open the object this kernel gets (check_kernel()); -1 with errno set if it cannot be. */
+static int open_object(struct collector *c, bool legacy, struct bpf_object_open_opts *opts)
+{
+#ifdef MR_HAVE_LEGACY
+	if (legacy) {
+		opts->kconfig = legacy_kconfig(opts->btf_custom_path);
+		c->legacy = memreap_legacy_bpf__open_opts(opts);
+		if (c->legacy)
+			TAKE_OBJECT(c, c->legacy);
+		return c->legacy ? 0 : -1;
+	}
+#endif
+	c->skel = memreap_bpf__open_opts(opts);
+	if (c->skel)
+		TAKE_OBJECT(c, c->skel);
+	return c->skel ? 0 : -1;
 }
 
 /* Open the BPF object against the kernel's BTF, size it for this machine and load it. */
 static int load_programs(struct collector *c, const struct collector_opts *o, const char *btf,
-			 char *err, size_t errlen)
+			 bool legacy, char *err, size_t errlen)
 {
 	/*
 	 * Always a path, even the kernel's own: libbpf then never lists module BTFs for CO-RE
@@ -557,28 +693,27 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 			 MAX_CPUS);
 		return -1;
 	}
-	c->skel = memreap_bpf__open_opts(&open_opts);
-	if (!c->skel) {
+	if (open_object(c, legacy, &open_opts)) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	c->skel->rodata->page_shift = (uint32_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
-	c->skel->rodata->nr_cpus = (uint32_t)ncpus;
-	set_syscall_numbers(c->skel);
-	c->skel->rodata->capture_argv = !c->no_argv;
-	c->skel->rodata->release_event_min = o ? o->release_event_min : 0;
-	c->skel->rodata->direct_loads = probe_direct_loads() == 1;
+	RODATA(c, page_shift) = (uint32_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+	RODATA(c, nr_cpus) = (uint32_t)ncpus;
+	set_syscall_numbers(c);
+	RODATA(c, capture_argv) = !c->no_argv;
+	RODATA(c, release_event_min) = o ? o->release_event_min : 0;
+	RODATA(c, direct_loads) = probe_direct_loads() == 1;
 	if (o && o->ledger_entries) {
-		bpf_map__set_max_entries(c->skel->maps.ledgers, o->ledger_entries);
-		bpf_map__set_max_entries(c->skel->maps.ledger_index, o->ledger_entries);
-		bpf_map__set_max_entries(c->skel->maps.free_slots, o->ledger_entries);
+		bpf_map__set_max_entries(c->ledgers, o->ledger_entries);
+		bpf_map__set_max_entries(c->ledger_index, o->ledger_entries);
+		bpf_map__set_max_entries(c->free_slots, o->ledger_entries);
 	}
-	c->skel->rodata->ledger_slots = bpf_map__max_entries(c->skel->maps.ledgers);
+	RODATA(c, ledger_slots) = bpf_map__max_entries(c->ledgers);
 	if (o && o->ringbuf_bytes)
-		bpf_map__set_max_entries(c->skel->maps.events, o->ringbuf_bytes);
+		bpf_map__set_max_entries(c->events, o->ringbuf_bytes);
 	/* Polls come at least every POLL_MAX_MS: the BPF side wakes us only when it fills up. */
-	c->skel->rodata->ringbuf_wakeup_bytes = bpf_map__max_entries(c->skel->maps.events) / 4;
-	rc = memreap_bpf__load(c->skel);
+	RODATA(c, ringbuf_wakeup_bytes) = bpf_map__max_entries(c->events) / 4;
+	rc = bpf_object__load_skeleton(c->skel ? c->skel->skeleton : legacy_skeleton(c));
 	if (rc)
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-rc),
 			 rc == -EPERM ? " (missing privileges or locked down kernel)"
@@ -591,6 +726,7 @@ struct collector *collector_open(const struct collector_opts *o,
 {
 	struct collector *c = calloc(1, sizeof(*c));
 	const char *btf = kernel_btf_path();
+	bool legacy = false;
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
@@ -601,13 +737,14 @@ struct collector *collector_open(const struct collector_opts *o,
 	c->no_argv = o && o->no_argv;
 	c->boot_to_wall = boot_to_wall_offset_ns();
 	libbpf_set_print(libbpf_log);
-	if (check_kernel(btf, err, errlen) || load_programs(c, o, btf, err, errlen) ||
+	if (check_kernel(btf, &legacy, err, errlen) ||
+	    load_programs(c, o, btf, legacy, err, errlen) ||
 	    attach_hooks(c, err, errlen))
 		goto fail;
 	watch_path(c);
 	if (seed_existing(c, err, errlen))
 		goto fail;
-	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
+	c->rb = ring_buffer__new(bpf_map__fd(c->events), on_event, c, NULL);
 	if (!c->rb) {
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -627,9 +764,9 @@ fail:
 
 static void drain_parked(struct collector *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.parked);
+	int fd = bpf_map__fd(c->parked);
 	static struct mr_ledger batch[PARKED_BATCH]; /* one collector per process */
-	uint64_t key, next, parked = c->skel->bss->health.parked;
+	uint64_t key, next, parked = c->health->parked;
 	size_t n;
 
 	/* Most polls find nothing parked: skip the map walk unless the BPF side parked more. */
@@ -665,8 +802,8 @@ static int by_key(const void *a, const void *b)
  */
 static size_t live_keys(struct collector *c, uint64_t **out)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledger_index);
-	size_t max = bpf_map__max_entries(c->skel->maps.ledger_index), steps = 4 * max;
+	int fd = bpf_map__fd(c->ledger_index);
+	size_t max = bpf_map__max_entries(c->ledger_index), steps = 4 * max;
 	uint64_t key, *keys = NULL, *prev = NULL;
 	size_t n = 0, cap = 0, unique = 0;
 
@@ -695,8 +832,8 @@ static int read_ledger(struct collector *c, uint64_t mm, struct mr_ledger *k)
 {
 	struct mr_ledger_ref ref;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ledger_index), &mm, &ref) ||
-	    bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ledgers), &ref.slot, k))
+	if (bpf_map_lookup_elem(bpf_map__fd(c->ledger_index), &mm, &ref) ||
+	    bpf_map_lookup_elem(bpf_map__fd(c->ledgers), &ref.slot, k))
 		return -1;
 	return k->mm == mm && k->id == ref.id ? 0 : -1;
 }
@@ -706,10 +843,10 @@ static bool remove_ledger(struct collector *c, uint64_t mm, const struct mr_ledg
 {
 	struct mr_ledger dead = { .id = k->id };
 
-	if (bpf_map_delete_elem(bpf_map__fd(c->skel->maps.ledger_index), &mm))
+	if (bpf_map_delete_elem(bpf_map__fd(c->ledger_index), &mm))
 		return false;
-	bpf_map_update_elem(bpf_map__fd(c->skel->maps.ledgers), &k->slot, &dead, BPF_ANY);
-	bpf_map_update_elem(bpf_map__fd(c->skel->maps.free_slots), NULL, &k->slot, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(c->ledgers), &k->slot, &dead, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(c->free_slots), NULL, &k->slot, BPF_ANY);
 	return true;
 }
 
@@ -773,7 +910,7 @@ void collector_drain(struct collector *c)
 
 static bool any_ending(struct collector *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledger_index);
+	int fd = bpf_map__fd(c->ledger_index);
 	uint64_t key, *prev = NULL;
 	struct mr_ledger k;
 
@@ -821,12 +958,12 @@ static void read_vm_status(struct ledger *l)
 
 static int read_live(struct collector *c, uint64_t mm, struct mr_ledger *k)
 {
-	int fd = bpf_map__fd(c->skel->maps.ledgers);
+	int fd = bpf_map__fd(c->ledgers);
 	struct mr_ledger_ref ref;
 	struct ledger check;
 	bool balanced = false;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ledger_index), &mm, &ref))
+	if (bpf_map_lookup_elem(bpf_map__fd(c->ledger_index), &mm, &ref))
 		return -1; /* ended meanwhile */
 	for (int i = 0; i < LIVE_READ_TRIES && !balanced; i++) {
 		if (bpf_map_lookup_elem(fd, &ref.slot, k) || k->mm != mm || k->id != ref.id)
@@ -875,7 +1012,7 @@ void collector_for_each_live_figures(struct collector *c, ledger_fn fn, void *ct
 
 void collector_health(struct collector *c, struct health *h)
 {
-	const struct mr_health *k = &c->skel->bss->health;
+	const struct mr_health *k = c->health;
 
 	h->ringbuf_drops = k->ringbuf_drops;
 	h->map_full = k->map_full;
@@ -891,7 +1028,7 @@ size_t collector_program_stats(struct collector *c, struct program_stats *out, s
 	struct bpf_program *prog;
 	size_t n = 0;
 
-	bpf_object__for_each_program(prog, c->skel->obj) {
+	bpf_object__for_each_program(prog, c->obj) {
 		struct bpf_prog_info info = { 0 };
 		uint32_t len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -908,7 +1045,12 @@ size_t collector_program_stats(struct collector *c, struct program_stats *out, s
 
 void collector_paths(struct collector *c, struct mr_paths *p)
 {
-	*p = c->skel->bss->paths;
+	*p = *c->paths;
+}
+
+const char *collector_object(struct collector *c)
+{
+	return c->skel ? MR_OBJECT_MODERN : MR_OBJECT_LEGACY;
 }
 
 size_t collector_probe_count(struct collector *c)
@@ -934,6 +1076,9 @@ void collector_close(struct collector *c)
 	idmap_free(&c->exec_interp);
 	ring_buffer__free(c->rb);
 	memreap_bpf__destroy(c->skel);
+#ifdef MR_HAVE_LEGACY
+	memreap_legacy_bpf__destroy(c->legacy);
+#endif
 	idmap_free(&c->exe);
 	idmap_free(&c->interp);
 	cmdline_map_free(&c->argv);

@@ -75,6 +75,8 @@ struct kernel_check {
 int collector_kernel_checks(struct kernel_check *checks, int max);
 /* The paths the loaded programs took: counter layout chosen by CO-RE, exits seen each way. */
 void collector_paths(struct collector *c, struct mr_paths *p);
+/* The BPF object loaded: bpf_features.h's MR_OBJECT_MODERN or MR_OBJECT_LEGACY. */
+const char *collector_object(struct collector *c);
 /* Interpreter shutdown uprobes attached so far. */
 size_t collector_probe_count(struct collector *c);
 

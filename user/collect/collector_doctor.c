@@ -87,14 +87,17 @@ static void check_hooks(const struct btf *btf, struct kernel_check *c, int *n, i
 		const struct hook *h = &hooks[i];
 		char args[160];
 		int nargs = tracepoint_args(btf, h->tracepoint, args, sizeof(args));
-		struct kernel_check *k = add(c, n, max, h->tracepoint, nargs >= 0);
+		bool fallback = h->fallback && legacy_object_built();
+		struct kernel_check *k = add(c, n, max, h->tracepoint, nargs >= 0 || fallback);
 
 		if (!k)
 			return;
 		if (nargs < 0)
 			snprintf(k->result, sizeof(k->result),
-				 "raw tracepoint MISSING (in Linux since %s): %s; memreap reads %s",
-				 h->since, MR_NO_FALLBACK, h->reads);
+				 "raw tracepoint MISSING (in Linux since %s): %s%s; memreap reads "
+				 "%s",
+				 h->since, fallback ? "fallback (legacy object): " : "",
+				 fallback ? h->fallback : MR_NO_FALLBACK, h->reads);
 		else
 			snprintf(k->result, sizeof(k->result), "raw tracepoint %s; memreap reads %s%s%s",
 				 args, h->reads, nargs > h->nargs && h->more_args ? "; " : "",
@@ -148,7 +151,8 @@ static void check_features(struct kernel_check *c, int *n, int max, bool privile
 {
 	for (size_t i = 0; i < nfeatures; i++) {
 		int found = privileged ? features[i].probe() : 1;
-		struct kernel_check *k = add(c, n, max, features[i].name, found == 1);
+		bool fallback = features[i].fallback && legacy_object_built();
+		struct kernel_check *k = add(c, n, max, features[i].name, found == 1 || fallback);
 
 		if (!k)
 			continue;
@@ -159,9 +163,10 @@ static void check_features(struct kernel_check *c, int *n, int max, bool privile
 			snprintf(k->result, sizeof(k->result), "present: %s, %s (%s+)",
 				 features[i].ident, features[i].what, features[i].since);
 		else if (found == 0)
-			snprintf(k->result, sizeof(k->result),
-				 "missing: %s (Linux %s+), %s; %s", features[i].ident,
-				 features[i].since, features[i].what, MR_NO_FALLBACK);
+			snprintf(k->result, sizeof(k->result), "missing: %s (Linux %s+), %s; %s%s",
+				 features[i].ident, features[i].since, features[i].what,
+				 fallback ? "fallback (legacy object): " : "",
+				 fallback ? features[i].fallback : MR_NO_FALLBACK);
 		else
 			snprintf(k->result, sizeof(k->result), "cannot probe (root needed)");
 	}

@@ -16,6 +16,7 @@ struct hook {
 	const char *since;	/* the first kernel that has it */
 	int nargs;		/* the arguments memreap reads, the first ones */
 	const char *more_args;	/* why a kernel passing more is fine (NULL: none does) */
+	const char *fallback;	/* what the legacy object does without it (NULL: none) */
 };
 
 extern const struct hook hooks[];

@@ -72,6 +72,7 @@ void ledger_from_kernel(struct ledger *l, const struct mr_ledger *k, int64_t boo
 	l->rss_at_shutdown = k->rss_at_shutdown;
 	memcpy(l->shutdown_released, k->shutdown_released, sizeof(l->shutdown_released));
 	l->oom_killed = k->oom_killed;
+	l->end_inexact = k->end_inexact;
 	l->exe = strdup("");
 	l->cgroup = strdup("");
 }

@@ -65,6 +65,11 @@ struct ledger {
 	bool shutdown_unwatched; /* its interpreter could not be probed: shutdown is unknown */
 	bool oom_killed;  /* the OOM killer chose it as its victim (oom:mark_victim) */
 	bool oom_unknown; /* read from a recording made before memreap saw OOM kills */
+	/*
+	 * Ended without the exit_mmap tracepoint (the legacy object, Linux 5.10) at the last RSS
+	 * change of a teardown run outside its owner: the frees of its last batch are not in freed.
+	 */
+	bool end_inexact;
 };
 
 /* Sums of several ledgers, for totals and --by aggregation. */

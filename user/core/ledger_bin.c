@@ -8,6 +8,7 @@
 #define FLAG_FROM_START	 0x1
 #define FLAG_UNWATCHED	 0x2
 #define FLAG_FREED_UNKNOWN 0x4
+#define FLAG_END_INEXACT 0x8
 
 /* After argv (added within format version 2; absent in older ledgers: unknown). */
 enum oom_state {
@@ -63,7 +64,8 @@ size_t ledger_to_bin(const struct ledger *l, unsigned char *buf)
 	struct out o = { buf, 0 };
 	unsigned flags = (l->observed_from_start ? FLAG_FROM_START : 0) |
 			 (l->shutdown_unwatched ? FLAG_UNWATCHED : 0) |
-			 (l->freed_unknown ? FLAG_FREED_UNKNOWN : 0);
+			 (l->freed_unknown ? FLAG_FREED_UNKNOWN : 0) |
+			 (l->end_inexact ? FLAG_END_INEXACT : 0);
 
 	put(&o, l->id, 8);
 	put(&o, l->parent_id, 8);
@@ -193,6 +195,7 @@ static void get_numbers(struct in *in, struct ledger *l)
 	l->observed_from_start = flags & FLAG_FROM_START;
 	l->shutdown_unwatched = flags & FLAG_UNWATCHED;
 	l->freed_unknown = flags & FLAG_FREED_UNKNOWN;
+	l->end_inexact = flags & FLAG_END_INEXACT;
 	l->start_ns = get(in, 8, "start_ns");
 	l->end_ns = get(in, 8, "end_ns");
 	l->peak_rss = get(in, 8, "peak_rss_bytes");

@@ -121,6 +121,7 @@ json_object *ledger_to_json(const struct ledger *l)
 	json_object_object_add(o, "rss_at_shutdown_bytes", u64(l->rss_at_shutdown));
 	json_object_object_add(o, "shutdown_released", kinds_to_json(l->shutdown_released));
 	json_object_object_add(o, "shutdown_watched", json_object_new_boolean(!l->shutdown_unwatched));
+	json_object_object_add(o, "end_inexact", json_object_new_boolean(l->end_inexact));
 	return o;
 }
 
@@ -286,6 +287,14 @@ static int identity_from_json(json_object *o, struct ledger *l, char *err, size_
 	if (get_field(o, "observed_from_start", json_type_boolean, &f, err, errlen))
 		return -1;
 	l->observed_from_start = json_object_get_boolean(f);
+	/* Added within v1: absent (documents made before the legacy object) means exact. */
+	if (json_object_object_get_ex(o, "end_inexact", &f)) {
+		if (!json_object_is_type(f, json_type_boolean)) {
+			snprintf(err, errlen, "field \"end_inexact\" is not a boolean");
+			return -1;
+		}
+		l->end_inexact = json_object_get_boolean(f);
+	}
 	return oom_from_json(o, l, err, errlen);
 }
 

@@ -788,54 +788,55 @@ static void drain_parked(struct collector *c)
 	} while (n == PARKED_BATCH);
 }
 
-static int by_key(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+/* The ledger index read whole: each live ledger's mm, slot and id. */
+struct live_index {
+	uint64_t *mm;
+	struct mr_ledger_ref *ref;
+	size_t n;
+};
 
-	return x < y ? -1 : x > y;
+static void live_index_free(struct live_index *v)
+{
+	free(v->mm);
+	free(v->ref);
 }
 
 /*
- * The live ledgers' keys, each once, sorted; the caller frees them. A hash map's walk starts
- * over from its first key when the key it stands on was deleted meanwhile (a process ended), so
- * the walk itself may see a key twice: a ledger counted twice in a frame's totals.
+ * In batches, a few thousand entries per system call. A key-by-key walk also starts over from
+ * the first key when the key it stands on was deleted meanwhile (a process ended), and so could
+ * count a ledger twice in a frame; a batch walk goes bucket by bucket and sees each entry once.
  */
-static size_t live_keys(struct collector *c, uint64_t **out)
+static int live_index(struct collector *c, struct live_index *v)
 {
-	int fd = bpf_map__fd(c->ledger_index);
-	size_t max = bpf_map__max_entries(c->ledger_index), steps = 4 * max;
-	uint64_t key, *keys = NULL, *prev = NULL;
-	size_t n = 0, cap = 0, unique = 0;
+	int fd = bpf_map__fd(c->ledger_index), err = 0;
+	size_t cap = bpf_map__max_entries(c->ledger_index);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint64_t token, *in = NULL;
 
-	while (steps-- && bpf_map_get_next_key(fd, prev, &key) == 0) {
-		if (n == cap) {
-			uint64_t *more = realloc(keys, (cap = cap ? 2 * cap : 1024) * sizeof(*keys));
+	v->n = 0;
+	v->mm = calloc(cap, sizeof(*v->mm));
+	v->ref = calloc(cap, sizeof(*v->ref));
+	while (v->mm && v->ref && !err && v->n < cap) {
+		uint32_t count = (uint32_t)(cap - v->n);
 
-			if (!more)
-				break;
-			keys = more;
-		}
-		keys[n++] = key;
-		prev = &key;
+		err = bpf_map_lookup_batch(fd, in, &token, v->mm + v->n, v->ref + v->n, &count,
+					   &opts);
+		v->n += count;
+		in = &token;
 	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), by_key);
-	for (size_t i = 0; i < n; i++)
-		if (!unique || keys[unique - 1] != keys[i])
-			keys[unique++] = keys[i];
-	*out = keys;
-	return unique;
+	if (v->mm && v->ref && (!err || err == -ENOENT))
+		return 0;
+	live_index_free(v);
+	return -1;
 }
 
-/* A copy of the ledger of mm (an index key): -1 when it has none (any more). */
-static int read_ledger(struct collector *c, uint64_t mm, struct mr_ledger *k)
+/* A copy of the ledger the index gave for mm: -1 when it has ended since. */
+static int read_ledger(struct collector *c, uint64_t mm, const struct mr_ledger_ref *ref,
+		       struct mr_ledger *k)
 {
-	struct mr_ledger_ref ref;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(c->ledger_index), &mm, &ref) ||
-	    bpf_map_lookup_elem(bpf_map__fd(c->ledgers), &ref.slot, k))
+	if (bpf_map_lookup_elem(bpf_map__fd(c->ledgers), &ref->slot, k))
 		return -1;
-	return k->mm == mm && k->id == ref.id ? 0 : -1;
+	return k->mm == mm && k->id == ref->id ? 0 : -1;
 }
 
 /* Ends the ledger of mm, copied in k, unless exit_mmap got there first (bpf/ledger_slots.bpf.h). */
@@ -858,25 +859,25 @@ static bool remove_ledger(struct collector *c, uint64_t mm, const struct mr_ledg
 
 static void collect_stale(struct collector *c)
 {
-	uint64_t now = clock_ns(CLOCK_BOOTTIME), *keys;
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+	struct live_index v;
 	struct mr_ledger k;
-	size_t n;
 
-	if (now - c->last_stale_scan < STALE_NS / 3)
+	if (now - c->last_stale_scan < STALE_NS / 3 || live_index(c, &v))
 		return;
 	c->last_stale_scan = now;
-	n = live_keys(c, &keys);
-	for (size_t i = 0; i < n; i++) {
-		if (read_ledger(c, keys[i], &k) || !kernel_ledger_is_stale(&k, now, STALE_NS))
+	for (size_t i = 0; i < v.n; i++) {
+		if (read_ledger(c, v.mm[i], &v.ref[i], &k) ||
+		    !kernel_ledger_is_stale(&k, now, STALE_NS))
 			continue;
-		if (!remove_ledger(c, keys[i], &k))
+		if (!remove_ledger(c, v.mm[i], &k))
 			continue; /* exit_mmap got there first */
 		k.end = k.state == MR_STATE_EXECED ? MR_END_EXEC : MR_END_EXIT;
 		if (!kernel_ledger_ended(&k))
 			k.end_ns = now;
 		emit_end(c, &k);
 	}
-	free(keys);
+	live_index_free(&v);
 }
 
 /* The longest a finished ledger waits in the ring buffer when nothing wakes the reader. */
@@ -910,17 +911,17 @@ void collector_drain(struct collector *c)
 
 static bool any_ending(struct collector *c)
 {
-	int fd = bpf_map__fd(c->ledger_index);
-	uint64_t key, *prev = NULL;
+	struct live_index v;
 	struct mr_ledger k;
+	bool ending = false;
 
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		if (!read_ledger(c, key, &k) && kernel_ledger_ended(&k) &&
-		    clock_ns(CLOCK_BOOTTIME) - k.end_ns < STALE_NS)
-			return true;
-	}
-	return false;
+	if (live_index(c, &v))
+		return false;
+	for (size_t i = 0; i < v.n && !ending; i++)
+		ending = !read_ledger(c, v.mm[i], &v.ref[i], &k) && kernel_ledger_ended(&k) &&
+			 clock_ns(CLOCK_BOOTTIME) - k.end_ns < STALE_NS;
+	live_index_free(&v);
+	return ending;
 }
 
 void collector_settle(struct collector *c, int timeout_ms)
@@ -956,17 +957,14 @@ static void read_vm_status(struct ledger *l)
  */
 #define LIVE_READ_TRIES 16
 
-static int read_live(struct collector *c, uint64_t mm, struct mr_ledger *k)
+static int read_live(struct collector *c, uint64_t mm, const struct mr_ledger_ref *ref,
+		     struct mr_ledger *k)
 {
-	int fd = bpf_map__fd(c->ledgers);
-	struct mr_ledger_ref ref;
 	struct ledger check;
 	bool balanced = false;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(c->ledger_index), &mm, &ref))
-		return -1; /* ended meanwhile */
 	for (int i = 0; i < LIVE_READ_TRIES && !balanced; i++) {
-		if (bpf_map_lookup_elem(fd, &ref.slot, k) || k->mm != mm || k->id != ref.id)
+		if (read_ledger(c, mm, ref, k))
 			return -1; /* ended meanwhile */
 		k->end = MR_END_ALIVE;
 		ledger_from_kernel(&check, k, c->boot_to_wall);
@@ -979,14 +977,15 @@ static int read_live(struct collector *c, uint64_t mm, struct mr_ledger *k)
 /* names: its exe, cgroup, argv and interpreter too (the first sight of a process reads /proc). */
 static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, bool with_vm)
 {
-	uint64_t *keys;
-	size_t n = live_keys(c, &keys);
+	struct live_index v;
 	struct mr_ledger k;
 
-	for (size_t i = 0; i < n; i++) {
+	if (live_index(c, &v))
+		return;
+	for (size_t i = 0; i < v.n; i++) {
 		struct ledger l;
 
-		if (read_live(c, keys[i], &k))
+		if (read_live(c, v.mm[i], &v.ref[i], &k))
 			continue; /* ended meanwhile */
 		if (names)
 			to_user_ledger(c, &l, &k);
@@ -997,7 +996,7 @@ static void each_live(struct collector *c, ledger_fn fn, void *ctx, bool names, 
 		fn(&l, ctx);
 		ledger_free(&l);
 	}
-	free(keys);
+	live_index_free(&v);
 }
 
 void collector_for_each_live(struct collector *c, ledger_fn fn, void *ctx, bool with_vm)

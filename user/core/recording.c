@@ -147,6 +147,8 @@ void rec_add_end(struct rec_writer *w, uint64_t ended_ns, const struct health *h
 {
 	json_object *o = json_object_new_object();
 
+	/* The end in a block of its own: a recording cut in its last bytes keeps every ledger. */
+	rec_flush(w);
 	json_add_time(o, "ended_ns", ended_ns, true);
 	json_object_object_add(o, "health", health_to_json(h));
 	add_record(w, REC_END, o);

@@ -17,7 +17,8 @@
  * released, by construction. The window closes when the task's state changes (another syscall,
  * the end of its teardown, its exit): frees after that are not this release's.
  *
- * A page free costs a handful of instructions when its task has no window (no task storage).
+ * A page free costs a handful of instructions when its task never released (no task storage),
+ * and a look-up when its window is closed.
  */
 #ifndef RELEASE_WINDOW_BPF_H
 #define RELEASE_WINDOW_BPF_H
@@ -291,22 +292,21 @@ static __always_inline struct release_window *window_of(struct task_struct *task
 }
 
 /*
- * A window ends. A live task's storage goes, so that its page frees take the fast path again; an
- * exiting task keeps it closed (no ledger) for its teardown to reuse, and the kernel frees it
- * with the task: one allocation per process, not one per window.
+ * A window ends; the task keeps it, closed (no ledger), for its next release: allocating task
+ * storage at each release and freeing it (through RCU) at each close cost a munmap loop more than
+ * the rest of its frees' matching. The kernel frees it with the task. The legacy object's windows
+ * are entries of a preallocated hash: cheap to delete, and too few to keep one per thread.
  */
 static __always_inline void window_end(struct task_struct *task, struct release_window *w)
 {
-	if (!(task_field(task, flags) & PF_EXITING)) {
 #ifdef MR_LEGACY
+	if (!(task_field(task, flags) & PF_EXITING)) {
 		__u32 tid = current_tid();
 
 		bpf_map_delete_elem(&windows, &tid);
-#else
-		bpf_task_storage_delete(&windows, task);
-#endif
 		return;
 	}
+#endif
 	w->ledger = 0;
 	w->mixed = 0;
 	for (int k = 0; k < MR_NKINDS; k++) {

@@ -6,6 +6,7 @@
  * lets a raw tracepoint call the bpf_rdonly_cast() kfunc, the word is one plain load instead,
  * which the JIT guards against faults as it does any load through an untrusted pointer. The
  * loader probes which (direct_loads, `memreap doctor` names it); the verifier drops the other.
+ * kernel_field() does the same for a field of a type BTF describes, at an untyped address.
  */
 #ifndef KERNEL_WORD_BPF_H
 #define KERNEL_WORD_BPF_H
@@ -37,6 +38,19 @@ static __always_inline __s32 kernel_word(__u64 addr)
 	word = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct sched_param));
 	return word->sched_priority;
 }
+#endif
+
+/*
+ * Field f of the kernel object of type t at addr (a raw tracepoint's untyped argument, or an
+ * address computed from one): a plain load where direct_loads, else a bpf_probe_read_kernel()
+ * copy. Its offset is CO-RE relocated either way.
+ */
+#ifdef MR_LEGACY
+#define kernel_field(t, addr, f) BPF_CORE_READ((t *)(addr), f)
+#else
+#define kernel_field(t, addr, f)                                                                 \
+	(direct_loads ? ((t *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(t)))->f     \
+		      : BPF_CORE_READ((t *)(addr), f))
 #endif
 
 #endif /* KERNEL_WORD_BPF_H */

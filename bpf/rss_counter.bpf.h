@@ -175,13 +175,13 @@ static __always_inline __s32 percpu_delta(__u64 counters, __u32 cpu)
 
 static __always_inline __s32 percpu_local(struct percpu_counter *fbc, __u32 cpu)
 {
-	return percpu_delta((__u64)BPF_CORE_READ(fbc, counters), cpu);
+	return percpu_delta((__u64)kernel_field(struct percpu_counter, fbc, counters), cpu);
 }
 
 /* The exact value, summed over every possible CPU; *shared gets the shared count it used. */
 static __noinline __s64 percpu_counter_value(struct percpu_counter *fbc, __s64 *shared)
 {
-	__s64 sum = BPF_CORE_READ(fbc, count);
+	__s64 sum = kernel_field(struct percpu_counter, fbc, count);
 
 	*shared = sum;
 	if (!percpu_offset_ready && learn_percpu_offsets())
@@ -253,7 +253,7 @@ static __always_inline __s64 shared_change(struct percpu_counter *fbc, struct mr
 {
 	member &= MR_NMEMBERS - 1;
 	for (int try = 0; try < 16; try++) {
-		__s64 booked = l->shared[member], now = BPF_CORE_READ(fbc, count);
+		__s64 booked = l->shared[member], now = kernel_field(struct percpu_counter, fbc, count);
 
 		if (__sync_val_compare_and_swap(&l->shared[member], booked, now) == booked)
 			return now - booked;
@@ -275,7 +275,7 @@ static __noinline bool shadow_start(struct mm_struct *mm, struct mr_ledger *l,
 		return false;
 	__sync_fetch_and_or(&l->cpus_booked, bit);
 	for (int m = 0; m < MR_NMEMBERS; m++) {
-		l->percpu[m] = (__u64)BPF_CORE_READ(&mm->rss_stat[m], counters);
+		l->percpu[m] = (__u64)kernel_field(struct percpu_counter, &mm->rss_stat[m], counters);
 		sh->local[m] = 0;
 	}
 	sh->mm = l->mm;
@@ -298,7 +298,7 @@ static __noinline __s64 percpu_rebook(struct mm_struct *mm, __u32 member, struct
 	__sync_lock_test_and_set(&l->shared[member], shared);
 	for (int m = 0; m < MR_NMEMBERS; m++) {
 		/* The per-CPU array is the mm's for its whole life: read its address once. */
-		l->percpu[m] = (__u64)BPF_CORE_READ(&mm->rss_stat[m], counters);
+		l->percpu[m] = (__u64)kernel_field(struct percpu_counter, &mm->rss_stat[m], counters);
 		if (sh)
 			sh->local[m] = percpu_delta(l->percpu[m], cpu);
 	}

@@ -127,8 +127,13 @@ struct counter_shadow {
 	__u32 pad;
 };
 
+/*
+ * MR_SHADOW_SLOTS per possible CPU, CPU by CPU (the loader sizes it): a plain array, so that a
+ * fault reaches its shadow with one load where a per-CPU array's look-up adds a dependent load
+ * of the CPU's pointer, a cache miss of its own after the fault cleared a page.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MR_SHADOW_SLOTS);
 	__type(key, __u32);
 	__type(value, struct counter_shadow);
@@ -240,6 +245,7 @@ static __always_inline struct counter_shadow *shadow_of(struct mm_struct *mm)
 {
 	__u32 slot = (__u32)(((__u64)mm * 0x9E3779B97F4A7C15ull) >> 54) & (MR_SHADOW_SLOTS - 1);
 
+	slot += bpf_get_smp_processor_id() * MR_SHADOW_SLOTS;
 	return bpf_map_lookup_elem(&shadows, &slot);
 }
 

@@ -650,6 +650,15 @@ static const char *legacy_kconfig(const char *path)
 }
 #endif
 
+/* The counter shadows: MR_SHADOW_SLOTS per possible CPU (none in the legacy object). */
+static void size_shadows(struct bpf_object *obj, int ncpus)
+{
+	struct bpf_map *shadows = bpf_object__find_map_by_name(obj, "shadows");
+
+	if (shadows)
+		bpf_map__set_max_entries(shadows, bpf_map__max_entries(shadows) * (uint32_t)ncpus);
+}
+
 static struct bpf_object_skeleton *legacy_skeleton(struct collector *c)
 {
 #ifdef MR_HAVE_LEGACY
@@ -709,6 +718,7 @@ static int load_programs(struct collector *c, const struct collector_opts *o, co
 		bpf_map__set_max_entries(c->free_slots, o->ledger_entries);
 	}
 	RODATA(c, ledger_slots) = bpf_map__max_entries(c->ledgers);
+	size_shadows(c->obj, ncpus);
 	if (o && o->ringbuf_bytes)
 		bpf_map__set_max_entries(c->events, o->ringbuf_bytes);
 	/* Polls come at least every POLL_MAX_MS: the BPF side wakes us only when it fills up. */

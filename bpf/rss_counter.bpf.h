@@ -125,6 +125,7 @@ struct counter_shadow {
 	__s32 local[MR_NMEMBERS];
 	__u32 slot;   /* and where that ledger is: the fault path's way to it (ledger_slots.bpf.h) */
 	__u32 pad;
+	__u64 deltas; /* where this CPU's deltas of its counters are, side by side; 0: apart */
 };
 
 /*
@@ -268,6 +269,19 @@ static __always_inline __s64 shared_change(struct percpu_counter *fbc, struct mr
 }
 
 /*
+ * Where CPU cpu's deltas of l's counters are when they lie side by side, as one per-CPU
+ * allocation for all of an mm's counters puts them (percpu_counter_init_many(), 6.6+): a fault
+ * then reaches its delta from the shadow it holds already. 0 when they do not.
+ */
+static __always_inline __u64 deltas_of(struct mr_ledger *l, __u32 cpu)
+{
+	for (int m = 1; m < MR_NMEMBERS; m++)
+		if (l->percpu[m] != l->percpu[0] + m * sizeof(__s32))
+			return 0;
+	return cpu < MR_MAX_CPUS ? l->percpu[0] + percpu_offset[cpu] : 0;
+}
+
+/*
  * A ledger whose counters started at zero (a new mm), on a CPU that never booked it: what that
  * CPU booked of it is zero, so its shadow starts at zero and no full sum is needed. Returns false
  * when that is not known (an mm that predates memreap, or a CPU whose shadow was evicted).
@@ -287,6 +301,7 @@ static __noinline bool shadow_start(struct mm_struct *mm, struct mr_ledger *l,
 	sh->mm = l->mm;
 	sh->ledger = l->id;
 	sh->slot = l->slot;
+	sh->deltas = deltas_of(l, bpf_get_smp_processor_id());
 	return true;
 }
 
@@ -312,6 +327,7 @@ static __noinline __s64 percpu_rebook(struct mm_struct *mm, __u32 member, struct
 		sh->mm = l->mm;
 		sh->ledger = l->id;
 		sh->slot = l->slot;
+		sh->deltas = deltas_of(l, cpu);
 	}
 	return value - __sync_lock_test_and_set(&l->cur[member], value);
 }
@@ -350,7 +366,10 @@ static __always_inline __s64 rss_counter_change(struct mm_struct *mm, int member
 	    !shadow_start(mm, l, sh))
 		return percpu_rebook(mm, member, l, sh, shift);
 	cpu = bpf_get_smp_processor_id();
-	local = percpu_delta(l->percpu[member], cpu);
+	if (sh->deltas)
+		local = kernel_word(sh->deltas + member * sizeof(__s32));
+	else
+		local = percpu_delta(l->percpu[member], cpu);
 	change = (__s64)(local - sh->local[member]);
 	sh->local[member] = local;
 	/* A delta back at zero marks a flush into the shared count by this CPU's add. */

@@ -384,7 +384,9 @@ def targets(res, rt):
                               f"{fl[s]:+.1f}%: no program on these hooks meets it; memreap's "
                               f"own part is {ov[s] - fl[s]:+.1f}%, see \"Where the time goes\"")
         else:
-            v, why = MISSED, "see \"Where the time goes\""
+            v, why = MISSED, (f"the floor costs {fl[s]:+.1f}% and memreap's own part "
+                              f"{ov[s] - fl[s]:+.1f}%, where the limit leaves it "
+                              f"{lim - fl[s]:.1f} points; see \"Where the time goes\"")
         out.append((target, f"{ov[s]:+.1f}% (noise ±{nz[s]:.1f}%)", v, why))
 
     limit("default mode <= 3% on scenario 5 (CPython)", "5", 3)

@@ -30,6 +30,12 @@ def wait_until(cond, what, timeout=20):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def blocked_in(pid, function):
+    """The process sleeps in that kernel function (a FIFO's open: after report's drop)."""
+    with open(f"/proc/{pid}/wchan") as f:
+        return f.read() == function
+
+
 def test_each_missing_capability_is_named():
     for given, missing in (("-all", "missing CAP_BPF and CAP_PERFMON"),
                            ("+bpf", "missing CAP_PERFMON"), ("+perfmon", "missing CAP_BPF")):
@@ -118,7 +124,7 @@ def test_report_needs_nothing():
         os.unlink(fifo)
     os.mkfifo(fifo)
     p = subprocess.Popen([MEMREAP, "report", fifo], stdout=subprocess.PIPE, text=True)
-    time.sleep(0.3)  # report is now blocked opening the FIFO, after its drop
+    wait_until(lambda: blocked_in(p.pid, "wait_for_partner"), "report opening the FIFO")
     caps = caps_of(p.pid)
     with open(fifo, "wb") as f:
         f.write(open(rec, "rb").read())

@@ -135,7 +135,8 @@ def test_sigkill_status_and_truth():
 
 
 def test_teardown_in_another_process():
-    doc, p = run_json([wl("holder")])
+    rec = tmp("holder.rec")
+    doc, p = run_json([wl("holder")], extra=("-o", rec))
     check(p.returncode == 0, p.stderr)
     check_document(doc)
     out = json.loads(p.stdout)
@@ -152,6 +153,9 @@ def test_teardown_in_another_process():
     check(led["end_inexact"] is legacy, f"end_inexact {led['end_inexact']} (legacy: {legacy})")
     check(not any(l["end_inexact"] for l in doc["ledgers"] if l is not led),
           "only the held child's end is inexact")
+    text = memreap("report", rec).stdout
+    check(("~: ended without the exit_mmap tracepoint" in text) is legacy,
+          f"the text report says so (legacy: {legacy}): {text[-600:]}")
 
 
 def test_process_started_before_memreap():

@@ -97,6 +97,7 @@ def test_record_then_report_in_every_format():
     for column, key in (("id", "id"), ("parent_id", "parent_id")):
         check(int(rows[0][column]) == led[key], f"csv {column} is the ledger's")
     check(rows[0]["shutdown_watched"] == "true", "csv shutdown_watched")
+    check(rows[0]["end_inexact"] == str(led["end_inexact"]).lower(), "csv end_inexact")
     check(int(rows[0]["freed_kernel_exit_anon"]) == led["freed_by_kind"]["kernel_exit"]["anon"],
           "csv freed matches json")
     p = memreap("report", out, "--format", "csv", "--by", "comm")

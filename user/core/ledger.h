@@ -100,6 +100,10 @@ bool ledger_oom_killed(const struct ledger *l);
 /* How every view says so: the END column's word, and its meaning in words. */
 #define OOM_END	  "oom-kill"
 #define OOM_WORDS "killed by the OOM killer"
+/* end_inexact, as the END column marks it and what the mark means. */
+#define INEXACT_MARK  "~"
+#define INEXACT_WORDS "ended without the exit_mmap tracepoint, before the frees of its " \
+		      "teardown's last batch: FREED is a lower bound"
 
 
 /* Returns -1 when every kind balances, else the first kind that does not. */

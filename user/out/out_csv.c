@@ -83,8 +83,8 @@ static void csv_ledger_row(FILE *f, const struct ledger *l)
 	fprintf(f, ",%s", l->observed_from_start ? "true" : "false");
 	ledger_sum_add(&one, l);
 	csv_numbers(f, &one);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s\n", l->id, l->parent_id,
-		l->shutdown_unwatched ? "false" : "true");
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s,%s\n", l->id, l->parent_id,
+		l->shutdown_unwatched ? "false" : "true", l->end_inexact ? "true" : "false");
 }
 
 /* One row per ledger (a tree is its rows: id and parent_id, pid and ppid say where they go). */
@@ -95,7 +95,7 @@ static void csv_ledgers(FILE *f, const struct document *d, const struct report_o
 
 	csv_header(f, "pid,ppid,comm,exe,cgroup,interpreter,interpreter_version,start_ns,end_ns,"
 		      "end,exit_code,signal,observed_from_start",
-		   ",id,parent_id,shutdown_watched");
+		   ",id,parent_id,shutdown_watched,end_inexact");
 	for (size_t i = 0; i < n; i++)
 		csv_ledger_row(f, &l[i]);
 	free(l);

@@ -45,6 +45,8 @@ static const char *end_text(const struct ledger *l, char *buf, size_t len)
 		snprintf(buf, len, "exit %d", l->exit_code);
 	else
 		snprintf(buf, len, "%s", end_names[l->end]);
+	if (l->end_inexact)
+		strncat(buf, INEXACT_MARK, len - strlen(buf) - 1);
 	return buf;
 }
 
@@ -221,15 +223,19 @@ static void total_cells(struct cells *c, const struct document *d)
 		 t.ledgers == 1 ? "ledger" : "ledgers");
 }
 
-/* An END column that says oom-kill says what that is, once, under its table. */
-static void print_oom_legend(FILE *f, const struct document *d)
+/* An END column that says oom-kill, or ends in INEXACT_MARK, says what that is, once. */
+static void print_end_legends(FILE *f, const struct document *d)
 {
+	bool oom = false, inexact = false;
+
 	for (size_t i = 0; i < d->n; i++) {
-		if (!ledger_oom_killed(&d->ledgers[i]))
-			continue;
-		fprintf(f, "%s: %s (oom:mark_victim)\n", OOM_END, OOM_WORDS);
-		return;
+		oom |= ledger_oom_killed(&d->ledgers[i]);
+		inexact |= d->ledgers[i].end_inexact;
 	}
+	if (oom)
+		fprintf(f, "%s: %s (oom:mark_victim)\n", OOM_END, OOM_WORDS);
+	if (inexact)
+		fprintf(f, "%s: %s\n", INEXACT_MARK, INEXACT_WORDS);
 }
 
 /* What the freed columns and the sums mean, under every table. */
@@ -405,7 +411,7 @@ void out_text_run_summary(FILE *f, const struct document *d, uint32_t root_pid,
 
 	fprintf(f, "\nmemreap: %zu address %s observed\n", d->n, d->n == 1 ? "space" : "spaces");
 	print_legend(f, print_tree(f, d, o, NULL, &tt));
-	print_oom_legend(f, d);
+	print_end_legends(f, d);
 	if (tt.t.node)
 		out_tree_verdict(f, &tt.t, root_pid);
 	tree_table_free(&tt);
@@ -516,6 +522,6 @@ void out_text_report(FILE *f, const struct document *d, const struct report_opts
 	}
 	print_legend(f, true);
 	if (o->by == BY_TREE || o->by == BY_LEDGER)
-		print_oom_legend(f, d);
+		print_end_legends(f, d);
 	out_text_health(f, &d->health);
 }

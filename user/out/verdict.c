@@ -87,6 +87,8 @@ static void what_was_freed(const struct ledger *l, char *buf, size_t len)
 	}
 	if (!*sep)
 		APPEND(buf, len, &n, "nothing left its address space");
+	if (l->end_inexact)
+		APPEND(buf, len, &n, " (%s)", INEXACT_WORDS);
 }
 
 /* Of what left, the part not freed, per kind. */

@@ -265,6 +265,12 @@ def test_record_without_timeline_or_compression():
     check(kinds["default"] == kinds["plain"] == [3, 4, 5, 6, 7], f"samples and events: {kinds}")
     check(kinds["bare"] == [3, 4, 5], f"no samples, no events: {kinds}")
     check(sizes["default"] < sizes["plain"], f"compressed is smaller: {sizes}")
+    rec = tmp("run-plain.rec")
+    p = memreap("run", "-q", "-o", rec, "--no-compress", "--", wl("phases"), "8", "4", "0.3")
+    with open(rec, "rb") as f:
+        check(p.returncode == 0 and f.read(12)[8] == 2, f"run -o --no-compress: {p.stderr}")
+    run_kinds = {k for k, _ in recording_records(rec)}
+    check({4, 5, 6, 7} <= run_kinds, f"run's ledgers, samples, events and end: {run_kinds}")
     p = memreap("record", "-o", tmp("x.rec"), "--no-timeline", "--interval", "1", "--", "true")
     check(p.returncode == 2 and "--no-timeline leaves no room for --interval" in p.stderr,
           p.stderr)

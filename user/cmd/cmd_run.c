@@ -15,7 +15,7 @@
 #include "spawn.h"
 #include "util.h"
 
-enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV, OPT_INTERVAL, OPT_EVENT_MIN };
+enum { OPT_TOP = 256, OPT_MIN_PEAK, OPT_NO_ARGV, OPT_INTERVAL, OPT_EVENT_MIN, OPT_NO_COMPRESS };
 
 static const struct cmd_option run_options[] = {
 	{ "quiet", 'q', true, NULL, NULL, "no summary on stderr (the exit status stays CMD's)" },
@@ -32,6 +32,8 @@ static const struct cmd_option run_options[] = {
 	  "with -o: sample the live ledgers that changed every SECONDS, 0.01 to 3600 (default 0.1)" },
 	{ "event-min", OPT_EVENT_MIN, false, "SIZE", NULL,
 	  "with -o: a release of at least SIZE by a process itself is a timeline event (default 1M)" },
+	{ "no-compress", OPT_NO_COMPRESS, false, NULL, NULL,
+	  "with -o: write format version 2, uncompressed, which memreap before version 3 reads" },
 	OPT_MAP_ENTRIES,
 	OPT_RINGBUF_SIZE,
 	OPT_HELP,
@@ -98,7 +100,7 @@ struct run_args {
 	struct report_opts view;
 	const char *json, *recording;
 	double interval;
-	bool quiet;
+	bool quiet, no_compress;
 	char **cmd;
 };
 
@@ -149,6 +151,9 @@ static int parse(int argc, char **argv, struct run_args *a)
 		case OPT_INTERVAL:
 			if ((rc = interval_option(&a->interval, optarg, &run_help)))
 				return rc;
+			break;
+		case OPT_NO_COMPRESS:
+			a->no_compress = true;
 			break;
 		default:
 			if ((rc = common_option(opt, &run_help, &a->copts, argv)) >= 0)
@@ -212,7 +217,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "memreap: %s\n", err);
 		goto out;
 	}
-	if (a.recording && rec_open(&rec, a.recording, &s.doc.meta, true)) {
+	if (a.recording && rec_open(&rec, a.recording, &s.doc.meta, !a.no_compress)) {
 		fprintf(stderr, "memreap: cannot write recording %s: %s\n", a.recording,
 			strerror(errno));
 		goto out;

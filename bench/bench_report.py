@@ -572,7 +572,42 @@ def time_goes(res):
                   "program does a few hash map updates but runs "
                   "on the classic tracepoint, whose record formatting and locked counter sum are "
                   "not in its run time and show in its wall-clock overhead."]
-    return lines + [""]
+    return lines + [""] + loop_time_goes(res)
+
+
+def programs_ns_per_op(d):
+    """(ns of all programs, per hook) per operation of the workload's loop."""
+    ops = max(d["timing"]["ops"], 1)
+    return {hook: (p["ns"] / ops, p["cnt"] / ops) for hook, p in d["hooks"].items() if p["cnt"]}
+
+
+def loop_time_goes(res):
+    """Scenario 2, per iteration: memreap's programs beside the floor's, and the overhead the
+    matrix measured, whose difference is what the programs' run time does not show."""
+    pe = res.get("per_event_2")
+    if not pe:
+        return []
+    m, f = programs_ns_per_op(pe["memreap"]), programs_ns_per_op(pe["floor"])
+    it = pe["memreap"]["timing"]["wall"] / max(pe["memreap"]["timing"]["ops"], 1) * 1e9
+    mx = res["matrix"]
+    own = overhead(mx["memreap"]["2"], mx["baseline"]["2"]) - \
+        overhead(mx["floor"]["2"], mx["baseline"]["2"])
+    lines = ["Scenario 2 per iteration (mmap 64 KiB, touch 16 pages, munmap), one run per "
+             "observer with kernel.bpf_stats_enabled=1:", "",
+             "| hook | runs per iteration | memreap ns per iteration | floor ns per iteration |",
+             "| --- | --- | --- | --- |"]
+    for hook in sorted(m, key=lambda h: -m[h][0]):
+        if m[hook][1] < 0.01:
+            continue
+        lines.append(f"| {hook} | {m[hook][1]:.1f} | {m[hook][0]:.0f} | "
+                     f"{f.get(hook, (0, 0))[0]:.0f} |")
+    progs = sum(v[0] for v in m.values()) - sum(v[0] for v in f.values())
+    lines += ["", f"An iteration took {it / 1e3:.1f} µs. memreap's programs ran {progs:.0f} ns "
+              f"longer than the floor's per iteration ({progs / it * 100:.1f}% of it); the matrix "
+              f"measured memreap's own part at {own:+.1f}% (memreap's overhead less the floor's): "
+              f"the rest is what run time does not show, the cache lines the programs take from "
+              f"the workload.", ""]
+    return lines
 
 
 def hook_ns(progs, hook):
@@ -584,7 +619,7 @@ def page_free_section(res):
     """The freed-memory program (mm_page_free) against the floor's empty one, with and without
     a release in progress."""
     rows = [("scenario 1: frees inside munmap release windows", res["per_event"]),
-            ("page cache dropped by a process that maps nothing: no release window",
+            ("page cache dropped by a process that maps nothing: no release open (its window closed)",
              res.get("page_free"))]
     lines = ["## Freed memory: the page-free program", "",
              "memreap's mm_page_free program joins each freed page to the release in progress in "

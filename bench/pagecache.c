@@ -2,7 +2,8 @@
 /*
  * Page frees outside any release: reads a 64 MiB file into the page cache and drops it again
  * with posix_fadvise(POSIX_FADV_DONTNEED), ROUNDS times. The process maps nothing, so no RSS
- * counter changes and memreap's page-free program takes its fast path (no release window).
+ * counter changes, and memreap's page-free program finds no release open: only the closed window
+ * its thread keeps since its start-up released memory (ld.so's munmaps), or none.
  * Prints timing.h's line; OPS counts pages dropped.
  *
  *   pagecache FILE ROUNDS

@@ -225,18 +225,20 @@ def storm_cost(m, uprobes, health):
     return out
 
 
-def per_event(m, uprobes, health):
-    """kernel.bpf_stats_enabled=1: each BPF observer's time per program run over one scenario 1
-    (events from the whole machine count: the time per run is what matters)."""
-    argv = scenarios(m)["1"][2]
+def per_event(m, uprobes, health, scenario="1", anchor=True):
+    """kernel.bpf_stats_enabled=1: each BPF observer's time per program run over one run of a
+    scenario (events from the whole machine count: the time per run is what matters)."""
+    argv = scenarios(m)[scenario][2]
+    observers = [("floor", lambda: floor_observer(uprobes)), ("memreap", memreap_observer)]
+    if anchor:
+        observers.append(("bpftrace", bpftrace_observer))
     out = {}
     with BpfStats():
-        for cfg, make in (("floor", lambda: floor_observer(uprobes)),
-                          ("memreap", memreap_observer), ("bpftrace", bpftrace_observer)):
+        for cfg, make in observers:
             bg = make().start()
             hooks = {prog: name for _, name, prog in bg.hooks()}
             st0 = prog_stats(set(hooks))
-            t = run_timed(argv, f"scenario 1 under {cfg}")
+            t = run_timed(argv, f"scenario {scenario} under {cfg}")
             progs = stats_delta(st0, prog_stats(set(hooks)))
             if cfg == "memreap":
                 stop_memreap(bg, health)
@@ -494,6 +496,7 @@ def main():
         res["storm"] = storm_cost(m, uprobes, health)
         print("bench: BPF time per event (scenario 1, kernel.bpf_stats_enabled=1)", flush=True)
         res["per_event"] = per_event(m, uprobes, health)
+        res["per_event_2"] = per_event(m, uprobes, health, "2", anchor=False)
         print("bench: page frees outside any release (kernel.bpf_stats_enabled=1)", flush=True)
         res["page_free"] = page_free_cost(uprobes, health)
         print(f"bench: collector under the storm ({m.record_seconds} s + {m.paced_seconds} s)",

@@ -379,6 +379,49 @@ static void times_have_exact_utc_siblings(void **state)
 	ledger_free(&a);
 }
 
+/* What out_json() writes, in a malloc'd string. */
+static char *written(const struct document *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(out_json(f, d), 0);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * out_json() writes the ledgers one at a time, not as one json-c tree (a tree of every ledger
+ * of a large recording takes gigabytes): byte for byte what printing the tree gives, with no
+ * ledger, one, and several.
+ */
+static void written_one_ledger_at_a_time_as_the_tree_prints(void **state)
+{
+	struct mr_ledger k = kernel_ledger_exit();
+	struct document d;
+	struct ledger l;
+
+	document_init_local(&d);
+	ledger_from_kernel(&l, &k, 0);
+	for (int n = 0; n < 4; n++) {
+		json_object *tree = document_to_json(&d);
+		char *want = NULL, *got = written(&d);
+
+		assert_true(asprintf(&want, "%s\n", json_object_to_json_string_ext(tree,
+			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) > 0);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		json_object_put(tree);
+		l.pid = 100 + n; /* each ledger its own */
+		document_add(&d, &l);
+	}
+	ledger_free(&l);
+	document_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +437,7 @@ int main(void)
 		cmocka_unit_test(end_inexact_follows_the_contract),
 		cmocka_unit_test(argv_read_back_is_bounded),
 		cmocka_unit_test(times_have_exact_utc_siblings),
+		cmocka_unit_test(written_one_ledger_at_a_time_as_the_tree_prints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

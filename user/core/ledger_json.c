@@ -500,8 +500,18 @@ int health_from_json(json_object *o, struct health *h, char *err, size_t errlen)
 
 json_object *document_to_json(const struct document *d)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = document_shell_to_json(d);
 	json_object *ledgers = json_object_new_array_ext((int)d->n);
+
+	for (size_t i = 0; i < d->n; i++)
+		json_object_array_add(ledgers, ledger_to_json(&d->ledgers[i]));
+	json_object_object_add(o, "ledgers", ledgers); /* in its place: the value is replaced */
+	return o;
+}
+
+json_object *document_shell_to_json(const struct document *d)
+{
+	json_object *o = json_object_new_object();
 	json_object *totals = json_object_new_object();
 	struct ledger_sum t;
 
@@ -514,9 +524,7 @@ json_object *document_to_json(const struct document *d)
 	json_add_time(o, "started_ns", d->meta.started_ns, true);
 	json_add_time(o, "ended_ns", d->meta.ended_ns, true);
 	json_object_object_add(o, "health", health_to_json(&d->health));
-	for (size_t i = 0; i < d->n; i++)
-		json_object_array_add(ledgers, ledger_to_json(&d->ledgers[i]));
-	json_object_object_add(o, "ledgers", ledgers);
+	json_object_object_add(o, "ledgers", json_object_new_array());
 	document_totals(d, &t);
 	json_object_object_add(totals, "ledgers", u64(t.ledgers));
 	for (int c = CAT_FAULTED_IN; c <= CAT_KERNEL_EXEC; c++)

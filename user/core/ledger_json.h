@@ -23,6 +23,8 @@ int meta_from_json(json_object *o, struct doc_meta *m, char *err, size_t errlen)
 json_object *health_to_json(const struct health *h);
 int health_from_json(json_object *o, struct health *h, char *err, size_t errlen);
 json_object *document_to_json(const struct document *d);
+/* The same, with "ledgers" an empty array: for writers that add the ledgers one at a time. */
+json_object *document_shell_to_json(const struct document *d);
 /* A sum of ledgers (a group's, the totals): ledgers, peak_rss (the largest), categories, freed. */
 json_object *sum_to_json(const struct ledger_sum *s);
 

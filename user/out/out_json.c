@@ -1,23 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ledger_json.h"
 #include "out.h"
 #include "select.h"
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static int print_json(FILE *f, json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, JSON_FLAGS);
 	int ok = fputs(s, f) >= 0 && fputc('\n', f) != EOF;
 
 	json_object_put(o);
 	return ok ? 0 : -1;
 }
 
+/* The value "ledgers" holds until the ledgers are written in its place. */
+#define LEDGERS_MARK "@memreap-ledgers@"
+
+/*
+ * One ledger as an element of the document's "ledgers" array: printed on its own, each line
+ * indented by the array's two levels, it reads byte for byte as the whole tree prints it.
+ */
+static int print_element(FILE *f, const struct ledger *l, bool first)
+{
+	json_object *o = ledger_to_json(l);
+	const char *s = json_object_to_json_string_ext(o, JSON_FLAGS), *nl;
+	int ok = fputs(first ? "\n" : ",\n", f) >= 0;
+
+	for (; ok && s; s = nl ? nl + 1 : NULL) {
+		nl = strchr(s, '\n');
+		ok = fputs("    ", f) >= 0 && fwrite(s, 1, nl ? (size_t)(nl - s) + 1 : strlen(s), f);
+	}
+	json_object_put(o);
+	return ok ? 0 : -1;
+}
+
+/*
+ * doc (a document shell, "ledgers" left empty) with the n ledgers l in its "ledgers" array,
+ * converted one at a time: a json-c tree of every ledger of a large recording takes gigabytes.
+ */
+static int print_with_ledgers(FILE *f, json_object *doc, const struct ledger *l, size_t n)
+{
+	const char *s, *mark;
+	int rc = 0;
+
+	json_object_object_add(doc, "ledgers", json_object_new_string(LEDGERS_MARK));
+	s = json_object_to_json_string_ext(doc, JSON_FLAGS);
+	mark = strstr(s, "\"" LEDGERS_MARK "\"");
+	if (!mark) {
+		json_object_put(doc);
+		return -1;
+	}
+	if (fwrite(s, 1, (size_t)(mark - s), f) != (size_t)(mark - s) || fputc('[', f) == EOF)
+		rc = -1;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = print_element(f, &l[i], i == 0);
+	if (!rc && (fputs("\n  ]", f) < 0 ||
+		    fputs(mark + strlen("\"" LEDGERS_MARK "\""), f) < 0 || fputc('\n', f) == EOF))
+		rc = -1;
+	json_object_put(doc);
+	return rc;
+}
+
 int out_json(FILE *f, const struct document *d)
 {
-	return print_json(f, document_to_json(d));
+	return print_with_ledgers(f, document_shell_to_json(d), d->ledgers, d->n);
 }
 
 static const char *const by_names[] = {
@@ -51,34 +101,27 @@ static size_t put_groups(json_object *doc, const struct document *d, const struc
 }
 
 /* The selected ledgers, in the sort order (tree order for --by tree, else the recording's). */
-static size_t put_ledgers(json_object *doc, const struct document *d, const struct report_opts *o)
+static size_t select_for_json(const struct document *d, const struct report_opts *o,
+			      struct ledger **l)
 {
-	json_object *ledgers = json_object_new_array();
-	struct ledger *l = NULL;
-	size_t n;
-
 	if (o->by == BY_TREE)
-		n = select_tree_order(d, o, &l);
-	else if (o->sorted)
-		n = select_ledgers(d, o, &l);
-	else
-		n = select_in_place(d, o, &l);
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(ledgers, ledger_to_json(&l[i]));
-	free(l);
-	json_object_object_add(doc, "ledgers", ledgers);
-	return n;
+		return select_tree_order(d, o, l);
+	if (o->sorted)
+		return select_ledgers(d, o, l);
+	return select_in_place(d, o, l);
 }
 
 int out_json_report(FILE *f, const struct document *d, const struct report_opts *o)
 {
-	json_object *doc = document_to_json(d), *sel;
+	json_object *doc = document_shell_to_json(d), *sel;
+	struct ledger *l = NULL;
 	size_t shown, of;
+	int rc;
 
 	if (o->by != BY_LEDGER && o->by != BY_TREE) {
 		shown = put_groups(doc, d, o, &of);
 	} else {
-		shown = put_ledgers(doc, d, o);
+		shown = select_for_json(d, o, &l);
 		of = d->n;
 	}
 	if (o->top || o->min_peak) { /* nothing silent: what the list leaves out */
@@ -89,5 +132,9 @@ int out_json_report(FILE *f, const struct document *d, const struct report_opts 
 		json_object_object_add(sel, "of", json_object_new_int64((int64_t)of));
 		json_object_object_add(doc, "selection", sel);
 	}
-	return print_json(f, doc);
+	if (o->by != BY_LEDGER && o->by != BY_TREE)
+		return print_json(f, doc);
+	rc = print_with_ledgers(f, doc, l, shown);
+	free(l);
+	return rc;
 }

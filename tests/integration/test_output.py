@@ -237,7 +237,7 @@ COMP_WORDS=(memreap re); COMP_CWORD=1; _memreap; echo "${{COMPREPLY[*]}}"
 
 
 def test_json_report_of_many_ledgers_is_written_one_ledger_at_a_time():
-    """A json-c tree of every ledger took about 48 KiB a ledger (578 MiB for 12k; a 740k-ledger
+    """A json-c tree of every ledger took about 48 KiB a ledger (564 MiB for 12k; a 740k-ledger
     recording ran out of memory): report writes them one at a time (the unit tests check the
     bytes are the tree's)."""
     rec = tmp("many.rec")

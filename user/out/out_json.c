@@ -17,7 +17,11 @@ static int print_json(FILE *f, json_object *o)
 	return ok ? 0 : -1;
 }
 
-/* The value "ledgers" holds until the ledgers are written in its place. */
+/*
+ * "ledgers" with the value it holds until the ledgers are written in its place: the key makes it
+ * one of a kind in the document (a host or kernel named like the value cannot match).
+ */
+#define LEDGERS_KEY  "\"ledgers\":"
 #define LEDGERS_MARK "@memreap-ledgers@"
 
 /*
@@ -49,11 +53,12 @@ static int print_with_ledgers(FILE *f, json_object *doc, const struct ledger *l,
 
 	json_object_object_add(doc, "ledgers", json_object_new_string(LEDGERS_MARK));
 	s = json_object_to_json_string_ext(doc, JSON_FLAGS);
-	mark = strstr(s, "\"" LEDGERS_MARK "\"");
+	mark = strstr(s, LEDGERS_KEY "\"" LEDGERS_MARK "\"");
 	if (!mark) {
 		json_object_put(doc);
 		return -1;
 	}
+	mark += strlen(LEDGERS_KEY);
 	if (fwrite(s, 1, (size_t)(mark - s), f) != (size_t)(mark - s) || fputc('[', f) == EOF)
 		rc = -1;
 	for (size_t i = 0; !rc && i < n; i++)

@@ -10,15 +10,14 @@
  * the pages it gathered, for munmap, brk, madvise, mremap, a MAP_FIXED mapping, and the exit and
  * exec teardown alike; reclaim unmaps a page (rss_stat) before it frees it.
  *
- * So each task that releases memory keeps a release window in task storage: the ledger and
+ * So each task that releases memory keeps a release window (window_store.bpf.h): the ledger and
  * category of its release and, per kind, a budget of the bytes it released that no free has
  * matched yet. A user page freed in that task's context is matched against the budget of its
  * kind, and what matches is that ledger's freed memory in that category: freed never exceeds
  * released, by construction. The window closes when the task's state changes (another syscall,
  * the end of its teardown, its exit): frees after that are not this release's.
  *
- * A page free costs a handful of instructions when its task never released (no task storage),
- * and a look-up when its window is closed.
+ * A page free costs one array look-up when its task has no window open.
  */
 #ifndef RELEASE_WINDOW_BPF_H
 #define RELEASE_WINDOW_BPF_H
@@ -46,32 +45,7 @@ struct release_window {
 	__u64 pending[MR_NKINDS]; /* matched, not added to the ledger yet */
 };
 
-#ifdef MR_LEGACY
-/*
- * No task storage before 5.11: a preallocated hash keyed by thread id, whose entry goes at the
- * thread's exit (sched_process_exit). window_zero: a new window.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct release_window);
-} windows SEC(".maps");
-
-static const struct release_window window_zero;
-
-static __always_inline __u32 current_tid(void)
-{
-	return (__u32)bpf_get_current_pid_tgid();
-}
-#else
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct release_window);
-} windows SEC(".maps");
-#endif
+#include "window_store.bpf.h"
 
 static __always_inline bool window_state_is(struct release_window *w, struct task_struct *task)
 {
@@ -201,27 +175,6 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	}
 }
 
-/* The task's window, made if it has none; NULL (counted) when no storage could be had. */
-static __always_inline struct release_window *window_get(struct task_struct *task)
-{
-	struct release_window *w;
-
-#ifdef MR_LEGACY
-	__u32 tid = current_tid(); /* task is the current one */
-
-	w = bpf_map_lookup_elem(&windows, &tid);
-	if (!w) {
-		bpf_map_update_elem(&windows, &tid, (void *)&window_zero, BPF_NOEXIST);
-		w = bpf_map_lookup_elem(&windows, &tid);
-	}
-#else
-	w = bpf_task_storage_get(&windows, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-#endif
-	if (!w)
-		__sync_fetch_and_add(&health.unfollowed_releases, 1);
-	return w;
-}
-
 /* rss_stat: task released bytes of kind k from ledger l, in category cat. */
 static __always_inline void window_release(struct task_struct *task, struct mr_ledger *l, __u32 cat,
 					   int call, int k, __u64 bytes)
@@ -277,33 +230,16 @@ static __noinline void window_teardown_begin(struct task_struct *task, struct mr
 	l->teardown_window = 1;
 }
 
-/* The task's window, or NULL; cheap when the task has no task storage at all. */
-static __always_inline struct release_window *window_of(struct task_struct *task)
-{
-#ifdef MR_LEGACY
-	__u32 tid = current_tid(); /* task is the current one */
-
-	return bpf_map_lookup_elem(&windows, &tid);
-#else
-	if (!task->bpf_storage)
-		return NULL;
-	return bpf_task_storage_get(&windows, task, 0, 0);
-#endif
-}
-
 /*
- * A window ends; the task keeps it, closed (no ledger), for its next release: allocating task
- * storage at each release and freeing it (through RCU) at each close cost a munmap loop more than
- * the rest of its frees' matching. The kernel frees it with the task. The legacy object's windows
- * are entries of a preallocated hash: cheap to delete, and too few to keep one per thread.
+ * A window ends; the task keeps it, closed (no ledger), for its next release, until it gives it
+ * back at its exit. The legacy object's windows are entries of a preallocated hash: cheap to
+ * delete, and too few to keep one per thread.
  */
 static __always_inline void window_end(struct task_struct *task, struct release_window *w)
 {
 #ifdef MR_LEGACY
 	if (!(task_field(task, flags) & PF_EXITING)) {
-		__u32 tid = current_tid();
-
-		bpf_map_delete_elem(&windows, &tid);
+		window_give_back(task);
 		return;
 	}
 #endif
@@ -366,7 +302,6 @@ static __always_inline void window_task_exit(void)
 {
 	struct task_struct *task = current_task();
 	struct release_window *w = window_of(task);
-	__u32 tid = current_tid();
 
 	if (w && w->ledger) {
 		if (window_ends_teardown(w, MR_REL_EXIT))
@@ -374,7 +309,7 @@ static __always_inline void window_task_exit(void)
 		else
 			window_close(task, w);
 	}
-	bpf_map_delete_elem(&windows, &tid);
+	window_give_back(task);
 }
 
 /* sched_process_exec: exec_mmap() tore the old mm down in this task, before the new image ran. */
@@ -403,7 +338,10 @@ static __always_inline void teardown_elsewhere(struct mr_ledger *l, struct mm_st
 	ledger_end(mm, END_INEXACT);
 }
 #else
-/* sched_process_exit: the exiting task's releases are over. */
+/*
+ * sched_process_exit: the exiting task's releases are over, but for the teardown of its mm that
+ * newer kernels run after it (window_teardown_done() gives the slot back again).
+ */
 static __always_inline void window_task_exit(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -411,6 +349,7 @@ static __always_inline void window_task_exit(void)
 
 	if (w && w->ledger)
 		window_close(task, w);
+	window_give_back(task);
 }
 
 /* The exit_mmap tracepoint ends every teardown. */
@@ -434,6 +373,8 @@ static __always_inline void window_teardown_done(struct mr_ledger *l)
 		return;
 	window_flush(w, l);
 	window_end(task, w);
+	if (task_field(task, flags) & PF_EXITING)
+		window_give_back(task);
 }
 
 /*

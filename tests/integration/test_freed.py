@@ -7,12 +7,13 @@ import ctypes
 import json
 import mmap
 import os
+import re
 import subprocess
 import time
 
 from kernel_btf import FUNC, KernelBTF
-from mrtest import (MEMREAP, MiB, PYTHON, check, check_document, close, memcg_anon, memory_cgroup,
-                    run_json, tmp, wl)
+from mrtest import (MEMREAP, MiB, PYTHON, ROOT, SCRIPTS, check, check_document, close, memcg_anon,
+                    memory_cgroup, run_json, tmp, wl)
 
 
 def freed(led, category, kind="anon"):
@@ -167,6 +168,34 @@ def test_memory_cgroup_charge_confirms_what_a_child_freed():
     check(child["kernel_exit"]["anon"] >= 64 * MiB, f"while 64 MiB left it: {child['kernel_exit']}")
     print(f"     memcg anon {charged} -> {left}; freed at exit {freed(child, 'kernel_exit')} of "
           f"{child['kernel_exit']['anon']} unmapped")
+
+
+def window_slots():
+    with open(os.path.join(ROOT, "bpf", "window_store.bpf.h")) as f:
+        return int(re.search(r"#define MR_WINDOW_SLOTS (\d+)", f.read()).group(1))
+
+
+def test_a_thread_whose_window_slot_is_taken_still_has_its_frees_matched():
+    """Two hogs whose pids share a release-window slot, each releasing while the other lives: the
+    second's window goes to task storage, and both ledgers free what they unmapped."""
+    slots = window_slots()
+    doc, p = run_json([PYTHON, os.path.join(SCRIPTS, "pidpair.py"), wl("hog"), str(slots), "32",
+                       "16"])
+    check(p.returncode == 0, p.stderr)
+    check_document(doc)
+    check(doc["health"]["unfollowed_releases"] == 0, f"health: {doc['health']}")
+    pids = [int(w) for w in p.stdout.split()[1:]] if p.stdout.startswith("pids") else []
+    check(len(pids) == 2 and pids[1] - pids[0] == slots, f"the pair: {p.stdout!r}")
+    hogs = {l["pid"]: l for l in doc["ledgers"] if l["comm"] == "hog" and l["end"] == "exit"}
+    check(sorted(hogs) == pids, f"hog ledgers {sorted(hogs)}, pids {pids}")
+    for pid in pids:
+        led = hogs[pid]
+        # and the loader's few pages of its own start-up
+        check(16 * MiB <= led["self_released_by_call"]["munmap"] <= 17 * MiB,
+              f"{pid} unmapped 16 MiB: {led['self_released_by_call']}")
+        close(freed(led, "self_released"), led["self_released"]["anon"], MiB,
+              f"{pid}'s munmap freed")
+        close(freed(led, "kernel_exit"), led["kernel_exit"]["anon"], MiB, f"{pid}'s exit freed")
 
 
 def test_exec_frees_the_old_image():

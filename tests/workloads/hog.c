@@ -2,9 +2,10 @@
 /*
  * Maps and touches MIB MiB, says "ready" on stdout, then waits for a line on stdin. On that line
  * it unmaps FREE MiB of it and exits normally. With "kill" as its third argument it raises
- * SIGKILL right after touching instead.
+ * SIGKILL right after touching instead; with "hold" it says "freed" after the unmap and waits for
+ * another line before it exits.
  *
- *   hog MIB FREE [kill]
+ *   hog MIB FREE [kill|hold]
  */
 #include <signal.h>
 #include "common.h"
@@ -23,5 +24,11 @@ int main(int argc, char **argv)
 		return 1;
 	if (freed && munmap(p, freed))
 		die("munmap");
+	if (argc > 3 && !strcmp(argv[3], "hold")) {
+		printf("freed\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+	}
 	return 0;
 }

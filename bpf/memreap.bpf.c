@@ -198,10 +198,29 @@ static __always_inline struct pt_regs *task_regs(struct task_struct *task)
 #define task_regs(task) ((struct pt_regs *)bpf_task_pt_regs(task))
 #endif
 
-static __always_inline long syscall_nr(struct task_struct *task)
+/* The first argument of a system call, from its saved registers. */
+static __always_inline __u64 first_arg(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs_field(regs, di);
+#elif defined(__TARGET_ARCH_arm64)
+	return regs_field(regs, orig_x0); /* x0 gets the return value */
+#else
+	return 0;
+#endif
+}
+
+/*
+ * The system call task is in, or -1; *arg (if asked) gets its first argument, 0 outside one: two
+ * calls in a row with no fault between them are told apart by it (two munmaps, two places).
+ */
+static __always_inline long syscall_in(struct task_struct *task, __u64 *arg)
 {
 	struct pt_regs *regs;
+	long nr = -1;
 
+	if (arg)
+		*arg = 0;
 	if (task_field(task, flags) & PF_KTHREAD)
 		return -1;
 	regs = task_regs(task);
@@ -212,14 +231,19 @@ static __always_inline long syscall_nr(struct task_struct *task)
 	 * orig_ax holds an exception's error code too (a page fault's is 4 to 7, sometimes more):
 	 * only a system call in progress has ax at -ENOSYS until it returns.
 	 */
-	if (regs_field(regs, ax) != (unsigned long)-ENOSYS)
-		return -1;
-	return regs_field(regs, orig_ax);
+	if (regs_field(regs, ax) == (unsigned long)-ENOSYS)
+		nr = regs_field(regs, orig_ax);
 #elif defined(__TARGET_ARCH_arm64)
-	return regs_field(regs, syscallno);
-#else
-	return -1;
+	nr = regs_field(regs, syscallno);
 #endif
+	if (arg && nr >= 0)
+		*arg = first_arg(regs);
+	return nr;
+}
+
+static __always_inline long syscall_nr(struct task_struct *task)
+{
+	return syscall_in(task, NULL);
 }
 
 static __always_inline int call_of(long nr)

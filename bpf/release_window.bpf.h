@@ -22,7 +22,7 @@
 #ifndef RELEASE_WINDOW_BPF_H
 #define RELEASE_WINDOW_BPF_H
 
-/* The task state a window belongs to: the same call, the same own mm, the same flags. */
+/* The task state a window belongs to: the same call (and place), own mm and flags. */
 #define WINDOW_FLAGS (PF_EXITING | PF_MEMALLOC)
 
 /* Frees matched in a window reach its live ledger at most this many bytes late. */
@@ -32,6 +32,7 @@ struct release_window {
 	__u64 mm;      /* the ledger's key */
 	__u64 ledger;  /* the ledger's id: an mm's address can be reused */
 	__s64 call;    /* the task's state when the window opened: syscall in progress, */
+	__u64 call_arg; /* its first argument, */
 	__u64 task_mm; /* its own mm, */
 	__u32 flags;   /* and WINDOW_FLAGS */
 	__u32 cat;     /* enum mr_release */
@@ -49,8 +50,12 @@ struct release_window {
 
 static __always_inline bool window_state_is(struct release_window *w, struct task_struct *task)
 {
+	__u64 arg;
+	long nr = syscall_in(task, &arg);
+
 	return w->task_mm == (__u64)task_field(task, mm) &&
-	       w->flags == (task_field(task, flags) & WINDOW_FLAGS) && w->call == syscall_nr(task);
+	       w->flags == (task_field(task, flags) & WINDOW_FLAGS) && w->call == nr &&
+	       w->call_arg == arg;
 }
 
 /* What the window matched goes to its ledger, never beyond what that ledger released. */
@@ -164,7 +169,7 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	w->mm = l->mm;
 	w->ledger = l->id;
 	w->cat = cat;
-	w->call = syscall_nr(task);
+	w->call = syscall_in(task, &w->call_arg);
 	w->task_mm = (__u64)task_field(task, mm);
 	w->flags = task_field(task, flags) & WINDOW_FLAGS;
 	w->self_call = call;

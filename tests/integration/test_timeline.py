@@ -132,6 +132,17 @@ def test_event_min_chooses_the_releases():
     check(sizes == [8 * MiB, 32 * MiB], f"the munmaps of 5 MiB or more: {sizes}")
 
 
+def test_munmaps_back_to_back_are_events_of_their_own():
+    rec = tmp("unmaps.rec")
+    # Three 8 MiB munmaps in a row: no fault, nothing between them but the calls themselves.
+    p = memreap("run", "-q", "-o", rec, "--event-min", "5M", "--", wl("unmaps"), "3", "8")
+    check(p.returncode == 0, p.stderr)
+    trace = json.loads(memreap("report", rec, "--format", "trace").stdout)
+    sizes = [e["args"]["bytes"] for e in trace["traceEvents"]
+             if e["ph"] == "I" and e["name"] == "munmap"]
+    check(sizes == [8 * MiB] * 3, f"three munmaps of 8 MiB: {sizes}")
+
+
 def test_a_release_during_shutdown_follows_the_shutdown_slice():
     rec = tmp("shutdown.rec")
     # 32 MiB touched and left to the interpreter's shutdown to free (one munmap).

@@ -105,6 +105,8 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/arm64/memreap" "$ROOT/build/arm64/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
+	mkdir -p "$r/memreap/bpf" # test_freed reads the release-window table's size there
+	cp "$ROOT"/bpf/*.h "$r/memreap/bpf/"
 	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/usr/sbin/bpftool" "$r/memreap/build/memreap" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
 	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"

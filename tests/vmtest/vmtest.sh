@@ -144,6 +144,8 @@ build_common() {
 	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
 	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
 	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
+	mkdir -p "$r/memreap/bpf" # test_freed reads the release-window table's size there
+	cp "$ROOT"/bpf/*.h "$r/memreap/bpf/"
 	cp "$BPFTOOL" "$r/usr/sbin/bpftool" # test_doctor's own probe of the guest's kernel
 	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" "$r/usr/sbin/bpftool" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so

@@ -211,19 +211,16 @@ static __always_inline __u64 first_arg(struct pt_regs *regs)
 }
 
 /*
- * The system call task is in, or -1; *arg (if asked) gets its first argument, 0 outside one: two
- * calls in a row with no fault between them are told apart by it (two munmaps, two places).
+ * The system call in progress according to a task's saved registers (task_regs()), or -1; *arg
+ * (if asked) gets its first argument, 0 outside one: two calls in a row with no fault between
+ * them are told apart by it (two munmaps, two places).
  */
-static __always_inline long syscall_in(struct task_struct *task, __u64 *arg)
+static __always_inline long syscall_in_regs(struct pt_regs *regs, __u64 *arg)
 {
-	struct pt_regs *regs;
 	long nr = -1;
 
 	if (arg)
 		*arg = 0;
-	if (task_field(task, flags) & PF_KTHREAD)
-		return -1;
-	regs = task_regs(task);
 	if (!regs)
 		return -1;
 #if defined(__TARGET_ARCH_x86)
@@ -239,6 +236,17 @@ static __always_inline long syscall_in(struct task_struct *task, __u64 *arg)
 	if (arg && nr >= 0)
 		*arg = first_arg(regs);
 	return nr;
+}
+
+/* The system call task is in, or -1 (a kernel thread is in none); *arg as above. */
+static __always_inline long syscall_in(struct task_struct *task, __u64 *arg)
+{
+	if (task_field(task, flags) & PF_KTHREAD) {
+		if (arg)
+			*arg = 0;
+		return -1;
+	}
+	return syscall_in_regs(task_regs(task), arg);
 }
 
 static __always_inline long syscall_nr(struct task_struct *task)

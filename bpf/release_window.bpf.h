@@ -40,6 +40,7 @@ struct release_window {
 	__u32 self_call; /* a self release's call (enum mr_call) */
 	__u32 open_event; /* a self release not over as an event yet: counted in open_events */
 	__u32 pad;
+	__u64 regs;      /* where the task's saved registers are (0: a kernel thread) */
 	__u64 opened_ns; /* when the bytes in released began */
 	__u64 released;  /* bytes of the current release: a large one is an event */
 	__u64 budget[MR_NKINDS];  /* released in this window, not matched by a free yet */
@@ -48,10 +49,25 @@ struct release_window {
 
 #include "window_store.bpf.h"
 
+/*
+ * The saved registers of the window's task: a page free reads its call from them at once, where
+ * bpf_task_pt_regs() is a helper call (task_regs() where the kernel allows no plain load).
+ */
+static __always_inline struct pt_regs *window_regs(struct release_window *w,
+						   struct task_struct *task)
+{
+#ifndef MR_LEGACY
+	if (direct_loads)
+		return bpf_rdonly_cast((void *)w->regs, bpf_core_type_id_kernel(struct pt_regs));
+#endif
+	return task_field(task, flags) & PF_KTHREAD ? NULL : task_regs(task);
+}
+
+/* task (the window's, the current one) is still in the state its window opened in. */
 static __always_inline bool window_state_is(struct release_window *w, struct task_struct *task)
 {
 	__u64 arg;
-	long nr = syscall_in(task, &arg);
+	long nr = syscall_in_regs(window_regs(w, task), &arg);
 
 	return w->task_mm == (__u64)task_field(task, mm) &&
 	       w->flags == (task_field(task, flags) & WINDOW_FLAGS) && w->call == nr &&
@@ -170,6 +186,8 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	w->ledger = l->id;
 	w->cat = cat;
 	w->call = syscall_in(task, &w->call_arg);
+	if (direct_loads) /* window_regs() reads them */
+		w->regs = task_field(task, flags) & PF_KTHREAD ? 0 : (__u64)task_regs(task);
 	w->task_mm = (__u64)task_field(task, mm);
 	w->flags = task_field(task, flags) & WINDOW_FLAGS;
 	w->self_call = call;

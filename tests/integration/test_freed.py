@@ -136,6 +136,24 @@ def test_shared_memory_is_freed_only_when_its_file_lets_go():
           "only the truncated memfd's pages are freed")
 
 
+def test_pages_a_later_call_frees_are_not_the_release_s():
+    path = "/var/tmp/memreap-unmaptrunc-%d.dat" % os.getpid()  # not tmpfs: real page cache
+    try:
+        doc, p = run_json([wl("unmaptrunc"), path, "16"])
+        check(p.returncode == 0, p.stderr)
+        check_document(doc)
+        led = [l for l in doc["ledgers"] if l["comm"] == "unmaptrunc"][0]
+        close(led["self_released_by_call"]["munmap"], 16 * MiB, MiB, "the munmap released the file")
+        # The truncate freed them, in the same process, but in a call of its own.
+        check(freed(led, "self_released", "file") == 0,
+              f"the truncate's frees are not the munmap's: {led['freed_by_kind']['self_released']}")
+        check(os.path.getsize(path) == 0, "the workload truncated its file")
+        print(f"     munmap released {led['self_released']['file']} B of file pages, freed "
+              f"{freed(led, 'self_released', 'file')} B (the truncate freed them after)")
+    finally:
+        os.unlink(path)
+
+
 def test_memory_cgroup_charge_confirms_what_a_child_freed():
     cg = memory_cgroup(name="memreap-cow")
     if not cg:

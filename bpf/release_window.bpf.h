@@ -50,24 +50,25 @@ struct release_window {
 #include "window_store.bpf.h"
 
 /*
- * The saved registers of the window's task: a page free reads its call from them at once, where
- * bpf_task_pt_regs() is a helper call (task_regs() where the kernel allows no plain load).
+ * The call task is in, read from the registers its window saved the address of (plain loads,
+ * where the kernel allows them): bpf_task_pt_regs() would be a helper call per page free.
  */
-static __always_inline struct pt_regs *window_regs(struct release_window *w,
-						   struct task_struct *task)
+static __always_inline long window_task_call(struct release_window *w, struct task_struct *task,
+					     __u64 *arg)
 {
 #ifndef MR_LEGACY
 	if (direct_loads)
-		return bpf_rdonly_cast((void *)w->regs, bpf_core_type_id_kernel(struct pt_regs));
+		return syscall_in_regs(bpf_rdonly_cast((void *)w->regs,
+						       bpf_core_type_id_kernel(struct pt_regs)), arg);
 #endif
-	return task_field(task, flags) & PF_KTHREAD ? NULL : task_regs(task);
+	return syscall_in(task, arg);
 }
 
 /* task (the window's, the current one) is still in the state its window opened in. */
 static __always_inline bool window_state_is(struct release_window *w, struct task_struct *task)
 {
 	__u64 arg;
-	long nr = syscall_in_regs(window_regs(w, task), &arg);
+	long nr = window_task_call(w, task, &arg);
 
 	return w->task_mm == (__u64)task_field(task, mm) &&
 	       w->flags == (task_field(task, flags) & WINDOW_FLAGS) && w->call == nr &&
@@ -186,7 +187,7 @@ static __noinline void window_open(struct release_window *w, struct task_struct 
 	w->ledger = l->id;
 	w->cat = cat;
 	w->call = syscall_in(task, &w->call_arg);
-	if (direct_loads) /* window_regs() reads them */
+	if (direct_loads) /* window_task_call() reads them */
 		w->regs = task_field(task, flags) & PF_KTHREAD ? 0 : (__u64)task_regs(task);
 	w->task_mm = (__u64)task_field(task, mm);
 	w->flags = task_field(task, flags) & WINDOW_FLAGS;

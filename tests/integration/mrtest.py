@@ -1,4 +1,5 @@
 """Helpers for memreap's integration tests: run the real binary, load its JSON, check ledgers."""
+import functools
 import json
 import os
 import struct
@@ -126,17 +127,23 @@ def check_document(doc, clean=True):
               f"health not clean: {h}")
 
 
+@functools.cache
+def doctor():
+    """`memreap doctor` as root, run once per test run: what it says of this kernel does not
+    change, and each run loads every program and runs its self-test (seconds under qemu)."""
+    return memreap("doctor")
+
+
 def legacy_object():
     """memreap loads its legacy object here (Linux 5.10: `memreap doctor`'s BPF object line)."""
-    return "memreap_legacy.bpf.o" in memreap("doctor").stdout
+    return "memreap_legacy.bpf.o" in doctor().stdout
 
 
 def baseline_lag(kind="anon"):
     """Bytes a start-up baseline may miss, per counter: before 6.2 each thread caches up to 64
     page faults before its mm's counter sees them (SPLIT_RSS_COUNTING; `memreap doctor` says
     so). An anonymous fault maps one page, a file or shmem fault up to 16 (fault-around)."""
-    p = memreap("doctor")
-    if "SPLIT_RSS_COUNTING" not in p.stdout:
+    if "SPLIT_RSS_COUNTING" not in doctor().stdout:
         return 0
     return 64 * (1 if kind == "anon" else 16) * os.sysconf("SC_PAGE_SIZE")
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 
 from kernel_btf import FUNC, STRUCT, KernelBTF
-from mrtest import MEMREAP, check, memreap, tmp
+from mrtest import MEMREAP, check, doctor, memreap, tmp
 
 # Each hook and the first kernel that has it.
 HOOKS = {"rss_stat": "5.5", "sched_process_fork": "2.6.28", "sched_process_exec": "3.4",
@@ -57,7 +57,7 @@ def lines(out):
 
 
 def test_doctor_reports_the_paths_this_kernel_gets():
-    p = memreap("doctor")
+    p = doctor()
     check(p.returncode == 0, f"rc {p.returncode}: {p.stdout}{p.stderr}")
     found = lines(p.stdout)
     btf = KernelBTF()
@@ -122,7 +122,7 @@ def test_doctor_names_what_this_kernel_lacks():
     and then `run` and `record` refuse in one line naming those."""
     btf, probe = KernelBTF(), bpftool_probe()
     atomic = btf.has(STRUCT, "mm_rss_stat")
-    p = memreap("doctor")
+    p = doctor()
     found, missing, hard = lines(p.stdout), [], []
     for hook, since in HOOKS.items():
         nargs = btf.tracepoint_nargs(hook)
@@ -210,7 +210,7 @@ def test_doctor_without_privileges_checks_what_it_can_and_blames_no_kernel():
     counters) is checked and says what root's doctor says, word for word; what needs loading BPF
     is not checked, never a FAIL; the verdict asks for root (or says that what it checked
     already fails on this kernel), exit status 1."""
-    root = memreap("doctor")
+    root = doctor()
     as_root = {line[:20].rstrip(): line for line in root.stdout.splitlines()}
     checkable = ("kernel", "BTF", *HOOKS, "rss counters", "not used")
     broken = any(as_root[what][21:25] == "FAIL" for what in checkable)

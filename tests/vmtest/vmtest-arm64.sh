@@ -99,17 +99,11 @@ build_common() {
 	cp "$s/usr/sbin/bpftool" "$r/usr/sbin/bpftool"
 	cp "$ROOT/tests/vmtest/init" "$r/init"
 	cp "$s/usr/bin/$PY" "$r/usr/bin/$PY" && ln -s "$PY" "$r/usr/bin/python3"
-	tar -C "$s/usr/lib" --exclude="$PY/test" --exclude="$PY/idlelib" --exclude="$PY/tkinter" \
-	    --exclude="$PY/lib2to3" --exclude="$PY/ensurepip" --exclude="$PY/turtledemo" \
-	    --exclude="$PY/pydoc_data" --exclude="$PY/config-*" --exclude="$PY/dist-packages" \
-	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
-	cp -r "$ROOT/build/arm64/memreap" "$ROOT/build/arm64/workloads" "$r/memreap/build/"
-	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	mkdir -p "$r/memreap/bpf" # test_freed reads the release-window table's size there
-	cp "$ROOT"/bpf/*.h "$r/memreap/bpf/"
+	copy_stdlib "$s/usr/lib" "$r"
+	copy_memreap "$ROOT/build/arm64" "$r"
 	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/usr/sbin/bpftool" "$r/memreap/build/memreap" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
-	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
+	pack_common "$r"
 }
 
 # pauth-impdef: TCG's pointer authentication without the architected (slow to emulate) cipher.

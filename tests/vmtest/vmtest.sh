@@ -137,20 +137,39 @@ build_common() {
 	cp /usr/bin/setpriv "$r/bin/setpriv" # busybox's lacks --reuid (the not-root test)
 	cp "$ROOT/tests/vmtest/init" "$r/init"
 	cp "/usr/bin/$PY" "$r/usr/bin/$PY" && ln -s "$PY" "$r/usr/bin/python3"
-	# The standard library without what the tests never import.
-	tar -C /usr/lib --exclude="$PY/test" --exclude="$PY/idlelib" --exclude="$PY/tkinter" \
-	    --exclude="$PY/lib2to3" --exclude="$PY/ensurepip" --exclude="$PY/turtledemo" \
-	    --exclude="$PY/pydoc_data" --exclude="$PY/config-*" --exclude="$PY/dist-packages" \
-	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
-	cp -r "$ROOT/build/memreap" "$ROOT/build/workloads" "$r/memreap/build/"
-	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
-	mkdir -p "$r/memreap/bpf" # test_freed reads the release-window table's size there
-	cp "$ROOT"/bpf/*.h "$r/memreap/bpf/"
+	copy_stdlib /usr/lib "$r"
+	copy_memreap "$ROOT/build" "$r"
 	cp "$BPFTOOL" "$r/usr/sbin/bpftool" # test_doctor's own probe of the guest's kernel
 	copy_libs "$r/usr/bin/$PY" "$r/bin/setpriv" "$r/memreap/build/memreap" "$r/usr/sbin/bpftool" \
 		  "$r"/memreap/build/workloads/* "$r/usr/lib/$PY"/lib-dynload/*.so
 	[ -z "${VMTEST_BENCH:-}" ] || build_bench "$r"
-	(cd "$r" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
+	pack_common "$r"
+}
+
+# python3.11's standard library from LIBDIR (the host's, or the arm64 sysroot's) into the guest
+# root R, without what the tests never import.
+copy_stdlib() {
+	local libdir=$1 r=$2
+
+	tar -C "$libdir" --exclude="$PY/test" --exclude="$PY/idlelib" --exclude="$PY/tkinter" \
+	    --exclude="$PY/lib2to3" --exclude="$PY/ensurepip" --exclude="$PY/turtledemo" \
+	    --exclude="$PY/pydoc_data" --exclude="$PY/config-*" --exclude="$PY/dist-packages" \
+	    -cf - "$PY" | tar -C "$r/usr/lib" -xf -
+}
+
+# memreap and its workloads from BUILD_DIR, the tests, and the BPF headers into the guest root R.
+copy_memreap() {
+	local build=$1 r=$2
+
+	cp -r "$build/memreap" "$build/workloads" "$r/memreap/build/"
+	cp -r "$ROOT/tests/integration" "$ROOT/tests/workloads" "$r/memreap/tests/"
+	mkdir -p "$r/memreap/bpf" # test_freed reads the release-window table's size there
+	cp "$ROOT"/bpf/*.h "$r/memreap/bpf/"
+}
+
+# The guest root R as the cpio every kernel's initramfs starts with.
+pack_common() {
+	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) >"$WORK/common.cpio"
 }
 
 # make bench's part: its scripts, workloads and floor (bpftool, for the programs' run times, is

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Runs every test_* function in tests/integration/test_*.py; prints 'N passed, N failed'."""
+"""Runs every test_* function in tests/integration/test_*.py; prints 'N passed, N failed'.
+Arguments are substrings of test names: a test runs if it contains one (or there is none), and
+none of those written -SUBSTRING."""
 import importlib.util
 import glob
 import os
@@ -9,7 +11,8 @@ import traceback
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-only = sys.argv[1:]
+only = [a for a in sys.argv[1:] if not a.startswith("-")]
+unless = [a[1:] for a in sys.argv[1:] if a.startswith("-")]
 passed = failed = skipped = 0
 for path in sorted(glob.glob(os.path.join(here, "test_*.py"))):
     name = os.path.basename(path)[:-3]
@@ -18,7 +21,7 @@ for path in sorted(glob.glob(os.path.join(here, "test_*.py"))):
     spec.loader.exec_module(mod)
     for fn in [getattr(mod, f) for f in dir(mod) if f.startswith("test_")]:
         full = f"{name}.{fn.__name__}"
-        if only and not any(o in full for o in only):
+        if only and not any(o in full for o in only) or any(u in full for u in unless):
             continue
         start = time.time()
         try:

@@ -9,8 +9,8 @@
 # linux-image-*-amd64-unsigned package apt knows; 5.10 through a private Debian 11 package list) or a
 # package name (default: $VMTEST_KERNELS).
 # Packages are fetched with apt-get download into $VMTEST_CACHE, never into the repository.
-# $VMTEST_TESTS: substring filters for run.py (comma-separated). $VMTEST_APPEND: more kernel
-# arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
+# $VMTEST_TESTS: run.py's filters, comma-separated (-SUBSTRING: leave out). $VMTEST_APPEND: more
+# kernel arguments (memreap.debug=1: libbpf's log, and the guest's BTF copied to the scratch disk).
 # $VMTEST_SMP: the guest's CPUs (default 2). $VMTEST_BENCH=1: the guest runs bench/cpucost.py
 # (make bench's time per event by CPU count) instead of the tests; make bench builds its binaries.
 # Exit status 0 only if every kernel passed.
